@@ -1,0 +1,83 @@
+"""`account-intel accounts`: list and show accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from account_intel.cli.common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    as_of_or_today,
+    console,
+    money,
+    open_store,
+    print_json,
+)
+from account_intel.cli.render_profile import render_profile
+from account_intel.domain.enums import Segment, Tier
+from account_intel.queries.account_list import AccountRow, list_accounts
+from account_intel.queries.account_profile import build_account_profile
+from account_intel.store.accounts import find_account
+
+app = typer.Typer(help="Browse customer accounts.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_command(
+    tier: Annotated[Tier | None, typer.Option("--tier", help="Only this tier.")] = None,
+    segment: Annotated[Segment | None, typer.Option("--segment", help="Only this segment.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Only accounts this user (id, name or email) owns.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List accounts by ARR, with tier, segment, owners and dates."""
+    store, _ = open_store(db)
+    with store.transaction() as session:
+        rows = list_accounts(session, tier=tier, segment=segment, owner=owner, limit=limit)
+    if json_out:
+        print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table(title=f"Accounts ({len(rows)})")
+    for column in ("Id", "Name", "Status", "Tier", "Segment", "ARR", "AE", "Renewal", "Next QBR"):
+        table.add_column(column, justify="right" if column == "ARR" else "left")
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.name,
+            row.status.value,
+            row.tier.value,
+            row.segment.value,
+            money(row.arr),
+            row.ae or "-",
+            str(row.renewal_date or "-"),
+            str(row.next_qbr_date or "-"),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    account: Annotated[str, typer.Argument(help="Account id or an unambiguous part of its name.")],
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show one account: contract, departments, usage, adoption, tickets, contacts, opportunities and events."""
+    store, _ = open_store(db)
+    day = as_of_or_today(as_of)
+    with store.transaction() as session:
+        profile = build_account_profile(session, find_account(session, account), day)
+    if json_out:
+        print_json(profile)
+        return
+    render_profile(console, profile)
+
+
+__all__ = ["AccountRow", "app"]

@@ -1,0 +1,27 @@
+"""Domain errors: messages a user can act on; turned into exit codes or HTTP responses only at the edge."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class for every error the product reports to a user."""
+
+
+class NotFoundError(DomainError):
+    """A named record does not exist."""
+
+
+class AmbiguousError(DomainError):
+    """A name matches more than one record."""
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a field rule."""
+
+
+class ApprovalRequiredError(DomainError):
+    """An outbound message to a gated recipient has no recorded human approval."""
+
+
+class InvalidStateError(DomainError):
+    """The record is not in a state that allows this action."""

@@ -1,0 +1,38 @@
+"""Every table of the CRM store; importing this module registers them all on `Base.metadata`."""
+
+from account_intel.store.models.accounts import Account, ChurnEvent, Department, Geography, OrgEvent
+from account_intel.store.models.catalog import Feature, Product
+from account_intel.store.models.contracts import Contract, ContractLine
+from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
+from account_intel.store.models.events import Event
+from account_intel.store.models.outbound import MessageApproval, OutboundMessage
+from account_intel.store.models.people import Contact, User
+from account_intel.store.models.pipeline import Opportunity
+from account_intel.store.models.sequences import IdSequence
+from account_intel.store.models.telemetry import SupportTicket, SurveyResponse, UsageMetric
+
+__all__ = [
+    "Account",
+    "Activity",
+    "ActivityContact",
+    "ChurnEvent",
+    "Contact",
+    "Contract",
+    "ContractLine",
+    "Department",
+    "Event",
+    "Feature",
+    "Geography",
+    "IdSequence",
+    "MessageApproval",
+    "Opportunity",
+    "OrgEvent",
+    "OutboundMessage",
+    "Product",
+    "Qbr",
+    "SupportTicket",
+    "SurveyResponse",
+    "Task",
+    "UsageMetric",
+    "User",
+]

@@ -1,0 +1,215 @@
+"""Outbound messages: drafting, human decisions and sending, under the store's approval rule.
+
+The rule is the floor: a message to a contact of a T1 account, or to a do-not-contact contact, is refused
+unless an approval (approver, time, final text equal to the body) is recorded. Database triggers hold the same
+rule for any writer; this module gives the same refusal as a clear domain error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier, UserRole
+from account_intel.errors import ApprovalRequiredError, InvalidStateError, NotFoundError, ValidationFailed
+from account_intel.store.events import record_event
+from account_intel.store.migrations.guards import SEND_REFUSED
+from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, User
+from account_intel.store.sequences import next_value
+
+
+def gate_reasons(session: Session, message: OutboundMessage) -> list[str]:
+    """Why this message needs a human approval under the store's floor rule (empty: it does not)."""
+    reasons: list[str] = []
+    account = session.get(Account, message.account_id)
+    if account is not None and account.tier == Tier.T1:
+        reasons.append(f"{account.name} is a T1 account")
+    contacts = session.scalars(
+        select(Contact).where(
+            or_(Contact.id == message.contact_id, func.lower(Contact.email) == message.to_address.lower())
+        )
+    )
+    for contact in contacts:
+        if contact.do_not_contact:
+            reasons.append(f"{contact.name} is marked do-not-contact")
+        owner = session.get(Account, contact.account_id)
+        if owner is not None and owner.tier == Tier.T1 and owner.id != message.account_id:
+            reasons.append(f"{contact.name} is a contact of T1 account {owner.name}")
+    return reasons
+
+
+def approval_for(session: Session, message: OutboundMessage) -> MessageApproval | None:
+    """The latest approving decision whose final text is the message body, if any."""
+    stmt = (
+        select(MessageApproval)
+        .where(
+            MessageApproval.message_id == message.id,
+            MessageApproval.decision.in_([ApprovalDecision.APPROVED, ApprovalDecision.EDITED]),
+            MessageApproval.final_text == message.body,
+        )
+        .order_by(MessageApproval.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def draft_message(
+    session: Session,
+    *,
+    account_id: str,
+    subject: str,
+    body: str,
+    at: datetime,
+    created_by: str | None,
+    contact_id: str | None = None,
+    to_address: str | None = None,
+    cc: str | None = None,
+    origin: str = "manual",
+    opportunity_id: str | None = None,
+    thread_id: str | None = None,
+) -> OutboundMessage:
+    """Create a draft to a contact (or address) of an account; nothing is sent."""
+    contact = session.get(Contact, contact_id) if contact_id else None
+    if contact_id and contact is None:
+        raise NotFoundError(f"Contact '{contact_id}' not found.")
+    address = to_address or (contact.email if contact else None)
+    if not address:
+        raise ValidationFailed("A message needs a recipient: a contact with an email address, or --to ADDRESS.")
+    if not subject.strip():
+        raise ValidationFailed("A message needs a subject.")
+    number = next_value(session, f"message:{at.year}")
+    message = OutboundMessage(
+        id=f"MSG-{at.year}-{number:06d}",
+        account_id=account_id,
+        contact_id=contact.id if contact else None,
+        to_address=address,
+        cc=cc,
+        subject=subject,
+        body=body,
+        status=MessageStatus.DRAFT,
+        origin=origin,
+        opportunity_id=opportunity_id,
+        thread_id=thread_id,
+        created_by=created_by,
+        created_at=at,
+    )
+    session.add(message)
+    session.flush()
+    record_event(
+        session,
+        kind="message.drafted",
+        at=at,
+        account_id=account_id,
+        entity_type="message",
+        entity_id=message.id,
+        actor=created_by,
+        payload={"message_id": message.id, "to": address, "origin": origin},
+    )
+    return message
+
+
+def can_approve(session: Session, *, user: User, account: Account) -> bool:
+    """Only the account's AE, or a manager, may approve outreach."""
+    return user.role == UserRole.MANAGER or user.id == account.ae_id
+
+
+def decide(
+    session: Session,
+    *,
+    message: OutboundMessage,
+    approver_id: str,
+    decision: ApprovalDecision,
+    at: datetime,
+    final_text: str | None = None,
+    note: str | None = None,
+) -> MessageApproval:
+    """Record a human decision: approve as is, approve with an edited text, or reject with a reason."""
+    if message.status == MessageStatus.SENT:
+        raise InvalidStateError(f"Message {message.id} was already sent.")
+    user = session.get(User, approver_id)
+    if user is None:
+        raise NotFoundError(f"User '{approver_id}' not found.")
+    account = session.get(Account, message.account_id)
+    if account is None or not can_approve(session, user=user, account=account):
+        raise ApprovalRequiredError(
+            f"{user.name} may not decide on message {message.id}: only the account's AE or a manager may."
+        )
+    if decision == ApprovalDecision.REJECTED and not (note and note.strip()):
+        raise ValidationFailed("A rejection needs a reason (--note).")
+    if decision == ApprovalDecision.EDITED and not (final_text and final_text.strip()):
+        raise ValidationFailed("An edit needs the new text.")
+    before = message.body
+    after = final_text if decision == ApprovalDecision.EDITED and final_text else before
+    approval = MessageApproval(
+        message_id=message.id,
+        approver_id=user.id,
+        decision=decision,
+        decided_at=at,
+        text_before=before,
+        final_text=after,
+        note=note,
+    )
+    session.add(approval)
+    if decision == ApprovalDecision.REJECTED:
+        message.status = MessageStatus.REJECTED
+    else:
+        message.body = after
+        message.status = MessageStatus.APPROVED
+    session.flush()
+    kind = "message.rejected" if decision == ApprovalDecision.REJECTED else "message.approved"
+    record_event(
+        session,
+        kind=kind,
+        at=at,
+        account_id=message.account_id,
+        entity_type="message",
+        entity_id=message.id,
+        actor=user.id,
+        payload={
+            "message_id": message.id,
+            "decision": decision,
+            "edited": before != after,
+            "text_before": before,
+            "final_text": after,
+            "note": note,
+        },
+    )
+    return approval
+
+
+def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor: str | None) -> OutboundMessage:
+    """Mark a message sent; refused for a gated recipient without a recorded approval of this exact text."""
+    if message.status == MessageStatus.SENT:
+        raise InvalidStateError(f"Message {message.id} was already sent.")
+    if message.status == MessageStatus.REJECTED:
+        raise InvalidStateError(f"Message {message.id} was rejected; draft a new one.")
+    reasons = gate_reasons(session, message)
+    if reasons and approval_for(session, message) is None:
+        raise ApprovalRequiredError(
+            f"Message {message.id} to {message.to_address} needs a recorded human approval before it is sent: "
+            + "; ".join(reasons)
+            + f". Approve it with `account-intel approvals approve {message.id} --as USER`."
+        )
+    message.status = MessageStatus.SENT
+    message.sent_at = at
+    try:
+        session.flush()
+    except DBAPIError as exc:  # the database guard is the floor under this check
+        if SEND_REFUSED in str(exc.orig):
+            session.rollback()
+            raise ApprovalRequiredError(f"Message {message.id}: {SEND_REFUSED}.") from exc
+        raise
+    record_event(
+        session,
+        kind="message.sent",
+        at=at,
+        account_id=message.account_id,
+        entity_type="message",
+        entity_id=message.id,
+        actor=actor,
+        payload={"message_id": message.id, "to": message.to_address, "gated": bool(reasons)},
+    )
+    return message
