@@ -23,21 +23,9 @@ app.command("import")(importer.import_command)
 
 
 def main() -> None:
-    """Console entry point: run the app and turn domain errors into a one-line message and exit code 1."""
+    """Console entry point: usage errors exit 2 (Typer); domain errors become one line on stderr and exit 1."""
     try:
-        app(standalone_mode=False)
+        app()
     except DomainError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit codes
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
