@@ -27,10 +27,8 @@ def content_root(override: Path | None = None) -> Path:
     if override is not None:
         root = override.expanduser()
         if not _has_all(root):
-            missing = [name for name in CONTENT_FOLDERS if not (root / name).is_dir()]
-            raise ContentError(
-                f"ACCOUNT_INTEL_CONTENT_DIR {root} lacks {', '.join(m + '/' for m in missing)}; copy them from the package first."
-            )
+            missing = ", ".join(f"{name}/" for name in CONTENT_FOLDERS if not (root / name).is_dir())
+            raise ContentError(f"ACCOUNT_INTEL_CONTENT_DIR {root} lacks {missing}; copy them from the package first.")
         return root
     packaged = Path(str(resources.files("account_intel") / "_content"))
     if _has_all(packaged):
