@@ -1,0 +1,120 @@
+"""Named Jinja2 templates from prompts/, each declaring its variables in a front-matter comment.
+
+A template starts with a Jinja comment holding YAML::
+
+    {#---
+    name: proposal
+    description: Expansion proposal with the seven sections of UC-AM-004.
+    variables:
+      account: the account profile
+      opportunity: the opportunity being proposed
+    ---#}
+
+Loading refuses a template whose body uses a variable it does not declare, or declares one it never uses;
+rendering refuses a missing or unknown variable. Text from CRM notes is passed in as data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, meta
+from jinja2.exceptions import TemplateSyntaxError, UndefinedError
+
+from account_intel.content import ContentError, content_root
+
+_FRONT = re.compile(r"\A\{#---\n(?P<yaml>.*?)\n---#\}\n?", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """A loaded, validated template."""
+
+    name: str
+    description: str
+    variables: dict[str, str]
+    source: str
+    path: Path
+
+
+def _environment(autoescape: bool) -> Environment:
+    return Environment(
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def parse_template(path: Path) -> TemplateSpec:
+    """Read and validate one template file."""
+    text = path.read_text(encoding="utf-8")
+    match = _FRONT.match(text)
+    if match is None:
+        raise ContentError(
+            f"{path}: a template must start with a '{{#---' front-matter comment declaring its variables."
+        )
+    try:
+        front = yaml.safe_load(match.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: front matter is not valid YAML: {exc}") from exc
+    unknown_keys = set(front) - {"name", "description", "variables"}
+    if unknown_keys:
+        raise ContentError(
+            f"{path}: unknown front-matter keys {sorted(unknown_keys)}; allowed: name, description, variables."
+        )
+    for key in ("name", "description", "variables"):
+        if key not in front:
+            raise ContentError(f"{path}: front matter lacks '{key}'.")
+    declared = dict(front["variables"] or {})
+    body = text[match.end() :]
+    try:
+        used = meta.find_undeclared_variables(_environment(False).parse(body))
+    except TemplateSyntaxError as exc:
+        raise ContentError(f"{path}: line {exc.lineno}: {exc.message}") from exc
+    if missing := sorted(used - set(declared)):
+        raise ContentError(f"{path}: uses undeclared variables {missing}; declare them under 'variables'.")
+    if unused := sorted(set(declared) - used):
+        raise ContentError(f"{path}: declares variables it never uses: {unused}.")
+    return TemplateSpec(front["name"], front["description"], declared, body, path)
+
+
+def template_path(name: str, root: Path | None = None) -> Path:
+    """Where the template `name` lives under prompts/ (searching sub-folders)."""
+    base = (root or content_root()) / "prompts"
+    matches = sorted(base.rglob(f"{name}.*.j2"))
+    if not matches:
+        raise ContentError(f"Template '{name}' not found under {base}.")
+    return matches[0]
+
+
+def load_template(name: str, root: Path | None = None) -> TemplateSpec:
+    """Load and validate the template `name` from the content folder."""
+    return parse_template(template_path(name, root))
+
+
+def render(spec: TemplateSpec, *, autoescape: bool = False, **variables: Any) -> str:
+    """Render with exactly the declared variables."""
+    if missing := sorted(set(spec.variables) - set(variables)):
+        raise ContentError(f"Template '{spec.name}' needs variables {missing}.")
+    if unknown := sorted(set(variables) - set(spec.variables)):
+        raise ContentError(f"Template '{spec.name}' does not declare {unknown}.")
+    try:
+        return _environment(autoescape).from_string(spec.source).render(**variables)
+    except UndefinedError as exc:
+        raise ContentError(f"Template '{spec.name}': {exc.message}") from exc
+
+
+def all_templates(root: Path | None = None) -> list[TemplateSpec]:
+    """Every template under prompts/, validated (start-up check and tests)."""
+    base = (root or content_root()) / "prompts"
+    specs = [parse_template(path) for path in sorted(base.rglob("*.j2"))]
+    names = [spec.name for spec in specs]
+    if duplicates := sorted({n for n in names if names.count(n) > 1}):
+        raise ContentError(f"Duplicate template names under prompts/: {duplicates}.")
+    return specs
