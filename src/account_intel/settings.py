@@ -6,14 +6,14 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Settings read from `ACCOUNT_INTEL_*` environment variables; nothing is read at import time."""
 
-    model_config = SettingsConfigDict(env_prefix="ACCOUNT_INTEL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ACCOUNT_INTEL_", extra="ignore", populate_by_name=True)
 
     home: Path = Field(
         default_factory=lambda: Path.home() / ".account-intel",
@@ -33,6 +33,27 @@ class Settings(BaseSettings):
         default=Decimal("20000"), description="ARR at or above which an account is Mid-Market."
     )
 
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "ACCOUNT_INTEL_OPENAI_API_KEY"),
+        description="Key for the OpenAI-compatible endpoint; never logged.",
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "ACCOUNT_INTEL_OPENAI_BASE_URL"),
+        description="Any OpenAI-compatible endpoint (OpenAI, Azure gateway, vLLM, Ollama, LiteLLM).",
+    )
+    model_analyst: str = Field(default="gpt-4o-mini", description="Model name for the 'analyst' role.")
+    model_writer: str = Field(default="gpt-4o-mini", description="Model name for the 'writer' role.")
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, description="Per-request timeout of model calls.")
+    llm_max_attempts: int = Field(default=4, ge=1, le=10, description="Attempts per model call (tenacity).")
+    llm_backoff_max_seconds: float = Field(default=30.0, gt=0, description="Longest wait between retries.")
+    llm_requests_per_second: float | None = Field(default=None, gt=0, description="Client-side rate limit.")
+    llm_account_token_budget: int = Field(
+        default=60000, gt=0, description="Tokens (input + output) one account may use per run before rules take over."
+    )
+    llm_max_model_calls: int = Field(default=8, ge=1, description="Model calls one agent may make per account.")
+
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:
         if self.tier_t1_min_arr <= self.tier_t2_min_arr:
@@ -42,6 +63,18 @@ class Settings(BaseSettings):
                 "ACCOUNT_INTEL_SEGMENT_ENTERPRISE_ABOVE must be at least ACCOUNT_INTEL_SEGMENT_MIDMARKET_MIN"
             )
         return self
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an endpoint or key is set: `--brain auto` then uses the llm brain."""
+        return bool(self.openai_base_url or self.openai_api_key)
+
+    def model_for(self, role: str) -> str:
+        """The real model name behind a model role of an agent spec."""
+        names = {"analyst": self.model_analyst, "writer": self.model_writer}
+        if role not in names:
+            raise ValueError(f"Unknown model role '{role}'; known roles: {', '.join(sorted(names))}.")
+        return names[role]
 
     @cached_property
     def resolved_db_url(self) -> str:
