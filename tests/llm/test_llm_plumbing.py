@@ -15,6 +15,9 @@ from account_intel.settings import Settings
 from tests.llm_scripts import BASE_URL, completion, rate_limited
 
 
+ASK = {"messages": [{"role": "user", "content": "x"}]}
+
+
 class Answer(BaseModel):
     text: str
 
