@@ -14,7 +14,6 @@ from account_intel.llm.usage import BudgetMiddleware, TokenBudgetExceeded, Token
 from account_intel.settings import Settings
 from tests.llm_scripts import BASE_URL, completion, rate_limited
 
-
 ASK = {"messages": [{"role": "user", "content": "x"}]}
 
 
