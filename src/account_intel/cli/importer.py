@@ -1,8 +1,168 @@
-"""`account-intel import`: load CSV exports through a mapping file."""
+"""`account-intel import`: load CSV exports through a mapping file, all or nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
 
-def import_command() -> None:
-    """Import CSV files (in progress)."""
-    raise NotImplementedError
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from account_intel.cli.common import DbOption, JsonOption, console, err_console, open_store, parse_date, print_json
+from account_intel.clock import SystemClock
+from account_intel.domain.tiering import Thresholds
+from account_intel.errors import DomainError
+from account_intel.importer import ImportReport, identity_mapping, load_mapping, run_import
+
+SHOWN_ERRORS = 50
+
+
+class _RichProgress:
+    """One Rich progress bar per import step (reading a file, writing the store)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+        self.total = 0
+
+    def begin(self, label: str, total: int) -> None:
+        """Start a bar for one step."""
+        self.total = total
+        self.task = self.progress.add_task(label, total=total or None)
+
+    def advance(self, units: int) -> None:
+        """Move the current bar on."""
+        if self.task is not None:
+            self.progress.advance(self.task, units)
+
+    def end(self) -> None:
+        """Fill the current bar."""
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.total)
+        self.task = None
+
+
+def import_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder holding the CSV files.", metavar="DIR", exists=True, file_okay=False, resolve_path=True
+        ),
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="YAML mapping from the source files to canonical entities (default: canonical file names).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report what would be created/updated; write nothing.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Derive ARR, tier and segment on this date (YYYY-MM-DD); default: the latest date in the data.",
+            metavar="DATE",
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Import CSV files into the store, all or nothing: one wrong row and nothing is written; every error is listed."""
+    try:
+        day = parse_date(as_of)
+        plan = load_mapping(mapping) if mapping is not None else identity_mapping(directory)
+        store, settings = open_store(db)
+    except DomainError as exc:
+        if json_out:
+            print_json({"ok": False, "error_count": 1, "errors": [{"message": str(exc)}]})
+        else:
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+    def run(progress: _RichProgress | None) -> ImportReport:
+        return run_import(
+            store,
+            directory=directory,
+            mapping=plan,
+            mapping_label=mapping.name if mapping is not None else None,
+            thresholds=Thresholds.from_settings(settings),
+            clock=SystemClock(),
+            as_of=day,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+    try:
+        if json_out or not console.is_terminal:
+            report = run(None)
+        else:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=True) as bar:
+                report = run(_RichProgress(bar))
+    finally:
+        store.dispose()
+    if json_out:
+        print_json(report)
+    else:
+        render_report(console, report)
+        if not report.ok:
+            render_errors(err_console, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def render_report(out: Console, report: ImportReport) -> None:
+    """The summary as Rich tables: counts per entity, quirks handled, warnings and the as-of date."""
+    verb = "Would import" if report.dry_run else ("Imported" if report.written else "Checked")
+    table = Table(title=f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else ""))
+    for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped"):
+        table.add_column(column, justify="left" if column in ("Entity", "Table") else "right")
+    for entity in report.entities:
+        table.add_row(
+            entity.entity,
+            entity.table,
+            f"{entity.rows_read:,}",
+            f"{entity.created:,}",
+            f"{entity.updated:,}",
+            f"{entity.skipped:,}",
+        )
+    out.print(table)
+    if report.quirks:
+        quirks = Table(title="Quirks handled")
+        for column in ("Quirk", "Count", "What was found", "Handling"):
+            quirks.add_column(column, justify="right" if column == "Count" else "left", overflow="fold")
+        for quirk in report.quirks:
+            quirks.add_row(quirk.code, f"{quirk.count:,}", quirk.description, quirk.handling)
+        out.print(quirks)
+    for warning in report.warnings:
+        out.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+    out.print(f"As of {report.as_of.isoformat()}: {report.as_of_source}.", highlight=False)
+    if report.accounts is not None:
+        accounts = report.accounts
+        tiers = ", ".join(f"{tier} {count}" for tier, count in accounts.by_tier.items())
+        statuses = ", ".join(f"{status} {count}" for status, count in accounts.by_status.items())
+        out.print(
+            f"{accounts.recalculated} accounts derived (ARR ${accounts.arr_total:,.0f}; {tiers}; {statuses}); "
+            f"{accounts.changed} changed.",
+            highlight=False,
+        )
+    if report.dry_run and report.ok:
+        out.print("Dry run: nothing was written.")
+    out.print(f"Done in {report.seconds:.1f} s.", highlight=False)
+
+
+def render_errors(out: Console, report: ImportReport) -> None:
+    """The first errors, one per line, and how many more there are."""
+    out.print(f"[bold red]Import failed with {report.error_count} error(s); nothing was written.[/]")
+    for issue in report.errors[:SHOWN_ERRORS]:
+        out.print(issue.message, highlight=False, markup=False, soft_wrap=True)
+    if report.error_count > SHOWN_ERRORS:
+        out.print(f"... and {report.error_count - SHOWN_ERRORS} more.", highlight=False)

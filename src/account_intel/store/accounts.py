@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from account_intel.domain.enums import ContractStatus, Segment, Tier
+from account_intel.domain.enums import AccountStatus, ContractStatus, Segment, Tier
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
 from account_intel.errors import AmbiguousError, NotFoundError, ValidationFailed
 from account_intel.store.events import record_event
@@ -73,11 +73,18 @@ def active_line_filter(as_of: date):  # type: ignore[no-untyped-def]
 
 
 def arr_by_account(session: Session, as_of: date, account_ids: Iterable[str] | None = None) -> dict[str, Decimal]:
-    """ARR per account on `as_of`: the sum of quantity x annual unit price over lines in force (set-based)."""
+    """ARR per account on `as_of`: quantity x annual unit price over lines in force (set-based).
+
+    A churned account has no ARR from its churn date on, whatever lines the source system left open.
+    """
+    churned = and_(
+        Account.status == AccountStatus.CHURNED, or_(Account.churned_on.is_(None), Account.churned_on <= as_of)
+    )
     stmt = (
         select(ContractLine.account_id, func.sum(ContractLine.unit_price * ContractLine.quantity))
         .join(Contract, Contract.id == ContractLine.contract_id)
-        .where(active_line_filter(as_of))
+        .join(Account, Account.id == ContractLine.account_id)
+        .where(active_line_filter(as_of), ~churned)
         .group_by(ContractLine.account_id)
     )
     if account_ids is not None:

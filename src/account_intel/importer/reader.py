@@ -1,0 +1,52 @@
+"""Streaming CSV reading: UTF-8 with or without BOM, CRLF or LF, one record at a time with its line number."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SNIFF_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class CsvRecord:
+    """One data record: the 1-based line it starts on (the header is line 1) and its cells, stripped."""
+
+    line: int
+    cells: list[str]
+
+
+def uses_crlf(path: Path) -> bool:
+    """Whether the file's line endings are CRLF (looked up in its first 64 KiB)."""
+    with path.open("rb") as handle:
+        return b"\r\n" in handle.read(SNIFF_BYTES)
+
+
+def count_records(path: Path) -> int:
+    """An estimate of the data records (physical lines minus the header), for progress bars."""
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
+
+
+def read_header(path: Path) -> list[str]:
+    """The header's column names, stripped (an empty file has none)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return [name.strip() for name in first]
+
+
+def read_records(path: Path) -> Iterator[CsvRecord]:
+    """Yield every data record after the header, skipping blank lines; the file is never held in memory."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        if next(reader, None) is None:
+            return
+        last_line = reader.line_num
+        for cells in reader:
+            start = last_line + 1
+            last_line = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            yield CsvRecord(start, [cell.strip() for cell in cells])

@@ -1,0 +1,156 @@
+"""Canonical cell types: parse one CSV string into a typed value, or fail with the rule it breaks.
+
+Each parser raises `PydanticCustomError` so that a pydantic row model reports the rule as its message
+(for example `must be a non-negative amount`) without pydantic's own prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
+CENT = Decimal("0.01")
+
+
+def fail(kind: str, rule: str) -> PydanticCustomError:
+    """The error a parser raises: `rule` is the sentence shown after the value."""
+    return PydanticCustomError(kind, rule)
+
+
+def to_money(value: Any) -> Decimal:
+    """A non-negative Decimal with at most two decimal places (`1234.5`, `0`, `99.94`)."""
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        try:
+            amount = Decimal(str(value).replace(",", "").strip())
+        except InvalidOperation:
+            raise fail("money", "must be a non-negative amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise fail("money", "must be a non-negative amount")
+    if amount != amount.quantize(CENT):
+        raise fail("money", "must be an amount with at most 2 decimal places")
+    return amount.quantize(CENT)
+
+
+def to_int(value: Any) -> int:
+    """A whole number; `27.0` is accepted as 27, `27.5` is not."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise fail("int", "must be a whole number") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise fail("int", "must be a whole number")
+    return int(number)
+
+
+def to_count(value: Any) -> int:
+    """A whole number that is zero or more."""
+    number = to_int(value)
+    if number < 0:
+        raise fail("count", "must be a whole number, zero or more")
+    return number
+
+
+def to_bool(value: Any) -> bool:
+    """true/false, 1/0, yes/no (any case)."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise fail("bool", "must be true/false, 1/0 or yes/no")
+
+
+def to_date(value: Any) -> date:
+    """A calendar date written YYYY-MM-DD."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail("date", "must be a date written YYYY-MM-DD") from None
+
+
+def to_datetime(value: Any) -> datetime:
+    """An ISO-8601 date-time (a bare date means midnight); without an offset it is taken as UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise fail(
+                "datetime", "must be an ISO-8601 date-time (YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS][+HH:MM])"
+            ) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def has_offset(text: str) -> bool:
+    """Whether an ISO-8601 date-time string carries its own UTC offset (`Z` or `+HH:MM`)."""
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def enum_parser(enum_cls: type[StrEnum]) -> Callable[[Any], StrEnum]:
+    """A parser that accepts an enum's values (exact, then case-insensitive) and lists them on failure."""
+    by_lower = {member.value.lower(): member for member in enum_cls}
+    allowed = ", ".join(member.value for member in enum_cls)
+
+    def parse(value: Any) -> StrEnum:
+        if isinstance(value, enum_cls):
+            return value
+        member = by_lower.get(str(value).strip().lower())
+        if member is None:
+            raise fail("enum", f"must be one of: {allowed}")
+        return member
+
+    return parse
+
+
+def text_parser(max_length: int | None) -> Callable[[Any], str]:
+    """A parser for free text, refusing values longer than the store column."""
+
+    def parse(value: Any) -> str:
+        text = str(value)
+        if max_length is not None and len(text) > max_length:
+            raise fail("text", f"must be at most {max_length} characters (has {len(text)})")
+        return text
+
+    return parse
+
+
+Money = Annotated[Decimal, BeforeValidator(to_money)]
+Int = Annotated[int, BeforeValidator(to_int)]
+Count = Annotated[int, BeforeValidator(to_count)]
+Flag = Annotated[bool, BeforeValidator(to_bool)]
+Day = Annotated[date, BeforeValidator(to_date)]
+Instant = Annotated[datetime, BeforeValidator(to_datetime)]
+Str32 = Annotated[str, BeforeValidator(text_parser(32))]
+Str64 = Annotated[str, BeforeValidator(text_parser(64))]
+Str80 = Annotated[str, BeforeValidator(text_parser(80))]
+Str96 = Annotated[str, BeforeValidator(text_parser(96))]
+Str120 = Annotated[str, BeforeValidator(text_parser(120))]
+Str160 = Annotated[str, BeforeValidator(text_parser(160))]
+Str200 = Annotated[str, BeforeValidator(text_parser(200))]
+LongText = Annotated[str, BeforeValidator(text_parser(None))]
