@@ -25,12 +25,11 @@ _real_create_connection = socket.create_connection
 
 
 def _is_local(address: object) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    elif isinstance(address, str | bytes):
+    if isinstance(address, str | bytes):
         return True  # AF_UNIX sockets (PostgreSQL's local socket) stay on the machine
-    else:
+    if not (isinstance(address, tuple) and address):
         return False
+    host = str(address[0])
     if host in {"localhost", ""}:
         return True
     try:

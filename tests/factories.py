@@ -22,28 +22,61 @@ def add_user(session: Session, user_id: str = "U-AE", role: UserRole = UserRole.
     return user
 
 
-def add_account(session: Session, account_id: str, *, arr: Decimal, name: str | None = None, ae_id: str | None = None) -> Account:
+def add_account(
+    session: Session, account_id: str, *, arr: Decimal, name: str | None = None, ae_id: str | None = None
+) -> Account:
     """An account whose ARR comes from one flat contract line of `arr`."""
     if session.get(Product, "PLAT") is None:
-        session.add(Product(id="PLAT", name="Platform", kind=ProductKind.PLAN, pricing_unit=PricingUnit.FLAT,
-                            list_price=Decimal("1000"), tier_rank=1))
-    account = Account(id=account_id, name=name or account_id, created_at=T0, ae_id=ae_id,
-                      customer_since=date(2023, 1, 1))
+        session.add(
+            Product(
+                id="PLAT",
+                name="Platform",
+                kind=ProductKind.PLAN,
+                pricing_unit=PricingUnit.FLAT,
+                list_price=Decimal("1000"),
+                tier_rank=1,
+            )
+        )
+    account = Account(
+        id=account_id, name=name or account_id, created_at=T0, ae_id=ae_id, customer_since=date(2023, 1, 1)
+    )
     session.add(account)
-    session.add(Contract(id=f"C-{account_id}", account_id=account_id, start_date=date(2024, 1, 1),
-                         end_date=date(2025, 12, 31)))
-    session.add(ContractLine(id=f"L-{account_id}", contract_id=f"C-{account_id}", account_id=account_id,
-                             product_id="PLAT", quantity=1, unit_price=arr, start_date=date(2024, 1, 1),
-                             end_date=date(2025, 12, 31)))
+    session.add(
+        Contract(id=f"C-{account_id}", account_id=account_id, start_date=date(2024, 1, 1), end_date=date(2025, 12, 31))
+    )
+    session.add(
+        ContractLine(
+            id=f"L-{account_id}",
+            contract_id=f"C-{account_id}",
+            account_id=account_id,
+            product_id="PLAT",
+            quantity=1,
+            unit_price=arr,
+            start_date=date(2024, 1, 1),
+            end_date=date(2025, 12, 31),
+        )
+    )
     session.flush()
     recalculate_accounts(session, as_of=AS_OF, thresholds=Thresholds(), at=T0, account_ids=[account_id])
     return account
 
 
-def add_contact(session: Session, contact_id: str, account_id: str, *, dnc: bool = False,
-                role: MeddiccRole | None = MeddiccRole.CHAMPION) -> Contact:
-    contact = Contact(id=contact_id, account_id=account_id, name=contact_id, email=f"{contact_id.lower()}@cust.test",
-                      meddicc_role=role, do_not_contact=dnc)
+def add_contact(
+    session: Session,
+    contact_id: str,
+    account_id: str,
+    *,
+    dnc: bool = False,
+    role: MeddiccRole | None = MeddiccRole.CHAMPION,
+) -> Contact:
+    contact = Contact(
+        id=contact_id,
+        account_id=account_id,
+        name=contact_id,
+        email=f"{contact_id.lower()}@cust.test",
+        meddicc_role=role,
+        do_not_contact=dnc,
+    )
     session.add(contact)
     session.flush()
     return contact

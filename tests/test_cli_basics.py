@@ -43,7 +43,9 @@ def test_accounts_list_filters_and_json(db_url: str) -> None:
     ]
     t1 = json.loads(runner.invoke(app, ["accounts", "list", "--tier", "T1", "--db", db_url, "--json"]).output)
     assert [r["id"] for r in t1] == ["ACCT-1"]
-    mine = json.loads(runner.invoke(app, ["accounts", "list", "--owner", "avery stone", "--db", db_url, "--json"]).output)
+    mine = json.loads(
+        runner.invoke(app, ["accounts", "list", "--owner", "avery stone", "--db", db_url, "--json"]).output
+    )
     assert [r["id"] for r in mine] == ["ACCT-1"]
     smb = json.loads(runner.invoke(app, ["accounts", "list", "--segment", "SMB", "--db", db_url, "--json"]).output)
     assert smb == []
@@ -62,7 +64,9 @@ def test_accounts_show_by_name(db_url: str) -> None:
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from account_intel.cli.app import main; main()", *args],
-        capture_output=True, text=True, env={"ACCOUNT_INTEL_HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        env={"ACCOUNT_INTEL_HOME": str(home), "PATH": "/usr/bin:/bin"},
     )
 
 

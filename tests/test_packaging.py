@@ -27,7 +27,8 @@ def test_a_users_copy_must_be_complete(tmp_path: Path) -> None:
 def test_wheel_ships_the_content_and_migrations(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     wheel = next(tmp_path.glob("account_intel-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -40,7 +41,12 @@ def test_wheel_ships_the_content_and_migrations(tmp_path: Path) -> None:
 
 def test_importing_the_package_runs_nothing(tmp_path: Path) -> None:
     code = "import account_intel.cli.app, account_intel.store.models; print('ok')"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"ACCOUNT_INTEL_HOME": str(tmp_path / "h"), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"ACCOUNT_INTEL_HOME": str(tmp_path / "h"), "PATH": "/usr/bin:/bin"},
+    )
     assert out.stdout.strip() == "ok"
     assert not (tmp_path / "h").exists()

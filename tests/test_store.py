@@ -70,15 +70,21 @@ def test_recalculation_derives_arr_tier_segment_and_records_events(store: Store)
         account = session.get(Account, "RETAIL")
         assert (account.arr, account.tier, account.segment) == (Decimal("340000.00"), Tier.T2, Segment.ENTERPRISE)
         session.execute(update(ContractLine).where(ContractLine.id == "L-RETAIL").values(unit_price=Decimal("520000")))
-        changes = recalculate_accounts(session, as_of=AS_OF, thresholds=Thresholds(), at=T0, actor="U-AE",
-                                       account_ids=["RETAIL"])
+        changes = recalculate_accounts(
+            session, as_of=AS_OF, thresholds=Thresholds(), at=T0, actor="U-AE", account_ids=["RETAIL"]
+        )
         assert len(changes) == 1 and changes[0].new_tier == Tier.T1
     with store.transaction() as session:
         kinds = [e.kind for e in list_events(session, account_id="RETAIL")]
         assert "account.tier_changed" in kinds and "account.arr_updated" in kinds
         tier_event = list_events(session, account_id="RETAIL", kind="account.tier_changed")[-1]
-        assert tier_event.payload == {"account_id": "RETAIL", "old_tier": "T2", "new_tier": "T1",
-                                      "trigger": "arr_threshold", "user_id": "U-AE"}
+        assert tier_event.payload == {
+            "account_id": "RETAIL",
+            "old_tier": "T2",
+            "new_tier": "T1",
+            "trigger": "arr_threshold",
+            "user_id": "U-AE",
+        }
         arr_event = list_events(session, account_id="RETAIL", kind="account.arr_updated")[-1]
         assert arr_event.payload["old_arr"] == "340000.00" and arr_event.payload["new_arr"] == "520000.00"
 
@@ -87,10 +93,12 @@ def test_manual_tier_override_needs_reason_and_survives_recalculation(store: Sto
     with store.transaction() as session:
         account = add_account(session, "SMALL", arr=Decimal("30000"))
         with pytest.raises(ValidationFailed, match="reason"):
-            override_tier(session, account=account, tier=Tier.T1, reason=" ", at=T0, actor="U-M",
-                          thresholds=Thresholds())
-        override_tier(session, account=account, tier=Tier.T1, reason="Strategic logo", at=T0, actor="U-M",
-                      thresholds=Thresholds())
+            override_tier(
+                session, account=account, tier=Tier.T1, reason=" ", at=T0, actor="U-M", thresholds=Thresholds()
+            )
+        override_tier(
+            session, account=account, tier=Tier.T1, reason="Strategic logo", at=T0, actor="U-M", thresholds=Thresholds()
+        )
         recalculate_accounts(session, as_of=AS_OF, thresholds=Thresholds(), at=T0, account_ids=["SMALL"])
         assert account.tier == Tier.T1 and account.tier_override_reason == "Strategic logo"
 
@@ -143,8 +151,15 @@ def _t1_and_t3(store: Store) -> None:
 
 def _draft(store: Store, account_id: str, contact_id: str) -> str:
     with store.transaction() as session:
-        return draft_message(session, account_id=account_id, contact_id=contact_id, subject="Hello", body="Hi there",
-                             at=T0, created_by="agent").id
+        return draft_message(
+            session,
+            account_id=account_id,
+            contact_id=contact_id,
+            subject="Hello",
+            body="Hi there",
+            at=T0,
+            created_by="agent",
+        ).id
 
 
 def test_t1_message_cannot_be_sent_without_approval(store: Store) -> None:
@@ -163,13 +178,17 @@ def test_database_guard_refuses_direct_writes_that_skip_the_service(store: Store
         session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id).values(status="sent"))
     with pytest.raises(DBAPIError, match="no recorded approval"), store.transaction() as session:
         session.execute(
-            text("INSERT INTO outbound_messages (id, account_id, to_address, subject, body, status, origin, created_at) "
-                 "VALUES ('X1', 'MID', 'big-champ@cust.test', 's', 'b', 'sent', 'raw', :at)"),
+            text(
+                "INSERT INTO outbound_messages (id, account_id, to_address, subject, body, status, origin, created_at) "
+                "VALUES ('X1', 'MID', 'big-champ@cust.test', 's', 'b', 'sent', 'raw', :at)"
+            ),
             {"at": T0.replace(tzinfo=None)},
         )
     with store.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(OutboundMessage).where(
-            OutboundMessage.status == "sent")) == 0
+        assert (
+            session.scalar(select(func.count()).select_from(OutboundMessage).where(OutboundMessage.status == "sent"))
+            == 0
+        )
 
 
 def test_approved_text_is_the_only_text_that_can_be_sent(store: Store) -> None:
@@ -179,8 +198,14 @@ def test_approved_text_is_the_only_text_that_can_be_sent(store: Store) -> None:
         message = session.get(OutboundMessage, message_id)
         with pytest.raises(ApprovalRequiredError, match="AE or a manager"):
             decide(session, message=message, approver_id="U-CSM", decision=ApprovalDecision.APPROVED, at=T0)
-        approval = decide(session, message=message, approver_id="U-AE", decision=ApprovalDecision.EDITED, at=T0,
-                          final_text="Hi there, edited")
+        approval = decide(
+            session,
+            message=message,
+            approver_id="U-AE",
+            decision=ApprovalDecision.EDITED,
+            at=T0,
+            final_text="Hi there, edited",
+        )
         assert (approval.text_before, approval.final_text) == ("Hi there", "Hi there, edited")
     # the body changed after approval: the approval no longer covers it, at the service and in the database
     with store.transaction() as session:
@@ -214,8 +239,9 @@ def test_rejection_needs_a_reason_and_blocks_sending(store: Store) -> None:
         message = session.get(OutboundMessage, message_id)
         with pytest.raises(ValidationFailed, match="reason"):
             decide(session, message=message, approver_id="U-MGR", decision=ApprovalDecision.REJECTED, at=T0)
-        decide(session, message=message, approver_id="U-MGR", decision=ApprovalDecision.REJECTED, at=T0,
-               note="Wrong tone")
+        decide(
+            session, message=message, approver_id="U-MGR", decision=ApprovalDecision.REJECTED, at=T0, note="Wrong tone"
+        )
     with pytest.raises(Exception, match="rejected"), store.transaction() as session:
         mark_sent(session, message=session.get(OutboundMessage, message_id), at=T0, actor="x")
 

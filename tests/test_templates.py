@@ -15,14 +15,18 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_declared_variables_must_match_the_body(tmp_path: Path) -> None:
-    good = parse_template(_write(tmp_path, "{#---\nname: t\ndescription: d\nvariables:\n  who: a name\n---#}\nHi {{ who }}\n"))
+    good = parse_template(
+        _write(tmp_path, "{#---\nname: t\ndescription: d\nvariables:\n  who: a name\n---#}\nHi {{ who }}\n")
+    )
     assert render(good, who="Tom") == "Hi Tom\n"
     with pytest.raises(ContentError, match="needs variables \\['who'\\]"):
         render(good)
     with pytest.raises(ContentError, match="does not declare \\['extra'\\]"):
         render(good, who="Tom", extra=1)
     with pytest.raises(ContentError, match="undeclared variables \\['other'\\]"):
-        parse_template(_write(tmp_path, "{#---\nname: t\ndescription: d\nvariables:\n  who: x\n---#}\n{{ who }}{{ other }}"))
+        parse_template(
+            _write(tmp_path, "{#---\nname: t\ndescription: d\nvariables:\n  who: x\n---#}\n{{ who }}{{ other }}")
+        )
     with pytest.raises(ContentError, match="never uses: \\['who'\\]"):
         parse_template(_write(tmp_path, "{#---\nname: t\ndescription: d\nvariables:\n  who: x\n---#}\nstatic"))
     with pytest.raises(ContentError, match="front-matter comment"):

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -78,9 +79,8 @@ class Catalog:
         return sorted((p for p in self.products.values() if p.kind == "plan"), key=lambda p: p.tier_rank or 0)
 
 
-@dataclass(slots=True, frozen=True)
-class UsagePoint:
-    """One month of one metric."""
+class UsagePoint(NamedTuple):
+    """One month of one metric (a tuple: it is built hundreds of thousands of times per scan)."""
 
     period: date
     value: int
@@ -229,6 +229,7 @@ class AccountFacts:
     lines: list[LineFact] = field(default_factory=list)
     usage: dict[str, list[UsagePoint]] = field(default_factory=dict)
     feature_usage: dict[str, list[UsagePoint]] = field(default_factory=dict)
+    feature_metrics: dict[str, str] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
     surveys: list[SurveyFact] = field(default_factory=list)
     contacts: list[ContactFact] = field(default_factory=list)
@@ -290,12 +291,13 @@ def iter_portfolio_facts(
 def _load_range(session: Session, as_of: date, account_condition: object, ids: list[str]) -> dict[str, AccountFacts]:
     lo, hi = ids[0], ids[-1]
     wanted = set(ids)
+    execute = session.connection().execute  # Core rows: no ORM result processing on the hot path
 
     def in_range(column: object) -> object:
         return and_(column >= lo, column <= hi)  # type: ignore[operator]
 
     out: dict[str, AccountFacts] = {}
-    for a in session.execute(
+    for a in execute(
         select(
             Account.id,
             Account.name,
@@ -332,10 +334,9 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
                 as_of,
             )
 
-    def each(account_id: str) -> AccountFacts | None:
-        return out.get(account_id)
+    each = out.get
 
-    for row in session.execute(
+    for row in execute(
         select(
             ContractLine.account_id,
             ContractLine.id,
@@ -354,7 +355,9 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
             f.lines.append(LineFact(*row[1:]))
 
     since_usage = _months_back(as_of, USAGE_MONTHS - 1)
-    for account_id, metric, period, value, limit, feature_id in session.execute(
+    current: AccountFacts | None = None
+    current_id = None
+    for account_id, metric, period, value, limit, feature_id in execute(
         select(
             UsageMetric.account_id,
             UsageMetric.metric,
@@ -368,12 +371,23 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         )
         .order_by(UsageMetric.account_id, UsageMetric.metric, UsageMetric.period_start)
     ):
-        if (f := each(account_id)) is not None:
-            target = f.feature_usage.setdefault(feature_id, []) if feature_id else f.usage.setdefault(metric, [])
-            target.append(UsagePoint(period, int(value), None if limit is None else int(limit)))
+        if account_id != current_id:
+            current_id, current = account_id, out.get(account_id)
+        if current is None:
+            continue
+        if feature_id:
+            points = current.feature_usage.get(feature_id)
+            if points is None:
+                points = current.feature_usage[feature_id] = []
+                current.feature_metrics[feature_id] = metric
+        else:
+            points = current.usage.get(metric)
+            if points is None:
+                points = current.usage[metric] = []
+        points.append(UsagePoint(period, value, limit))
 
     end = _start_of(as_of + timedelta(days=1))
-    for row in session.execute(
+    for row in execute(
         select(
             SupportTicket.account_id,
             SupportTicket.id,
@@ -394,7 +408,7 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         if (f := each(row[0])) is not None:
             f.tickets.append(TicketFact(row[1], row[2].date(), row[3].value, row[4], row[5], row[6], row[7]))
 
-    for row in session.execute(
+    for row in execute(
         select(
             SurveyResponse.account_id,
             SurveyResponse.id,
@@ -413,7 +427,7 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         if (f := each(row[0])) is not None:
             f.surveys.append(SurveyFact(row[1], row[2].value, row[3], row[4], row[5]))
 
-    for c in session.execute(
+    for c in execute(
         select(
             Contact.account_id,
             Contact.id,
@@ -437,13 +451,13 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
 
     participants: dict[str, list[str]] = defaultdict(list)
     since_activity = _start_of(as_of - timedelta(days=ACTIVITY_DAYS))
-    for activity_id, contact_id in session.execute(
+    for activity_id, contact_id in execute(
         select(ActivityContact.activity_id, ActivityContact.contact_id)
         .join(Activity, Activity.id == ActivityContact.activity_id)
         .where(in_range(Activity.account_id), Activity.occurred_at >= since_activity, Activity.occurred_at < end)
     ):
         participants[activity_id].append(contact_id)
-    for row in session.execute(
+    for row in execute(
         select(
             Activity.account_id,
             Activity.id,
@@ -464,14 +478,14 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
                 )
             )
 
-    for account_id, last in session.execute(
+    for account_id, last in execute(
         select(Activity.account_id, func.max(Activity.occurred_at))
         .where(in_range(Activity.account_id), Activity.occurred_at < end)
         .group_by(Activity.account_id)
     ):
         if (f := each(account_id)) is not None and last is not None:
             f.last_activity_on = _as_date(last)
-    for account_id, last in session.execute(
+    for account_id, last in execute(
         select(Activity.account_id, func.max(Activity.occurred_at))
         .join(ActivityContact, ActivityContact.activity_id == Activity.id)
         .join(Contact, Contact.id == ActivityContact.contact_id)
@@ -481,7 +495,7 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         if (f := each(account_id)) is not None and last is not None:
             f.last_exec_touch_on = _as_date(last)
 
-    for row in session.execute(
+    for row in execute(
         select(
             OrgEvent.account_id,
             OrgEvent.id,
@@ -502,14 +516,14 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         if (f := each(row[0])) is not None:
             f.org_events.append(OrgEventFact(row[1], row[2].value, *row[3:]))
 
-    for row in session.execute(
+    for row in execute(
         select(Department.account_id, Department.id, Department.name, Department.headcount)
         .where(in_range(Department.account_id))
         .order_by(Department.account_id, Department.name)
     ):
         if (f := each(row[0])) is not None:
             f.departments.append(DepartmentFact(*row[1:]))
-    for row in session.execute(
+    for row in execute(
         select(
             Geography.account_id, Geography.id, Geography.name, Geography.country, Geography.headcount, Geography.is_hq
         )
@@ -519,7 +533,7 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
         if (f := each(row[0])) is not None:
             f.geographies.append(GeographyFact(*row[1:]))
 
-    for o in session.execute(
+    for o in execute(
         select(
             Opportunity.account_id,
             Opportunity.id,
@@ -552,7 +566,7 @@ def _load_range(session: Session, as_of: date, account_condition: object, ids: l
                 )
             )
 
-    for account_id, held_on in session.execute(
+    for account_id, held_on in execute(
         select(Qbr.account_id, Qbr.scheduled_for)
         .where(in_range(Qbr.account_id), Qbr.status == "held", Qbr.scheduled_for <= as_of)
         .order_by(Qbr.account_id, Qbr.scheduled_for)
