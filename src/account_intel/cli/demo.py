@@ -2,7 +2,120 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Annotated
 
-def demo() -> None:
-    """Build a fresh demo store (in progress)."""
-    raise NotImplementedError
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from account_intel.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    money,
+    parse_date,
+    print_json,
+    settings_for,
+    thresholds_for,
+)
+from account_intel.demo.build import DemoReport, build_demo
+from account_intel.demo.catalog import VENDOR_NAME
+from account_intel.demo.portfolio import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEED, MAX_ACCOUNTS, DemoSpec
+from account_intel.domain.enums import Segment, Tier
+
+
+def demo(
+    accounts: Annotated[
+        int,
+        typer.Option("--accounts", min=1, max=MAX_ACCOUNTS, help="How many accounts, the two story accounts included."),
+    ] = DEFAULT_ACCOUNTS,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed gives the same portfolio.")
+    ] = DEFAULT_SEED,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help=f"History ends on this date (default {DEFAULT_AS_OF})."),
+    ] = None,
+    db: DbOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a store that holds non-demo accounts.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Build a FRESH demo store: a deterministic portfolio with TechFlow and RetailCo, then print its summary.
+
+    The target store (by default the configured one) is wiped first; a store holding non-demo accounts is
+    refused unless --force.
+    """
+    spec = DemoSpec(accounts=accounts, seed=seed, as_of=parse_date(as_of) or DEFAULT_AS_OF)
+    settings = settings_for(db)
+    thresholds = thresholds_for(settings)
+    if json_out:
+        report = build_demo(settings.resolved_db_url, spec, thresholds=thresholds, force=force, db_option=db)
+        print_json(report)
+        return
+    progress = Progress(
+        TextColumn("Generating {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(f"{VENDOR_NAME} accounts", total=spec.total)
+        report = build_demo(
+            settings.resolved_db_url,
+            spec,
+            thresholds=thresholds,
+            force=force,
+            db_option=db,
+            on_progress=lambda n: progress.advance(task, n),
+        )
+    render_report(report)
+
+
+def render_report(report: DemoReport) -> None:
+    """Print where the store is, the portfolio by tier and segment, the near-term count and the stories."""
+    s = report.summary
+    console.print(f"Demo store: [bold]{report.store}[/]")
+    console.print(
+        f"As of {report.as_of}, seed {report.seed}: {s.accounts:,} accounts ({s.active_accounts:,} active, "
+        f"{s.churned_accounts:,} churned, {s.prospect_accounts:,} prospects), "
+        f"{report.total_rows:,} rows in {report.seconds:.1f} s"
+    )
+    table = Table(title=f"{VENDOR_NAME} portfolio: active accounts · ARR")
+    table.add_column("Tier")
+    for segment in Segment:
+        table.add_column(segment.value, justify="right")
+    table.add_column("Total", justify="right", style="bold")
+    cells = {(c.tier, c.segment): c for c in s.cells}
+    for tier, total in zip(Tier, s.tiers, strict=True):
+        row = [_cell(cells[(tier, segment)].accounts, cells[(tier, segment)].arr) for segment in Segment]
+        table.add_row(tier.value, *row, _cell(total.accounts, total.arr))
+    table.add_row(
+        "Total",
+        *[_cell(total.accounts, total.arr) for total in s.segments],
+        _cell(s.active_accounts, s.total_arr),
+        style="bold",
+    )
+    console.print(table)
+    console.print(
+        f"Near: {s.near:,} active accounts have a QBR within 30 days or a renewal within 90 days "
+        f"({s.qbr_within_30_days:,} QBRs, {s.renewal_within_90_days:,} renewals)."
+    )
+    names = " and ".join(f"{story.name} ({story.id})" for story in report.stories)
+    console.print(f"Seed stories: {names}. Try: [bold]{report.stories[0].try_command}[/]", soft_wrap=True)
+
+
+def _cell(accounts: int, arr: Decimal) -> str:
+    return f"{accounts:,} · {_short_money(arr)}" if accounts else "-"
+
+
+def _short_money(value: Decimal) -> str:
+    """$8.91M, $618K or $950: whole-table readability; --json has the exact amounts."""
+    if value >= 1_000_000:
+        return f"${value / 1_000_000:,.2f}M"
+    if value >= 10_000:
+        return f"${value / 1_000:,.0f}K"
+    return money(value)
