@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from account_intel.cli import accounts, db, demo, importer
+from account_intel.cli import accounts, approvals, contacts, db, demo, importer, opp
 from account_intel.cli.common import err_console
 from account_intel.errors import DomainError
 
@@ -18,6 +18,9 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(opp.app, name="opp")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(approvals.app, name="approvals")
 app.command("demo")(demo.demo)
 app.command("import")(importer.import_command)
 

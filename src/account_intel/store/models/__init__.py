@@ -7,7 +7,13 @@ from account_intel.store.models.engagement import Activity, ActivityContact, Qbr
 from account_intel.store.models.events import Event
 from account_intel.store.models.outbound import MessageApproval, OutboundMessage
 from account_intel.store.models.people import Contact, User
-from account_intel.store.models.pipeline import Opportunity
+from account_intel.store.models.pipeline import (
+    Opportunity,
+    OpportunityStageChange,
+    Proposal,
+    ProposalMessage,
+    ProposalOpportunity,
+)
 from account_intel.store.models.sequences import IdSequence
 from account_intel.store.models.telemetry import SupportTicket, SurveyResponse, UsageMetric
 
@@ -26,9 +32,13 @@ __all__ = [
     "IdSequence",
     "MessageApproval",
     "Opportunity",
+    "OpportunityStageChange",
     "OrgEvent",
     "OutboundMessage",
     "Product",
+    "Proposal",
+    "ProposalMessage",
+    "ProposalOpportunity",
     "Qbr",
     "SupportTicket",
     "SurveyResponse",

@@ -1,0 +1,160 @@
+"""Human decisions on outbound drafts (approve, edit, reject) and what follows an approval.
+
+The store's `decide` records the decision and enforces who may decide (the account's AE or a manager).
+After an approval, the message is handed to the handler of its origin: a proposal message is sent and its
+post-send effects run. Other origins (agent-graph threads, later) register their handler in `AFTER_APPROVAL`;
+a message whose origin has no handler stays approved until its origin sends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
+from account_intel.errors import NotFoundError
+from account_intel.pipeline import sending
+from account_intel.pipeline.people import find_user
+from account_intel.store.models import Account, MessageApproval, OutboundMessage
+from account_intel.store.outbound import decide, gate_reasons
+
+AfterApproval = Callable[..., BaseModel]
+"""(session, *, message, at, actor, home) -> an outcome model; runs after an approving decision."""
+
+AFTER_APPROVAL: dict[str, AfterApproval] = {sending.ORIGIN: sending.complete_send}
+
+
+class DecisionView(BaseModel):
+    """A recorded decision on a message."""
+
+    approver_id: str
+    decision: ApprovalDecision
+    decided_at: datetime
+    edited: bool
+    note: str | None = None
+
+
+class MessageView(BaseModel):
+    """An outbound message with why it needs approval and the decisions so far."""
+
+    id: str
+    account_id: str
+    account_name: str
+    account_tier: Tier
+    to: str
+    cc: str | None = None
+    subject: str
+    body: str
+    status: MessageStatus
+    origin: str
+    opportunity_id: str | None = None
+    proposal_id: str | None = None
+    created_by: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None
+    gate_reasons: list[str] = Field(default_factory=list)
+    decisions: list[DecisionView] = Field(default_factory=list)
+
+
+class ApprovalOutcome(BaseModel):
+    """The decision taken and, after an approval, what the message's origin did with it."""
+
+    message: MessageView
+    decision: ApprovalDecision
+    sent: bool
+    result: dict[str, object] | None = Field(default=None, description="The origin handler's outcome.")
+
+
+def get_message(session: Session, message_id: str) -> OutboundMessage:
+    """A message by id."""
+    message = session.get(OutboundMessage, message_id.strip()) or session.get(OutboundMessage, message_id.upper())
+    if message is None:
+        raise NotFoundError(f"Message '{message_id}' not found. `account-intel approvals list` shows pending ones.")
+    return message
+
+
+def message_view(session: Session, message: OutboundMessage) -> MessageView:
+    """The view of one message."""
+    account = session.get(Account, message.account_id)
+    assert account is not None
+    link = sending.proposal_link(session, message.id)
+    decisions = session.scalars(
+        select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id)
+    )
+    return MessageView(
+        id=message.id,
+        account_id=account.id,
+        account_name=account.name,
+        account_tier=account.tier,
+        to=message.to_address,
+        cc=message.cc,
+        subject=message.subject,
+        body=message.body,
+        status=message.status,
+        origin=message.origin,
+        opportunity_id=message.opportunity_id,
+        proposal_id=link.proposal_id if link else None,
+        created_by=message.created_by,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        gate_reasons=gate_reasons(session, message) if message.status != MessageStatus.SENT else [],
+        decisions=[
+            DecisionView(
+                approver_id=d.approver_id,
+                decision=d.decision,
+                decided_at=d.decided_at,
+                edited=d.text_before != d.final_text,
+                note=d.note,
+            )
+            for d in decisions
+        ],
+    )
+
+
+def list_pending(session: Session, *, account_id: str | None = None) -> list[MessageView]:
+    """Messages not yet sent or rejected (drafts and approved ones), oldest first."""
+    stmt = select(OutboundMessage).where(OutboundMessage.status.in_([MessageStatus.DRAFT, MessageStatus.APPROVED]))
+    if account_id is not None:
+        stmt = stmt.where(OutboundMessage.account_id == account_id)
+    rows = session.scalars(stmt.order_by(OutboundMessage.created_at, OutboundMessage.id))
+    return [message_view(session, m) for m in rows]
+
+
+def _after(
+    session: Session, message: OutboundMessage, *, at: datetime, actor: str, home: Path
+) -> dict[str, object] | None:
+    handler = AFTER_APPROVAL.get(message.origin)
+    if handler is None:
+        return None
+    return handler(session, message=message, at=at, actor=actor, home=home).model_dump(mode="json")
+
+
+def decide_message(
+    session: Session,
+    *,
+    message_id: str,
+    approver: str,
+    decision: ApprovalDecision,
+    at: datetime,
+    home: Path,
+    text: str | None = None,
+    note: str | None = None,
+) -> ApprovalOutcome:
+    """Approve, edit (approve a new text) or reject a message; an approval hands it to its origin's handler."""
+    message = get_message(session, message_id)
+    user = find_user(session, approver)
+    decide(session, message=message, approver_id=user.id, decision=decision, at=at, final_text=text, note=note)
+    result = None
+    if decision != ApprovalDecision.REJECTED:
+        result = _after(session, message, at=at, actor=user.id, home=home)
+    return ApprovalOutcome(
+        message=message_view(session, message),
+        decision=decision,
+        sent=message.status == MessageStatus.SENT,
+        result=result,
+    )

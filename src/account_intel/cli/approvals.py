@@ -1,0 +1,160 @@
+"""`account-intel approvals`: decide on outbound drafts that wait for a human (T1 or do-not-contact recipients).
+
+The decision logic lives in `account_intel.approvals`; this module only reads options and prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from account_intel import approvals as service
+from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
+from account_intel.cli.pipeline_options import AtOption, home_of, moment
+from account_intel.domain.enums import ApprovalDecision
+from account_intel.errors import ValidationFailed
+from account_intel.store.accounts import find_account
+
+app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
+
+ApproverOption = Annotated[
+    str | None, typer.Option("--as", help="Approver (the account's AE or a manager).", metavar="USER")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why (required to reject).")]
+
+
+@app.command("list")
+def list_command(
+    account: Annotated[str | None, typer.Option("--account", help="Only this account.")] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Messages waiting for a decision or for sending."""
+    store, _ = open_store(db)
+    with store.transaction() as session:
+        rows = service.list_pending(session, account_id=find_account(session, account).id if account else None)
+    if json_out:
+        print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table(title=f"Pending messages ({len(rows)})")
+    for column in ("Id", "Account", "Tier", "To", "Subject", "Status", "Needs approval because"):
+        table.add_column(column, overflow="fold")
+    for m in rows:
+        table.add_row(
+            m.id,
+            m.account_name,
+            m.account_tier.value,
+            m.to,
+            m.subject,
+            m.status.value,
+            "; ".join(m.gate_reasons) or "-",
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show_command(
+    message: Annotated[str, typer.Argument(help="Message id.")], db: DbOption = None, json_out: JsonOption = False
+) -> None:
+    """Show a message, why it needs approval, and the decisions so far."""
+    store, _ = open_store(db)
+    with store.transaction() as session:
+        view = service.message_view(session, service.get_message(session, message))
+    if json_out:
+        print_json(view)
+        return
+    console.print(
+        f"[bold]{view.id}[/] to {view.to} ({view.account_name}, {view.account_tier.value}): {view.status.value}"
+    )
+    if view.gate_reasons:
+        console.print("Needs approval: " + "; ".join(view.gate_reasons))
+    console.print(f"Subject: {view.subject}\n\n{view.body}")
+    for d in view.decisions:
+        console.print(f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {d.approver_id}{': ' + d.note if d.note else ''}")
+
+
+def _decide(
+    message: str,
+    approver: str | None,
+    decision: ApprovalDecision,
+    *,
+    db: str | None,
+    at: str | None,
+    note: str | None,
+    text: str | None,
+    json_out: bool,
+) -> None:
+    if not approver:
+        raise ValidationFailed("Name the approver with --as USER (the account's AE or a manager).")
+    store, settings = open_store(db)
+    with store.transaction() as session:
+        outcome = service.decide_message(
+            session,
+            message_id=message,
+            approver=approver,
+            decision=decision,
+            at=moment(at),
+            home=home_of(settings),
+            text=text,
+            note=note,
+        )
+    if json_out:
+        print_json(outcome)
+        return
+    m = outcome.message
+    console.print(f"{m.id}: {outcome.decision.value} by {approver}.")
+    if outcome.sent:
+        eml = (outcome.result or {}).get("eml_path")
+        console.print(f"Sent to {m.to}" + (f"; written to {eml}" if eml else "") + ".")
+        moves = (outcome.result or {}).get("stage_moves")
+        for opp_id in moves if isinstance(moves, list) else []:
+            console.print(f"  {opp_id} moved to Proposal (60%)")
+    elif outcome.decision != ApprovalDecision.REJECTED:
+        console.print("Approved; it will be sent by its origin.")
+
+
+@app.command("approve")
+def approve_command(
+    message: Annotated[str, typer.Argument(help="Message id.")],
+    as_user: ApproverOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    at: AtOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Approve a message as it is; a proposal email is then sent."""
+    _decide(message, as_user, ApprovalDecision.APPROVED, db=db, at=at, note=note, text=None, json_out=json_out)
+
+
+@app.command("edit")
+def edit_command(
+    message: Annotated[str, typer.Argument(help="Message id.")],
+    text_file: Annotated[Path, typer.Option("--text-file", help="File with the new body.")],
+    as_user: ApproverOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    at: AtOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Approve a message with an edited body; the edited text is what is sent."""
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(f"Cannot read {text_file}: {exc.strerror}.") from None
+    _decide(message, as_user, ApprovalDecision.EDITED, db=db, at=at, note=note, text=text, json_out=json_out)
+
+
+@app.command("reject")
+def reject_command(
+    message: Annotated[str, typer.Argument(help="Message id.")],
+    as_user: ApproverOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+    at: AtOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Reject a message with a reason; it will not be sent."""
+    _decide(message, as_user, ApprovalDecision.REJECTED, db=db, at=at, note=note, text=None, json_out=json_out)

@@ -1,0 +1,68 @@
+"""Options shared by the pipeline commands: who acts (`--as USER`), when (`--at DATE`, alias `--as-of`),
+lists given as repeated or comma-separated options, and text read from files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from account_intel.cli.common import parse_date
+from account_intel.clock import FixedClock, SystemClock
+from account_intel.errors import ValidationFailed
+from account_intel.pipeline.people import default_actor, find_user
+from account_intel.pipeline.service import get_opportunity
+from account_intel.settings import Settings
+from account_intel.store.models import Account
+
+AsUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as", help="Acting user (id, name or email); default: the account's AM, else its AE.", metavar="USER"
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", "--as-of", help="When it happens (YYYY-MM-DD); default: now.", metavar="DATE"),
+]
+
+
+def moment(at: str | None) -> datetime:
+    """The time of the action: noon UTC on `--at`, or the system time read once here at the edge."""
+    day = parse_date(at, option="--at")
+    return FixedClock.on(day).now() if day else SystemClock().now()
+
+
+def acting_user(session: Session, as_user: str | None, account: Account | None) -> str | None:
+    """The user id named by `--as`, else the account's AM, else its AE."""
+    if as_user:
+        return find_user(session, as_user).id
+    return default_actor(account) if account is not None else None
+
+
+def home_of(settings: Settings) -> Path:
+    """The data folder (`ACCOUNT_INTEL_HOME`): outbox and proposals live under it."""
+    return settings.home.expanduser()
+
+
+def read_file(path: Path | None) -> str | None:
+    """The text of a file named by an option, or None; an unreadable file is a one-line error."""
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    """Repeated options, each possibly comma-separated, as one list of trimmed values."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def opportunity_account(session: Session, opportunity_id: str) -> Account | None:
+    """The account of an opportunity, whose AM (else AE) acts by default."""
+    return session.get(Account, get_opportunity(session, opportunity_id).account_id)

@@ -1,0 +1,57 @@
+"""Domain errors of the expansion pipeline, each with a message a user can act on."""
+
+from __future__ import annotations
+
+from account_intel.errors import DomainError, InvalidStateError, NotFoundError, ValidationFailed
+
+CREATE_FAILED = "Failed to create opportunity. Check required fields."
+PROPOSAL_FAILED = "Failed to generate proposal. Use manual creation."
+PDF_MISSING = "PDF output needs fpdf2: pip install 'account-intel[pdf]'"
+
+
+class FieldProblems(ValidationFailed):
+    """Input broke one or more field rules; the message leads with the seed's wording, then each problem."""
+
+    def __init__(self, problems: list[str], lead: str = CREATE_FAILED) -> None:
+        self.problems = problems
+        super().__init__(" ".join([lead, *problems]))
+
+
+class PreconditionFailed(InvalidStateError):
+    """The account does not meet UC-AM-004's preconditions and no override was given."""
+
+    def __init__(self, account_name: str, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(
+            f"Cannot create an expansion opportunity for {account_name}: "
+            + "; ".join(failures)
+            + ". To proceed anyway, give an override reason (it is recorded)."
+        )
+
+
+class InvalidTransition(InvalidStateError):
+    """A stage move that skips a stage, leaves a closed opportunity, or goes nowhere."""
+
+
+class ContactNotFound(NotFoundError):
+    """A named contact is not a contact of the opportunity's account."""
+
+    def __init__(self, role_label: str, ref: str) -> None:
+        self.ref = ref
+        what = "Contact" if role_label == "Contact" else f"{role_label} contact"
+        super().__init__(f"{what} not found in system. ('{ref}': add the contact first.)")
+
+
+class ProposalGenerationFailed(DomainError):
+    """The proposal template could not be loaded or rendered."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"{PROPOSAL_FAILED} ({detail})")
+
+
+class PdfUnavailable(DomainError):
+    """PDF output was asked for but the optional fpdf2 library is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(PDF_MISSING)
