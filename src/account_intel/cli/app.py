@@ -7,6 +7,9 @@ import sys
 import typer
 
 from account_intel.cli import accounts, approvals, contacts, db, demo, importer, opp
+from account_intel.cli import health as health_cli
+from account_intel.cli import signals as signals_cli
+from account_intel.cli import whitespace as whitespace_cli
 from account_intel.cli.common import err_console
 from account_intel.errors import DomainError
 
@@ -23,6 +26,9 @@ app.add_typer(contacts.app, name="contacts")
 app.add_typer(approvals.app, name="approvals")
 app.command("demo")(demo.demo)
 app.command("import")(importer.import_command)
+app.command("whitespace")(whitespace_cli.whitespace)
+app.add_typer(health_cli.app, name="health")
+app.command("signals")(signals_cli.signals_command)
 
 
 def main() -> None:

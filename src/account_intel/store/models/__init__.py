@@ -1,6 +1,7 @@
 """Every table of the CRM store; importing this module registers them all on `Base.metadata`."""
 
 from account_intel.store.models.accounts import Account, ChurnEvent, Department, Geography, OrgEvent
+from account_intel.store.models.analytics import HealthOverride, HealthSnapshot
 from account_intel.store.models.catalog import Feature, Product
 from account_intel.store.models.contracts import Contract, ContractLine
 from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
@@ -29,6 +30,8 @@ __all__ = [
     "Event",
     "Feature",
     "Geography",
+    "HealthOverride",
+    "HealthSnapshot",
     "IdSequence",
     "MessageApproval",
     "Opportunity",

@@ -1,0 +1,76 @@
+"""Finding and reading the analytics' YAML files: an explicit path, a user's copy in the home folder, or the package's.
+
+Validation errors become one `ValidationFailed` naming the file and the offending keys (unknown keys included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from account_intel.errors import NotFoundError, ValidationFailed
+
+PACKAGED = Path(__file__).with_name("config")
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def packaged_file(filename: str) -> Path:
+    """The default file shipped inside the package."""
+    return PACKAGED / filename
+
+
+def home_folder(home: Path | None) -> Path:
+    """The given home folder, else ACCOUNT_INTEL_HOME from the settings (read when asked, never at import)."""
+    if home is not None:
+        return home.expanduser()
+    from account_intel.settings import load_settings
+
+    return load_settings().home.expanduser()
+
+
+def resolve_file(filename: str, *, path: Path | None = None, home: Path | None = None) -> Path:
+    """An explicit path (must exist), else `<home>/<filename>` when present, else the packaged default."""
+    if path is not None:
+        if not path.is_file():
+            raise NotFoundError(f"Configuration file {path} does not exist.")
+        return path
+    user_copy = home_folder(home) / filename
+    return user_copy if user_copy.is_file() else packaged_file(filename)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The mapping at the top of a YAML file (an empty file is an empty mapping)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValidationFailed(f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{path} must hold a mapping of keys to values at the top level.")
+    return data
+
+
+def parse_model(model: type[ModelT], data: dict[str, Any], *, source: str) -> ModelT:
+    """Validate `data` as `model`; errors name the source and every offending key."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{key}: {message}")
+        raise ValidationFailed(f"{source}: " + "; ".join(problems)) from None
+
+
+def digest(data: Any) -> str:
+    """A short, stable fingerprint of JSON-able data (which configuration produced a stored result)."""
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,194 @@
+"""`account-intel health`: an account's health score, why it moved, weekly snapshots and manual overrides.
+
+`health` is a command group whose default command is `show`: `account-intel health ACCOUNT` is
+`account-intel health show ACCOUNT`; `health override ACCOUNT ...` and `health clear-override ACCOUNT ...` are its
+other commands (an account literally named "override" is reached with `health show override`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from account_intel.analytics.account_health import HealthReport, health_report
+from account_intel.analytics.health_config import load_weights
+from account_intel.analytics.health_delta import week_start
+from account_intel.analytics.health_models import HealthResult, RawValue
+from account_intel.analytics.overrides import clear_override, override_info, set_override
+from account_intel.cli.common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    as_of_or_today,
+    clock_for,
+    console,
+    open_store,
+    parse_date,
+    print_json,
+)
+from account_intel.pipeline.people import find_user
+from account_intel.store.accounts import find_account
+
+
+class _ShowByDefault(TyperGroup):
+    """A group that runs `show` when the first argument is not one of its commands."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: typer vendors its own click Context
+        """Prepend `show` unless a subcommand or help is asked for."""
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_ShowByDefault,
+    help="Account health: score, band, components, why it moved, snapshots and overrides.",
+    no_args_is_help=True,
+)
+
+AccountArg = Annotated[str, typer.Argument(help="Account id or an unambiguous part of its name.")]
+WeightsOption = Annotated[
+    str | None,
+    typer.Option("--weights", help="Weight set: a name saved under ACCOUNT_INTEL_HOME/weights, or a YAML path."),
+]
+UserOption = Annotated[str, typer.Option("--as", help="Who does it (user id, email or name).", metavar="USER")]
+
+
+def _raw(raw: dict[str, RawValue], limit: int = 4) -> str:
+    return ", ".join(f"{key}={'-' if value is None else value}" for key, value in list(raw.items())[:limit])
+
+
+def _ids(ids: list[str], limit: int = 3) -> str:
+    return ", ".join(ids[:limit]) + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def render_health(out: Console, report: HealthReport) -> None:
+    """Print the score, the component table, the override and why the score moved."""
+    h: HealthResult = report.health
+    title = Text(f"{h.account_name} ({h.account_id}) health on {h.as_of}: ")
+    title.append(f"{h.score:.1f}/100 {h.band.value}", style="bold")
+    title.append(f"  [weights: {h.weights_name}]", style="dim")
+    out.print(title)
+    if h.override is not None:
+        o = h.override
+        line = Text(f"Override in force: {h.effective_score:.0f} {h.effective_band.value} ", style="bold yellow")
+        line.append(f"by {o.set_by} on {o.set_at.date()}" + (f", expires {o.expires_on}" if o.expires_on else ""))
+        line.append(" - reason: ")
+        line.append(o.reason)
+        out.print(line)
+    table = Table(title="Components")
+    for column in ("Component", "Weight", "Sub-score", "Contribution", "Raw", "Evidence"):
+        table.add_column(column, justify="right" if column in ("Weight", "Sub-score", "Contribution") else "left")
+    for c in h.components:
+        missing = c.sub_score is None
+        table.add_row(
+            c.name,
+            f"{c.weight_share:.0%}" + ("" if abs(c.weight_share - c.weight) < 1e-4 else f" ({c.weight:.0%})"),
+            "missing" if missing else f"{c.sub_score:.2f}",
+            f"{c.contribution:.1f}",
+            Text((c.note or "") if missing else _raw(c.raw)),
+            Text(_ids(c.evidence_ids)),
+        )
+    out.print(table)
+    for note in h.notes:
+        out.print(Text(f"Missing {note}."))
+    if report.delta is None:
+        out.print(Text("Why it moved: no earlier weekly snapshot to compare with (store one with --snapshot).", "dim"))
+    else:
+        d = report.delta
+        head = f"Why it moved since the week of {d.previous_week}: {d.previous_score:.1f} -> {d.current_score:.1f}"
+        head += f" ({d.score_delta:+.1f})" + (
+            f", {d.previous_band.value} -> {d.current_band.value}" if d.previous_band != d.current_band else ""
+        )
+        head += ", weights changed" if d.weights_changed else ""
+        out.print(Text(head + ("" if d.components else "; no component moved")))
+        for move in d.components:
+            out.print(Text(f"  {move.reason}"))
+    if report.snapshot_stored:
+        out.print(Text(f"Snapshot stored for the week of {week_start(h.as_of)} ({h.weights_name}).", "dim"))
+
+
+@app.command("show")
+def show_command(
+    account: AccountArg,
+    as_of: AsOfOption = None,
+    weights: WeightsOption = None,
+    snapshot: Annotated[bool, typer.Option("--snapshot", help="Store this week's snapshot.")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show an account's health: score, band, components, the override in force and why it moved."""
+    store, settings = open_store(db)
+    day = as_of_or_today(as_of)
+    config = load_weights(weights, home=settings.home)
+    with store.transaction() as session:
+        account_id = find_account(session, account).id
+        report = health_report(
+            session,
+            account_id=account_id,
+            as_of=day,
+            config=config,
+            store_snapshot=snapshot,
+            at=clock_for(parse_date(as_of)).now(),
+        )
+    if json_out:
+        print_json(report)
+        return
+    render_health(console, report)
+
+
+@app.command("override")
+def override_command(
+    account: AccountArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required; kept with the override).")],
+    as_user: UserOption,
+    score: Annotated[int | None, typer.Option("--score", min=0, max=100, help="Score to show instead.")] = None,
+    band: Annotated[str | None, typer.Option("--band", help="Band to show instead: Green, Yellow or Red.")] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="First day it no longer applies (YYYY-MM-DD).", metavar="DATE")
+    ] = None,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Set a manual score or band with its reason; recomputes never remove it; it stops at --expires or a clear."""
+    store, _ = open_store(db)
+    at = clock_for(parse_date(as_of)).now()
+    with store.transaction() as session:
+        account_id = find_account(session, account).id
+        user = find_user(session, as_user).id
+        row = set_override(
+            session,
+            account_id=account_id,
+            score=score,
+            band=band,
+            reason=reason,
+            set_by=user,
+            at=at,
+            expires_on=parse_date(expires, option="--expires"),
+        )
+        info = override_info(row)
+    if json_out:
+        print_json(info)
+        return
+    shown = " ".join(str(v) for v in (info.score, info.band.value if info.band else None) if v is not None)
+    console.print(Text(f"Override set on {account_id}: {shown} by {info.set_by} - reason: {info.reason}"))
+
+
+@app.command("clear-override")
+def clear_override_command(
+    account: AccountArg, as_user: UserOption, as_of: AsOfOption = None, db: DbOption = None
+) -> None:
+    """Clear the override in force; the computed score shows again."""
+    store, _ = open_store(db)
+    at = clock_for(parse_date(as_of)).now()
+    with store.transaction() as session:
+        account_id = find_account(session, account).id
+        row = clear_override(session, account_id=account_id, cleared_by=find_user(session, as_user).id, at=at)
+        reason = row.reason
+    console.print(Text(f"Override cleared on {account_id} (it said: {reason})."))
