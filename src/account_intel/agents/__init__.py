@@ -1,0 +1,1 @@
+"""The three agents: specs (content), output schemas, and their rules and llm brains."""

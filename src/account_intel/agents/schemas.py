@@ -1,0 +1,110 @@
+"""Output schemas of the agents: every claim cites evidence ids, every figure names its source or formula."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Band = Literal["Green", "Yellow", "Red"]
+Route = Literal["expand", "rescue", "none"]
+Unit = Literal["usd", "percent", "count", "score", "days", "ratio"]
+
+
+class Figure(BaseModel):
+    """A number in an agent's output: a tool value, or a named formula applied to tool values."""
+
+    label: str = Field(description="What the number is, e.g. 'Potential ARR'.")
+    value: Decimal = Field(description="The number exactly as a tool returned it or as the formula gives it.")
+    unit: Unit = Field(description="usd, percent, count, score, days or ratio.")
+    formula: str | None = Field(default=None, description="Named formula when the value is derived, e.g. 'sum'.")
+    inputs: list[Decimal] = Field(default_factory=list, description="Tool values the formula was applied to.")
+
+
+class Claim(BaseModel):
+    """A statement with the evidence ids that support it."""
+
+    text: str = Field(description="One or two sentences. Numbers in it must be tool values.")
+    evidence_ids: Annotated[list[str], Field(min_length=1, description="Evidence ids returned by tools.")]
+    figures: list[Figure] = Field(default_factory=list, description="The numbers the claim rests on.")
+    flags: list[str] = Field(default_factory=list, description="Set by the system: repaired, replaced_by_rules.")
+
+
+class HealthAssessment(BaseModel):
+    """The health-scorer's judgment."""
+
+    account_id: str
+    score: Decimal = Field(description="The computed score exactly as get_health_breakdown returned it.")
+    band: Band
+    drivers: list[Claim] = Field(description="What drives the score and what moved since the last snapshot.")
+    risks: list[Claim] = Field(default_factory=list)
+    decline_flagged: bool = Field(description="True on a band drop or a fall of 10 points or more.")
+    expansion_ready: bool = Field(description="Health at least Yellow and not declining.")
+    summary: str = Field(description="Two sentences for an AE before a call.")
+
+
+class SegmentPlacement(BaseModel):
+    """The segmentation-analyst's placement of the account in the portfolio and the campaign."""
+
+    account_id: str
+    segment: Literal["Enterprise", "Mid-Market", "SMB"]
+    tier: Literal["T1", "T2", "T3"]
+    campaign_tier: Literal["close_now", "develop", "nurture", "exclude"]
+    route: Route
+    rationale: list[Claim]
+    peer_benchmark: list[Claim] = Field(default_factory=list)
+
+
+class Recommendation(BaseModel):
+    """One prioritised expansion opportunity, taken from get_opportunities by id."""
+
+    id: str = Field(description="The candidate id from get_opportunities.")
+    type: str = Field(description="seat_expansion, tier_upgrade, cross_sell, geographic_expansion, ...")
+    pipeline_type: str | None = Field(default=None, description="new_department, new_location, new_service, ...")
+    title: str
+    target: str | None = Field(default=None, description="Department, product or geography.")
+    potential_arr: Figure
+    propensity: int = Field(ge=0, le=100)
+    probability: int = Field(ge=0, le=100)
+    readiness: str
+    current_state: str
+    trigger: str
+    play: str
+    timeline: str
+    rationale: str = Field(description="Why now and why this order; numbers in it must be tool values.")
+    evidence_ids: Annotated[list[str], Field(min_length=1)]
+    flags: list[str] = Field(default_factory=list)
+
+
+class OutreachDraft(BaseModel):
+    """A message the agent proposes; the system drafts it in the store and a person approves gated ones."""
+
+    contact_id: str
+    purpose: Literal["intro_request", "qbr_invitation", "expansion_follow_up", "multithreading", "rescue_check_in"]
+    subject: str
+    body: str
+    evidence_ids: list[str] = Field(default_factory=list)
+
+
+class OpportunityFindings(BaseModel):
+    """The opportunity-identifier's analysis of one account."""
+
+    account_id: str
+    route: Route
+    recommendations: list[Recommendation]
+    total_potential: Figure
+    target_90d: Figure
+    scenarios: list[Figure] = Field(description="Conservative, base and upside, as the tools computed them.")
+    nrr_impact: Figure
+    stakeholder_gaps: list[Claim] = Field(default_factory=list)
+    risks: list[Claim] = Field(default_factory=list)
+    text_signals: list[Claim] = Field(default_factory=list, description="Signals read from free text.")
+    outreach: list[OutreachDraft] = Field(default_factory=list)
+
+
+OUTPUT_SCHEMAS: dict[str, type[BaseModel]] = {
+    "HealthAssessment": HealthAssessment,
+    "SegmentPlacement": SegmentPlacement,
+    "OpportunityFindings": OpportunityFindings,
+}
