@@ -18,9 +18,12 @@ class LLMNotConfigured(DomainError):
 
 @dataclass
 class LLMFactory:
-    """Builds chat models per model role; owns the httpx clients so tests (respx) and proxies see every call."""
+    """Builds chat models per model role; owns the httpx clients so tests (respx), proxies and the eval harness's
+    record/replay transports see every call."""
 
     settings: Settings
+    transport: httpx.BaseTransport | None = None
+    async_transport: httpx.AsyncBaseTransport | None = None
     _clients: list[httpx.Client | httpx.AsyncClient] = field(default_factory=list)
     _limiter: InMemoryRateLimiter | None = None
 
@@ -32,7 +35,8 @@ class LLMFactory:
                 "The llm brain needs OPENAI_API_KEY or OPENAI_BASE_URL; use --brain rules to run offline."
             )
         timeout = httpx.Timeout(s.llm_timeout_seconds, connect=min(10.0, s.llm_timeout_seconds))
-        sync_client, async_client = httpx.Client(timeout=timeout), httpx.AsyncClient(timeout=timeout)
+        sync_client = httpx.Client(timeout=timeout, transport=self.transport)
+        async_client = httpx.AsyncClient(timeout=timeout, transport=self.async_transport)
         self._clients += [sync_client, async_client]
         if s.llm_requests_per_second and self._limiter is None:
             self._limiter = InMemoryRateLimiter(requests_per_second=s.llm_requests_per_second, max_bucket_size=1)
