@@ -32,9 +32,10 @@ AS_OF = date(2024, 11, 30)
 runner = CliRunner()
 
 
-def _load(store: Store, accounts: int = 200, seed: int = 7) -> None:
+def _load(store: Store, accounts: int = 200, seed: int = 7, background: bool = False) -> None:
+    spec = DemoSpec(accounts=accounts, seed=seed, as_of=AS_OF)
     with store.transaction() as session:
-        load_portfolio(session, DemoSpec(accounts=accounts, seed=seed, as_of=AS_OF), thresholds=Thresholds())
+        load_portfolio(session, spec, thresholds=Thresholds(), background=background, chunk_accounts=25)
 
 
 def _snapshot(store: Store) -> tuple[dict[str, int], list[tuple[str, str, Decimal]]]:
@@ -73,6 +74,15 @@ def test_same_seed_gives_the_same_portfolio_and_another_seed_does_not(tmp_path: 
     assert [name for _, name, _ in first[1]] != [name for _, name, _ in other[1]]
     for store in stores:
         store.dispose()
+
+
+def test_generating_in_a_helper_process_gives_the_same_store(tmp_path: Path) -> None:
+    serial, background = Store(f"sqlite:///{tmp_path / 's.db'}"), Store(f"sqlite:///{tmp_path / 'b.db'}")
+    _load(serial, accounts=60, background=False)
+    _load(background, accounts=60, background=True)
+    assert _snapshot(serial) == _snapshot(background)
+    serial.dispose()
+    background.dispose()
 
 
 def test_techflow_matches_seed_003(demo_store: Store) -> None:

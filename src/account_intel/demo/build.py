@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from account_intel.demo.fresh_store import display_url, open_fresh_store
 from account_intel.demo.loader import Progress, load_portfolio
 from account_intel.demo.portfolio import DemoSpec
+from account_intel.demo.producer import use_background
 from account_intel.demo.stories import RETAILCO_ID, TECHFLOW_ID
 from account_intel.domain.tiering import Thresholds
 from account_intel.queries.portfolio_summary import PortfolioSummary, summarise_portfolio
@@ -52,7 +53,9 @@ def build_demo(
     store = open_fresh_store(url, force=force)
     try:
         with store.transaction() as session:
-            report = load_portfolio(session, spec, thresholds=thresholds, on_progress=on_progress)
+            report = load_portfolio(
+                session, spec, thresholds=thresholds, on_progress=on_progress, background=use_background(spec)
+            )
         with store.transaction() as session:
             summary = summarise_portfolio(session, as_of=spec.as_of)
     finally:

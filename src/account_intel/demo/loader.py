@@ -1,6 +1,6 @@
 """Loading a generated portfolio: Core executemany in chunks of accounts, then set-based ARR, tier and segment.
 
-Memory stays flat whatever the size: rows exist only for the chunk being written.
+Memory stays flat whatever the size: rows exist only for the few chunks in flight.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import bindparam, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from account_intel.demo.portfolio import DemoSpec, OpportunityNumbers, PortfolioGenerator
-from account_intel.demo.rows import Bundle
+from account_intel.demo.portfolio import DemoSpec
+from account_intel.demo.producer import generate_chunks, generate_chunks_in_background
+from account_intel.demo.rows import INSERT_ORDER
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
 from account_intel.store.accounts import arr_by_account
 from account_intel.store.base import Base
@@ -62,14 +63,19 @@ def load_portfolio(
     thresholds: Thresholds,
     on_progress: Progress | None = None,
     chunk_accounts: int = CHUNK_ACCOUNTS,
+    background: bool = False,
 ) -> LoadReport:
-    """Generate the portfolio of `spec` and write it in the caller's transaction; derive ARR, tier and segment."""
+    """Generate the portfolio of `spec` and write it in the caller's transaction; derive ARR, tier and segment.
+
+    `background`: generate in a spawned helper process while writing (see `producer.use_background`); the
+    calling program's main module must then be import-safe (an `if __name__ == "__main__":` guard).
+    """
     report = LoadReport()
     started = time.perf_counter()
     if session.get_bind().dialect.name == "sqlite":
         _tune_sqlite_for_bulk_load(session)
     with deferred_indexes(session, BULK_TABLES):
-        opportunities = _generate_and_insert(session, spec, report, on_progress, chunk_accounts)
+        opportunities = _generate_and_insert(session, spec, report, on_progress, chunk_accounts, background)
     report.generate_and_insert_seconds = time.perf_counter() - started
     started = time.perf_counter()
     refresh_arr(session, as_of=spec.as_of, thresholds=thresholds)
@@ -79,27 +85,26 @@ def load_portfolio(
 
 
 def _generate_and_insert(
-    session: Session, spec: DemoSpec, report: LoadReport, on_progress: Progress | None, chunk_accounts: int
-) -> OpportunityNumbers:
-    """Stream accounts into chunks and write each chunk; return the opportunity numbers handed out."""
-    generator = PortfolioGenerator(spec)
-    chunk = Bundle()
-    generator.add_reference_data(chunk)
-    in_chunk = 0
-    for position, account_id in generator.accounts():
-        generator.add_account(chunk, position, account_id)
-        in_chunk += 1
-        if in_chunk >= chunk_accounts:
-            _flush(session, chunk, report)
-            report.accounts += in_chunk
-            if on_progress:
-                on_progress(in_chunk)
-            chunk, in_chunk = Bundle(), 0
-    _flush(session, chunk, report)
-    report.accounts += in_chunk
-    if on_progress and in_chunk:
-        on_progress(in_chunk)
-    return generator.opportunities
+    session: Session,
+    spec: DemoSpec,
+    report: LoadReport,
+    on_progress: Progress | None,
+    chunk_accounts: int,
+    background: bool,
+) -> dict[int, int]:
+    """Write every chunk as it comes; return the highest opportunity number used per year."""
+    chunks = generate_chunks_in_background if background else generate_chunks
+    numbers: dict[int, int] = {}
+    for chunk in chunks(spec, chunk_accounts):
+        for name in INSERT_ORDER:
+            if chunk.rows.get(name):
+                written = bulk_insert(session, Base.metadata.tables[name], chunk.rows[name])
+                report.rows[name] = report.rows.get(name, 0) + written
+        report.accounts += chunk.accounts
+        if on_progress and chunk.accounts:
+            on_progress(chunk.accounts)
+        numbers = chunk.opportunity_numbers or numbers
+    return numbers
 
 
 @contextmanager
@@ -107,7 +112,8 @@ def deferred_indexes(session: Session, tables: tuple[str, ...]) -> Iterator[None
     """Drop the tables' non-unique indexes for the load and build them again after (same transaction).
 
     Building an index once over sorted keys is cheaper than updating it row by row; unique indexes stay, so
-    constraints hold throughout. The indexes are read from the database, so this follows any migration.
+    constraints hold throughout. The indexes are read from the database, so this follows any migration; only
+    plain column indexes are deferred (expression or partial indexes stay as they are).
     """
     inspector = inspect(session.connection())
     dropped = [
@@ -115,7 +121,10 @@ def deferred_indexes(session: Session, tables: tuple[str, ...]) -> Iterator[None
         for table in tables
         if inspector.has_table(table)
         for index in inspector.get_indexes(table)
-        if not index["unique"] and index["name"] and all(index["column_names"])
+        if not index["unique"]
+        and index["name"]
+        and all(index["column_names"])
+        and not any(index.get("dialect_options", {}).values())  # e.g. a partial index's WHERE
     ]
     for _, name, _ in dropped:
         session.execute(text(f'DROP INDEX "{name}"'))
@@ -172,14 +181,9 @@ def _tune_sqlite_for_bulk_load(session: Session) -> None:
     session.execute(text(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}"))
 
 
-def _flush(session: Session, bundle: Bundle, report: LoadReport) -> None:
-    for name, rows in bundle.in_insert_order():
-        report.rows[name] = report.rows.get(name, 0) + bulk_insert(session, Base.metadata.tables[name], rows)
-
-
-def _seed_opportunity_sequences(session: Session, numbers: OpportunityNumbers, as_of: date) -> int:
+def _seed_opportunity_sequences(session: Session, highest: dict[int, int], as_of: date) -> int:
     """Start each year's opportunity counter after the demo's ids (and the as-of year at the story's next id)."""
-    highest = numbers.highest()
+    highest = dict(highest)
     highest[as_of.year] = max(highest.get(as_of.year, 0), STORY_NEXT_OPPORTUNITY - 1)
     rows = [{"name": OPPORTUNITY_SEQUENCE.format(year=year), "value": v} for year, v in sorted(highest.items())]
     return bulk_insert(session, IdSequence.__table__, rows)
