@@ -6,14 +6,13 @@ the same loader serves one account (a brief, <= 50 ms) and a 100,000-account por
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, String, and_, case, func, literal, null, select, type_coerce
 from sqlalchemy.orm import Session
 
 from account_intel.store.accounts import active_line_filter
@@ -241,6 +240,8 @@ class AccountFacts:
     held_qbrs: list[date] = field(default_factory=list)
     last_activity_on: date | None = None
     last_exec_touch_on: date | None = None
+    region: str | None = None
+    fiscal_year_start_month: int = 1
 
 
 def load_catalog(session: Session) -> Catalog:
@@ -265,18 +266,31 @@ def _months_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def load_facts(session: Session, as_of: date, account_ids: Sequence[str]) -> dict[str, AccountFacts]:
-    """Facts for the named accounts (any order); unknown ids are left out."""
+def load_facts(
+    session: Session, as_of: date, account_ids: Sequence[str], *, scan: bool = False
+) -> dict[str, AccountFacts]:
+    """Facts for the named accounts (any order); unknown ids are left out. `scan`: see `iter_portfolio_facts`."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    return _load_range(session, as_of, Account.id.in_(ids), ids)
+    return _Loader(session, as_of, Account.id.in_(ids), ids, scan).run()
 
 
 def iter_portfolio_facts(
-    session: Session, as_of: date, *, chunk_size: int = 5000, account_ids: Sequence[str] | None = None
+    session: Session,
+    as_of: date,
+    *,
+    chunk_size: int = 5000,
+    account_ids: Sequence[str] | None = None,
+    scan: bool = False,
 ) -> Iterator[list[AccountFacts]]:
-    """Facts for every account (or the given ones), streamed in chunks of contiguous ids to bound memory."""
+    """Facts for every account (or the given ones), streamed in chunks of contiguous ids to bound memory.
+
+    `scan=True` loads what a portfolio scan reads and no more: free text is left empty (activity and ticket
+    subjects and bodies, org event descriptions, contact names, titles and emails), and `feature_usage` holds one
+    point per feature: the latest month with use in the window (value: the largest monthly value), or the latest
+    month with a row when there was no use. Adoption, coverage and every structured rule read the same answers.
+    """
     stmt: Select[tuple[str]] = select(Account.id).order_by(Account.id)
     if account_ids is not None:
         stmt = stmt.where(Account.id.in_(list(account_ids)))
@@ -284,299 +298,398 @@ def iter_portfolio_facts(
     for start in range(0, len(all_ids), chunk_size):
         chunk = all_ids[start : start + chunk_size]
         condition = and_(Account.id >= chunk[0], Account.id <= chunk[-1])
-        facts = _load_range(session, as_of, condition, chunk)
+        facts = _Loader(session, as_of, condition, chunk, scan).run()
         yield [facts[account_id] for account_id in chunk if account_id in facts]
 
 
-def _load_range(session: Session, as_of: date, account_condition: object, ids: list[str]) -> dict[str, AccountFacts]:
-    lo, hi = ids[0], ids[-1]
-    wanted = set(ids)
-    execute = session.connection().execute  # Core rows: no ORM result processing on the hot path
+def _text(column: Any) -> Any:
+    """An enum column read as its stored string (no enum objects built per row)."""
+    return type_coerce(column, String)
 
-    def in_range(column: object) -> object:
-        return and_(column >= lo, column <= hi)  # type: ignore[operator]
 
-    out: dict[str, AccountFacts] = {}
-    for a in execute(
-        select(
-            Account.id,
-            Account.name,
-            Account.status,
-            Account.industry,
-            Account.tier,
-            Account.segment,
-            Account.arr,
-            Account.headcount,
-            Account.customer_since,
-            Account.renewal_date,
-            Account.next_qbr_date,
-            Account.ae_id,
-            Account.csm_id,
-            Account.am_id,
-        ).where(account_condition)  # type: ignore[arg-type]
-    ):
-        if a.id in wanted:
-            out[a.id] = AccountFacts(
-                a.id,
-                a.name,
-                a.status.value,
-                a.industry,
-                a.tier.value,
-                a.segment.value,
-                a.arr,
-                a.headcount,
-                a.customer_since,
-                a.renewal_date,
-                a.next_qbr_date,
-                a.ae_id,
-                a.csm_id,
-                a.am_id,
-                as_of,
+class _Loader:
+    """The queries of one chunk: each reads a contiguous id range (or the named ids) and groups rows in Python."""
+
+    def __init__(self, session: Session, as_of: date, condition: Any, ids: list[str], scan: bool) -> None:
+        self.as_of, self.condition, self.scan = as_of, condition, scan
+        self.lo, self.hi, self.wanted = ids[0], ids[-1], set(ids)
+        self.execute = session.connection().execute  # Core rows: no ORM result processing on the hot path
+        self.end = _start_of(as_of + timedelta(days=1))
+        self.out: dict[str, AccountFacts] = {}
+
+    def in_range(self, column: Any) -> Any:
+        """SQL: the column lies in the chunk's id range."""
+        return and_(column >= self.lo, column <= self.hi)
+
+    def run(self) -> dict[str, AccountFacts]:
+        """Every query of the chunk, in turn."""
+        self.accounts()
+        if not self.out:
+            return self.out
+        self.lines()
+        self.usage()
+        self.tickets()
+        self.surveys()
+        self.contacts()
+        self.activities()
+        self.touches()
+        self.org_events()
+        self.organisation()
+        self.opportunities()
+        self.qbrs()
+        return self.out
+
+    def accounts(self) -> None:
+        """The account rows."""
+        wanted, as_of = self.wanted, self.as_of
+        for a in self.execute(
+            select(
+                Account.id,
+                Account.name,
+                _text(Account.status),
+                Account.industry,
+                _text(Account.tier),
+                _text(Account.segment),
+                Account.arr,
+                Account.headcount,
+                Account.customer_since,
+                Account.renewal_date,
+                Account.next_qbr_date,
+                Account.ae_id,
+                Account.csm_id,
+                Account.am_id,
+                Account.region,
+                Account.fiscal_year_start_month,
+            ).where(self.condition)
+        ):
+            if a[0] in wanted:
+                self.out[a[0]] = AccountFacts(
+                    *a[:14],
+                    as_of,
+                    region=a[14],
+                    fiscal_year_start_month=a[15] or 1,  # type: ignore[misc]
+                )
+
+    def lines(self) -> None:
+        """Contract lines in force on the as-of date."""
+        each = self.out.get
+        for row in self.execute(
+            select(
+                ContractLine.account_id,
+                ContractLine.id,
+                ContractLine.product_id,
+                ContractLine.quantity,
+                ContractLine.unit_price,
+                ContractLine.department_id,
+                ContractLine.geography_id,
+                ContractLine.start_date,
             )
+            .join(Contract, Contract.id == ContractLine.contract_id)
+            .where(self.in_range(ContractLine.account_id), active_line_filter(self.as_of))
+            .order_by(ContractLine.account_id, ContractLine.id)
+        ):
+            if (f := each(row[0])) is not None:
+                f.lines.append(LineFact(*row[1:]))
 
-    each = out.get
-
-    for row in execute(
-        select(
-            ContractLine.account_id,
-            ContractLine.id,
-            ContractLine.product_id,
-            ContractLine.quantity,
-            ContractLine.unit_price,
-            ContractLine.department_id,
-            ContractLine.geography_id,
-            ContractLine.start_date,
+    def usage(self) -> None:
+        """Monthly usage of the last USAGE_MONTHS months; feature usage summarised in SQL when scanning."""
+        as_of, since = self.as_of, _months_back(self.as_of, USAGE_MONTHS - 1)
+        window = (
+            self.in_range(UsageMetric.account_id),
+            UsageMetric.period_start >= since,
+            UsageMetric.period_start <= as_of,
         )
-        .join(Contract, Contract.id == ContractLine.contract_id)
-        .where(in_range(ContractLine.account_id), active_line_filter(as_of))
-        .order_by(ContractLine.account_id, ContractLine.id)
-    ):
-        if (f := each(row[0])) is not None:
-            f.lines.append(LineFact(*row[1:]))
-
-    since_usage = _months_back(as_of, USAGE_MONTHS - 1)
-    current: AccountFacts | None = None
-    current_id = None
-    for account_id, metric, period, value, limit, feature_id in execute(
-        select(
+        columns = [
             UsageMetric.account_id,
             UsageMetric.metric,
             UsageMetric.period_start,
             UsageMetric.value,
             UsageMetric.plan_limit,
-            UsageMetric.feature_id,
-        )
-        .where(
-            in_range(UsageMetric.account_id), UsageMetric.period_start >= since_usage, UsageMetric.period_start <= as_of
-        )
-        .order_by(UsageMetric.account_id, UsageMetric.metric, UsageMetric.period_start)
-    ):
-        if account_id != current_id:
-            current_id, current = account_id, out.get(account_id)
-        if current is None:
-            continue
-        if feature_id:
-            points = current.feature_usage.get(feature_id)
-            if points is None:
-                points = current.feature_usage[feature_id] = []
-                current.feature_metrics[feature_id] = metric
-        else:
-            points = current.usage.get(metric)
-            if points is None:
-                points = current.usage[metric] = []
-        points.append(UsagePoint(period, value, limit))
+        ]
+        order = (UsageMetric.account_id, UsageMetric.metric, UsageMetric.period_start)
+        if self.scan:
+            self._usage_rows(select(*columns, null()).where(*window, UsageMetric.feature_id.is_(None)).order_by(*order))
+            self._feature_summary(window)
+            return
+        self._usage_rows(select(*columns, UsageMetric.feature_id).where(*window).order_by(*order))
 
-    end = _start_of(as_of + timedelta(days=1))
-    for row in execute(
-        select(
-            SupportTicket.account_id,
-            SupportTicket.id,
-            SupportTicket.opened_at,
-            SupportTicket.severity,
-            SupportTicket.category,
-            SupportTicket.escalated,
-            SupportTicket.subject,
-            SupportTicket.body,
-        )
-        .where(
-            in_range(SupportTicket.account_id),
-            SupportTicket.opened_at >= _start_of(as_of - timedelta(days=TICKET_DAYS)),
-            SupportTicket.opened_at < end,
-        )
-        .order_by(SupportTicket.account_id, SupportTicket.opened_at)
-    ):
-        if (f := each(row[0])) is not None:
-            f.tickets.append(TicketFact(row[1], row[2].date(), row[3].value, row[4], row[5], row[6], row[7]))
+    def _usage_rows(self, stmt: Any) -> None:
+        current: AccountFacts | None = None
+        current_id = None
+        out = self.out
+        for account_id, metric, period, value, limit, feature_id in self.execute(stmt):
+            if account_id != current_id:
+                current_id, current = account_id, out.get(account_id)
+            if current is None:
+                continue
+            if feature_id:
+                points = current.feature_usage.get(feature_id)
+                if points is None:
+                    points = current.feature_usage[feature_id] = []
+                    current.feature_metrics[feature_id] = metric
+            else:
+                points = current.usage.get(metric)
+                if points is None:
+                    points = current.usage[metric] = []
+            points.append(UsagePoint(period, value, limit))
 
-    for row in execute(
-        select(
-            SurveyResponse.account_id,
-            SurveyResponse.id,
-            SurveyResponse.kind,
-            SurveyResponse.score,
-            SurveyResponse.responded_on,
-            SurveyResponse.contact_id,
-        )
-        .where(
-            in_range(SurveyResponse.account_id),
-            SurveyResponse.responded_on > as_of - timedelta(days=SURVEY_DAYS),
-            SurveyResponse.responded_on <= as_of,
-        )
-        .order_by(SurveyResponse.account_id, SurveyResponse.responded_on)
-    ):
-        if (f := each(row[0])) is not None:
-            f.surveys.append(SurveyFact(row[1], row[2].value, row[3], row[4], row[5]))
-
-    for c in execute(
-        select(
-            Contact.account_id,
-            Contact.id,
-            Contact.name,
-            Contact.title,
-            Contact.department_id,
-            Contact.email,
-            Contact.meddicc_role,
-            Contact.active,
-            Contact.do_not_contact,
-            Contact.is_executive,
-            Contact.first_contact_on,
-            Contact.left_on,
-        )
-        .where(in_range(Contact.account_id))
-        .order_by(Contact.account_id, Contact.id)
-    ):
-        if (f := each(c[0])) is not None:
-            role = c[6].value if c[6] is not None else None
-            f.contacts.append(ContactFact(c[1], c[2], c[3], c[4], c[5], role, c[7], c[8], c[9], c[10], c[11]))
-
-    participants: dict[str, list[str]] = defaultdict(list)
-    since_activity = _start_of(as_of - timedelta(days=ACTIVITY_DAYS))
-    for activity_id, contact_id in execute(
-        select(ActivityContact.activity_id, ActivityContact.contact_id)
-        .join(Activity, Activity.id == ActivityContact.activity_id)
-        .where(in_range(Activity.account_id), Activity.occurred_at >= since_activity, Activity.occurred_at < end)
-    ):
-        participants[activity_id].append(contact_id)
-    for row in execute(
-        select(
-            Activity.account_id,
-            Activity.id,
-            Activity.kind,
-            Activity.occurred_at,
-            Activity.sentiment,
-            Activity.subject,
-            Activity.body,
-        )
-        .where(in_range(Activity.account_id), Activity.occurred_at >= since_activity, Activity.occurred_at < end)
-        .order_by(Activity.account_id, Activity.occurred_at)
-    ):
-        if (f := each(row[0])) is not None:
-            sentiment = row[4].value if row[4] is not None else None
-            f.activities.append(
-                ActivityFact(
-                    row[1], row[2].value, row[3].date(), sentiment, row[5], row[6], tuple(participants.get(row[1], ()))
-                )
+    def _feature_summary(self, window: tuple[Any, ...]) -> None:
+        used = case((UsageMetric.value > 0, UsageMetric.period_start))
+        stmt = (
+            select(
+                UsageMetric.account_id,
+                UsageMetric.metric,
+                func.max(UsageMetric.feature_id),  # one feature per metric: grouping follows the unique index
+                func.max(used),
+                func.max(UsageMetric.period_start),
+                func.max(UsageMetric.value),
             )
-
-    for account_id, last in execute(
-        select(Activity.account_id, func.max(Activity.occurred_at))
-        .where(in_range(Activity.account_id), Activity.occurred_at < end)
-        .group_by(Activity.account_id)
-    ):
-        if (f := each(account_id)) is not None and last is not None:
-            f.last_activity_on = _as_date(last)
-    for account_id, last in execute(
-        select(Activity.account_id, func.max(Activity.occurred_at))
-        .join(ActivityContact, ActivityContact.activity_id == Activity.id)
-        .join(Contact, Contact.id == ActivityContact.contact_id)
-        .where(in_range(Activity.account_id), Activity.occurred_at < end, Contact.is_executive.is_(True))
-        .group_by(Activity.account_id)
-    ):
-        if (f := each(account_id)) is not None and last is not None:
-            f.last_exec_touch_on = _as_date(last)
-
-    for row in execute(
-        select(
-            OrgEvent.account_id,
-            OrgEvent.id,
-            OrgEvent.kind,
-            OrgEvent.occurred_on,
-            OrgEvent.description,
-            OrgEvent.department,
-            OrgEvent.geography,
-            OrgEvent.magnitude,
+            .where(*window, UsageMetric.feature_id.is_not(None))
+            .group_by(UsageMetric.account_id, UsageMetric.metric)
         )
-        .where(
-            in_range(OrgEvent.account_id),
-            OrgEvent.occurred_on > as_of - timedelta(days=ORG_EVENT_DAYS),
-            OrgEvent.occurred_on <= as_of,
-        )
-        .order_by(OrgEvent.account_id, OrgEvent.occurred_on)
-    ):
-        if (f := each(row[0])) is not None:
-            f.org_events.append(OrgEventFact(row[1], row[2].value, *row[3:]))
+        each = self.out.get
+        for account_id, metric, feature_id, last_used, last_seen, peak in self.execute(stmt):
+            if (f := each(account_id)) is not None:
+                if last_used is not None:
+                    f.feature_usage[feature_id] = [UsagePoint(_as_day(last_used), peak, None)]
+                else:
+                    f.feature_usage[feature_id] = [UsagePoint(_as_day(last_seen), 0, None)]
+                f.feature_metrics[feature_id] = metric
 
-    for row in execute(
-        select(Department.account_id, Department.id, Department.name, Department.headcount)
-        .where(in_range(Department.account_id))
-        .order_by(Department.account_id, Department.name)
-    ):
-        if (f := each(row[0])) is not None:
-            f.departments.append(DepartmentFact(*row[1:]))
-    for row in execute(
-        select(
-            Geography.account_id, Geography.id, Geography.name, Geography.country, Geography.headcount, Geography.is_hq
-        )
-        .where(in_range(Geography.account_id))
-        .order_by(Geography.account_id, Geography.name)
-    ):
-        if (f := each(row[0])) is not None:
-            f.geographies.append(GeographyFact(*row[1:]))
-
-    for o in execute(
-        select(
-            Opportunity.account_id,
-            Opportunity.id,
-            Opportunity.name,
-            Opportunity.type,
-            Opportunity.stage,
-            Opportunity.estimated_value,
-            Opportunity.closed_value,
-            Opportunity.closed_on,
-            Opportunity.created_at,
-            Opportunity.target_departments,
-        )
-        .where(in_range(Opportunity.account_id), Opportunity.created_at < end)
-        .order_by(Opportunity.account_id, Opportunity.created_at)
-    ):
-        if (f := each(o[0])) is not None:
-            closed_on = o[7] if o[7] is not None and o[7] <= as_of else None
-            stage = o[4].value if closed_on is not None or o[4].value not in ("closed_won", "closed_lost") else "open"
-            f.opportunities.append(
-                OpportunityFact(
-                    o[1],
-                    o[2],
-                    o[3].value,
-                    stage,
-                    o[5],
-                    o[6] if closed_on else None,
-                    closed_on,
-                    o[8].date(),
-                    tuple(o[9] or ()),
-                )
+    def tickets(self) -> None:
+        """Tickets opened in the last TICKET_DAYS days."""
+        text = (null(), null()) if self.scan else (SupportTicket.subject, SupportTicket.body)
+        each = self.out.get
+        for row in self.execute(
+            select(
+                SupportTicket.account_id,
+                SupportTicket.id,
+                SupportTicket.opened_at,
+                _text(SupportTicket.severity),
+                SupportTicket.category,
+                SupportTicket.escalated,
+                *text,
             )
+            .where(
+                self.in_range(SupportTicket.account_id),
+                SupportTicket.opened_at >= _start_of(self.as_of - timedelta(days=TICKET_DAYS)),
+                SupportTicket.opened_at < self.end,
+            )
+            .order_by(SupportTicket.account_id, SupportTicket.opened_at)
+        ):
+            if (f := each(row[0])) is not None:
+                f.tickets.append(TicketFact(row[1], row[2].date(), *row[3:]))
 
-    for account_id, held_on in execute(
-        select(Qbr.account_id, Qbr.scheduled_for)
-        .where(in_range(Qbr.account_id), Qbr.status == "held", Qbr.scheduled_for <= as_of)
-        .order_by(Qbr.account_id, Qbr.scheduled_for)
-    ):
-        if (f := each(account_id)) is not None:
-            f.held_qbrs.append(held_on)
-    return out
+    def surveys(self) -> None:
+        """NPS and CSAT answers of the last SURVEY_DAYS days."""
+        as_of, each = self.as_of, self.out.get
+        for row in self.execute(
+            select(
+                SurveyResponse.account_id,
+                SurveyResponse.id,
+                _text(SurveyResponse.kind),
+                SurveyResponse.score,
+                SurveyResponse.responded_on,
+                SurveyResponse.contact_id,
+            )
+            .where(
+                self.in_range(SurveyResponse.account_id),
+                SurveyResponse.responded_on > as_of - timedelta(days=SURVEY_DAYS),
+                SurveyResponse.responded_on <= as_of,
+            )
+            .order_by(SurveyResponse.account_id, SurveyResponse.responded_on)
+        ):
+            if (f := each(row[0])) is not None:
+                f.surveys.append(SurveyFact(*row[1:]))
+
+    def contacts(self) -> None:
+        """Every contact (names, titles and emails left out when scanning)."""
+        text = (literal(""), null(), null()) if self.scan else (Contact.name, Contact.title, Contact.email)
+        each = self.out.get
+        for c in self.execute(
+            select(
+                Contact.account_id,
+                Contact.id,
+                *text,
+                Contact.department_id,
+                _text(Contact.meddicc_role),
+                Contact.active,
+                Contact.do_not_contact,
+                Contact.is_executive,
+                Contact.first_contact_on,
+                Contact.left_on,
+            )
+            .where(self.in_range(Contact.account_id))
+            .order_by(Contact.account_id, Contact.id)
+        ):
+            if (f := each(c[0])) is not None:
+                f.contacts.append(ContactFact(c[1], c[2], c[3], c[5], c[4], *c[6:]))
+
+    def activities(self) -> None:
+        """Activities of the last ACTIVITY_DAYS days with their participants (one outer join)."""
+        text = (null(), null()) if self.scan else (Activity.subject, Activity.body)
+        since = _start_of(self.as_of - timedelta(days=ACTIVITY_DAYS))
+        stmt = (
+            select(
+                Activity.account_id,
+                Activity.id,
+                _text(Activity.kind),
+                Activity.occurred_at,
+                _text(Activity.sentiment),
+                *text,
+                ActivityContact.contact_id,
+            )
+            .outerjoin(ActivityContact, ActivityContact.activity_id == Activity.id)
+            .where(self.in_range(Activity.account_id), Activity.occurred_at >= since, Activity.occurred_at < self.end)
+            .order_by(Activity.account_id, Activity.occurred_at, Activity.id, ActivityContact.contact_id)
+        )
+        each = self.out.get
+        pending: list[Any] | None = None
+        people: list[str] = []
+        for row in self.execute(stmt):
+            if pending is None or row[1] != pending[1]:
+                self._activity(each, pending, people)
+                pending, people = list(row), []
+            if row[7] is not None:
+                people.append(row[7])
+        self._activity(each, pending, people)
+
+    @staticmethod
+    def _activity(each: Any, row: list[Any] | None, people: list[str]) -> None:
+        if row is not None and (f := each(row[0])) is not None:
+            f.activities.append(ActivityFact(row[1], row[2], row[3].date(), row[4], row[5], row[6], tuple(people)))
+
+    def touches(self) -> None:
+        """The last activity, and the last one with an executive contact, over all history."""
+        each = self.out.get
+        for account_id, last in self.execute(
+            select(Activity.account_id, func.max(Activity.occurred_at))
+            .where(self.in_range(Activity.account_id), Activity.occurred_at < self.end)
+            .group_by(Activity.account_id)
+        ):
+            if (f := each(account_id)) is not None and last is not None:
+                f.last_activity_on = _as_date(last)
+        for account_id, last in self.execute(  # driven by the range's executives, not by every activity link
+            select(Activity.account_id, func.max(Activity.occurred_at))
+            .select_from(Contact)
+            .join(ActivityContact, ActivityContact.contact_id == Contact.id)
+            .join(Activity, Activity.id == ActivityContact.activity_id)
+            .where(
+                self.in_range(Contact.account_id),
+                Contact.is_executive.is_(True),
+                self.in_range(Activity.account_id),
+                Activity.occurred_at < self.end,
+            )
+            .group_by(Activity.account_id)
+        ):
+            if (f := each(account_id)) is not None and last is not None:
+                f.last_exec_touch_on = _as_date(last)
+
+    def org_events(self) -> None:
+        """Org events of the last ORG_EVENT_DAYS days (descriptions left out when scanning)."""
+        description = literal("") if self.scan else OrgEvent.description
+        as_of, each = self.as_of, self.out.get
+        for row in self.execute(
+            select(
+                OrgEvent.account_id,
+                OrgEvent.id,
+                _text(OrgEvent.kind),
+                OrgEvent.occurred_on,
+                description,
+                OrgEvent.department,
+                OrgEvent.geography,
+                OrgEvent.magnitude,
+            )
+            .where(
+                self.in_range(OrgEvent.account_id),
+                OrgEvent.occurred_on > as_of - timedelta(days=ORG_EVENT_DAYS),
+                OrgEvent.occurred_on <= as_of,
+            )
+            .order_by(OrgEvent.account_id, OrgEvent.occurred_on)
+        ):
+            if (f := each(row[0])) is not None:
+                f.org_events.append(OrgEventFact(*row[1:]))
+
+    def organisation(self) -> None:
+        """Departments and locations with their headcount."""
+        each = self.out.get
+        for row in self.execute(
+            select(Department.account_id, Department.id, Department.name, Department.headcount)
+            .where(self.in_range(Department.account_id))
+            .order_by(Department.account_id, Department.name)
+        ):
+            if (f := each(row[0])) is not None:
+                f.departments.append(DepartmentFact(*row[1:]))
+        for row in self.execute(
+            select(
+                Geography.account_id,
+                Geography.id,
+                Geography.name,
+                Geography.country,
+                Geography.headcount,
+                Geography.is_hq,
+            )
+            .where(self.in_range(Geography.account_id))
+            .order_by(Geography.account_id, Geography.name)
+        ):
+            if (f := each(row[0])) is not None:
+                f.geographies.append(GeographyFact(*row[1:]))
+
+    def opportunities(self) -> None:
+        """Opportunities created by the as-of date, with stage and close as they stood then."""
+        as_of, each = self.as_of, self.out.get
+        for o in self.execute(
+            select(
+                Opportunity.account_id,
+                Opportunity.id,
+                Opportunity.name,
+                _text(Opportunity.type),
+                _text(Opportunity.stage),
+                Opportunity.estimated_value,
+                Opportunity.closed_value,
+                Opportunity.closed_on,
+                Opportunity.created_at,
+                Opportunity.target_departments,
+            )
+            .where(self.in_range(Opportunity.account_id), Opportunity.created_at < self.end)
+            .order_by(Opportunity.account_id, Opportunity.created_at)
+        ):
+            if (f := each(o[0])) is not None:
+                closed_on = o[7] if o[7] is not None and o[7] <= as_of else None
+                stage = o[4] if closed_on is not None or o[4] not in ("closed_won", "closed_lost") else "open"
+                f.opportunities.append(
+                    OpportunityFact(
+                        o[1],
+                        o[2],
+                        o[3],
+                        stage,
+                        o[5],
+                        o[6] if closed_on else None,
+                        closed_on,
+                        o[8].date(),
+                        tuple(o[9] or ()),
+                    )
+                )
+
+    def qbrs(self) -> None:
+        """Dates of QBRs held by the as-of date."""
+        each = self.out.get
+        for account_id, held_on in self.execute(
+            select(Qbr.account_id, Qbr.scheduled_for)
+            .where(self.in_range(Qbr.account_id), Qbr.status == "held", Qbr.scheduled_for <= self.as_of)
+            .order_by(Qbr.account_id, Qbr.scheduled_for)
+        ):
+            if (f := each(account_id)) is not None:
+                f.held_qbrs.append(held_on)
 
 
 def _as_date(value: datetime | str) -> date:
     if isinstance(value, str):  # SQLite returns MAX() over timestamps as text
         return datetime.fromisoformat(value).date()
     return value.date()
+
+
+def _as_day(value: date | str) -> date:
+    if isinstance(value, str):  # SQLite returns MAX() over dates as text
+        return date.fromisoformat(value)
+    return value

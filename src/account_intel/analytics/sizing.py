@@ -18,6 +18,8 @@ which is what the grounding check relies on. All money is `Decimal`, rounded to 
 | `sum` | Σ inputs | ACV (Σ line values), total potential |
 | `share_of` | whole × ratio | the T1 entry threshold (ACV × 50%) |
 | `percent` | part / whole × 100, rounded half up | penetration and growth percentages |
+| `expected_value` | potential × close probability | an opportunity's probability-weighted value |
+| `priority` | potential × propensity / 100 × readiness weight | seed 002's ranking score of an opportunity |
 """
 
 from __future__ import annotations
@@ -111,6 +113,16 @@ def share_of(whole: Decimal, ratio: Decimal) -> Decimal:
     return money(whole * ratio)
 
 
+def expected_value(potential: Decimal, probability: Decimal) -> Decimal:
+    """Probability-weighted value: potential × close probability."""
+    return money(Decimal(potential) * Decimal(probability))
+
+
+def priority(potential: Decimal, propensity: Decimal, readiness_weight: Decimal) -> Decimal:
+    """Seed 002's ranking score: potential × propensity / 100 × readiness weight."""
+    return money(Decimal(potential) * Decimal(propensity) / 100 * Decimal(readiness_weight))
+
+
 def percent(part: Number, whole: Number, places: int = 0) -> Decimal:
     """part / whole × 100, rounded half up to `places` decimals; 0 when whole is 0."""
     if not whole:
@@ -143,6 +155,8 @@ FORMULAS: dict[str, Formula] = {
         Formula("sum", total, "Σ of the inputs"),
         Formula("share_of", share_of, "whole × ratio"),
         Formula("percent", percent, "part / whole × 100, rounded half up"),
+        Formula("expected_value", expected_value, "potential × close probability"),
+        Formula("priority", priority, "potential × propensity / 100 × readiness weight"),
     )
 }
 

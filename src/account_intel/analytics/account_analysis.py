@@ -1,0 +1,291 @@
+"""One account's expansion analysis: health, signals, whitespace, ranked opportunities, scenarios, NRR impact and
+stakeholder gaps, with all the evidence. `analyze_account` is the one entry point for agents and the CLI.
+
+Routing (seed 004 play 02): a Red account (the effective band: a manual override counts) gets no expansion
+candidates and goes to the rescue play; a churned account or a prospect gets nothing; otherwise the account is
+routed to `expand` when it has candidates.
+
+Scenarios follow seed 003 (`analytics.scenarios`) over the candidates counted in totals: conservative = sum of
+potential x probability x timing (the share of the candidate's close window inside 90 days), base = committed
+candidates (high propensity, not 90+) closing within 90 and 180 days, upside = every counted candidate closing
+within 120 days. NRR impact: starting ARR, the base case's 90-day expansion and the expected churn of the account's
+band (`analytics.forecast`, a quarter), as a quarterly retention forecast.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from account_intel.analytics.account_health import account_facts, health_report
+from account_intel.analytics.candidates import build_opportunities
+from account_intel.analytics.config_loader import home_folder, resolve_file
+from account_intel.analytics.evidence import Evidence, row_evidence
+from account_intel.analytics.expansion_models import ExpansionOpportunity, PlayRecommendation
+from account_intel.analytics.facts import AccountFacts
+from account_intel.analytics.forecast import DEFAULT_CHURN_PROBABILITIES, RetentionForecast, retention_forecast
+from account_intel.analytics.health_config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
+from account_intel.analytics.health_models import HealthResult
+from account_intel.analytics.propensity_config import PropensityConfig, ReadinessBucket, load_propensity_config
+from account_intel.analytics.readiness import timing_share
+from account_intel.analytics.scenarios import ScenarioItem, ScenarioSummary, item, summarise
+from account_intel.analytics.signal_models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
+from account_intel.analytics.signals import detect_signals
+from account_intel.analytics.targets import active_contacts
+from account_intel.analytics.text_matcher import default_matcher
+from account_intel.analytics.whitespace import WhitespaceMap, build_whitespace_map
+from account_intel.domain.enums import MeddiccRole
+
+Route = Literal["expand", "rescue", "none"]
+NEEDED_ROLES = (MeddiccRole.CHAMPION, MeddiccRole.ECONOMIC_BUYER, MeddiccRole.DECISION_MAKER, MeddiccRole.INFLUENCER)
+MULTI_THREAD_MIN = 3  # seed 004: recommend multi-threading when fewer than 3 active contacts
+CONSERVATIVE_WINDOW = 90
+
+
+class StakeholderGaps(BaseModel):
+    """MEDDICC roles missing among active contacts, and whether to multi-thread (seed 004)."""
+
+    active_contacts: int
+    roles: dict[str, list[str]] = Field(description="MEDDICC role -> ids of active contacts holding it.")
+    missing_roles: list[str] = Field(description="Champion, economic buyer, decision maker, influencer not covered.")
+    blockers: list[str] = Field(default_factory=list, description="Active contacts marked as blockers.")
+    multi_thread: bool = Field(description="Fewer than 3 active contacts: engage more stakeholders.")
+    targets_without_contact: list[str] = Field(
+        default_factory=list, description="Departments of ranked opportunities with no active contact of their own."
+    )
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class NrrImpact(BaseModel):
+    """The account's retention with the base case's 90-day expansion and its band's expected churn (a quarter)."""
+
+    starting_arr: Decimal
+    expansion: Decimal = Field(description="Base case expansion within 90 days.")
+    expected_churn: Decimal = Field(description="ARR x the band's quarterly churn probability.")
+    churn_probability: Decimal
+    forecast: RetentionForecast | None = Field(description="GRR/NRR of the quarter, annualised; None without ARR.")
+
+
+class AccountAnalysis(BaseModel):
+    """Everything the opportunity identifier knows about one account on one date."""
+
+    account_id: str
+    account_name: str
+    as_of: date
+    status: str
+    segment: str
+    tier: str
+    arr: Decimal
+    route: Route = Field(description="expand, rescue (Red: the renewal rescue play) or none.")
+    route_reason: str
+    health: HealthResult | None = Field(description="None for a churned account or a prospect.")
+    signals: list[Signal] = Field(default_factory=list)
+    whitespace: WhitespaceMap | None = None
+    opportunities: list[ExpansionOpportunity] = Field(default_factory=list, description="Ranked, best first.")
+    rescue_play: PlayRecommendation | None = None
+    scenarios: ScenarioSummary | None = None
+    nrr_impact: NrrImpact | None = None
+    stakeholder_gaps: StakeholderGaps | None = None
+    propensity_config_digest: str
+    evidence: list[Evidence] = Field(default_factory=list, description="Every evidence item cited above, once.")
+
+    @property
+    def evidence_ids(self) -> set[str]:
+        """Ids of every evidence item."""
+        return {e.id for e in self.evidence}
+
+
+@lru_cache(maxsize=8)
+def _health_file(path: str, mtime: float) -> HealthConfig:
+    return read_health_config(Path(path), name=DEFAULT_NAME)
+
+
+@lru_cache(maxsize=8)
+def _signal_file(path: str, mtime: float) -> SignalConfig:
+    return load_signal_config(Path(path))
+
+
+def default_configs(home: Path | None = None) -> tuple[HealthConfig, SignalConfig, PropensityConfig]:
+    """The health, signal and propensity configurations in force (a user's copy in home, else the packaged ones),
+    parsed once per file and modification time."""
+    home = home_folder(home)
+    health = resolve_file(HEALTH_FILE, home=home)
+    signals = resolve_file(SIGNALS_FILE, home=home)
+    return (
+        _health_file(str(health), health.stat().st_mtime),
+        _signal_file(str(signals), signals.stat().st_mtime),
+        load_propensity_config(home=home),
+    )
+
+
+def analyze_account(
+    session: Session,
+    account_id: str,
+    as_of: date,
+    *,
+    weights: PropensityConfig | None = None,
+    health_config: HealthConfig | None = None,
+    home: Path | None = None,
+) -> AccountAnalysis:
+    """Analyse one account as of a date.
+
+    `weights` is the propensity configuration and `health_config` the health weights; by default the files in force
+    (`propensity.yaml`, `health.yaml` and `signals.yaml` of the home folder, else the packaged ones)."""
+    home = home_folder(home)
+    default_health, signal_config, default_weights = default_configs(home)
+    config = weights or default_weights
+    health_config = health_config or default_health
+    facts, catalog = account_facts(session, account_id=account_id, as_of=as_of)
+    base = {
+        "account_id": facts.account_id,
+        "account_name": facts.name,
+        "as_of": as_of,
+        "status": facts.status,
+        "segment": facts.segment,
+        "tier": facts.tier,
+        "arr": facts.arr,
+        "propensity_config_digest": config.digest,
+    }
+    if facts.status in ("churned", "prospect"):
+        return AccountAnalysis(**base, route="none", route_reason=f"a {facts.status} account", health=None)
+    report = health_report(
+        session, account_id=facts.account_id, as_of=as_of, config=health_config, facts=facts, catalog=catalog
+    )
+    health = report.health
+    matcher = default_matcher(home=home)
+    mentions = matcher.scan(facts)
+    whitespace = build_whitespace_map(facts, catalog, [m.as_tuple() for m in mentions])
+    signals = detect_signals(
+        facts,
+        catalog,
+        signal_config,
+        matcher=matcher,
+        health=health,
+        previous=report.previous,
+        whitespace_potential=whitespace.potential.value,  # type: ignore[arg-type]
+        acv=whitespace.acv.value,  # type: ignore[arg-type]
+        whitespace_evidence=whitespace.evidence,
+    )
+    gaps = stakeholder_gaps(facts, [])
+    if health.effective_band.value == "Red":
+        rescue = config.plays["rescue"]
+        return AccountAnalysis(
+            **base,
+            route="rescue",
+            route_reason=f"health {health.effective_score:.1f} is Red: no expansion before the risk is addressed",
+            health=health,
+            signals=signals,
+            whitespace=whitespace,
+            rescue_play=PlayRecommendation(key="rescue", name=rescue.name, strategy=None, steps=list(rescue.steps)),
+            stakeholder_gaps=gaps,
+            evidence=_all_evidence(health, signals, whitespace, [], gaps),
+        )
+    opportunities = build_opportunities(
+        facts, catalog, health=health, signals=signals, whitespace=whitespace, config=config
+    )
+    gaps = stakeholder_gaps(facts, opportunities)
+    scenarios = scenarios_for(opportunities, facts.arr)
+    return AccountAnalysis(
+        **base,
+        route="expand" if opportunities else "none",
+        route_reason=(
+            f"{health.effective_band.value} health with {len(opportunities)} candidate(s)"
+            if opportunities
+            else "no expansion candidate"
+        ),
+        health=health,
+        signals=signals,
+        whitespace=whitespace,
+        opportunities=opportunities,
+        scenarios=scenarios,
+        nrr_impact=nrr_impact(facts.arr, scenarios, health.effective_band.value),
+        stakeholder_gaps=gaps,
+        evidence=_all_evidence(health, signals, whitespace, opportunities, gaps),
+    )
+
+
+def scenario_items(opportunities: list[ExpansionOpportunity]) -> list[ScenarioItem]:
+    """The counted candidates as seed 003 scenario items (committed: high propensity and not 90+)."""
+    out = []
+    for o in opportunities:
+        if not o.in_totals or o.counted is None:
+            continue
+        committed = (
+            o.bant.qualified and o.propensity.band == "high" and o.readiness.bucket is not ReadinessBucket.D90_PLUS
+        )
+        share = timing_share(o.timeline_days, CONSERVATIVE_WINDOW)
+        out.append(
+            item(
+                o.name, Decimal(o.counted.value), o.probability, o.close_day, Decimal(repr(share)), committed=committed
+            )
+        )
+    return out
+
+
+def scenarios_for(opportunities: list[ExpansionOpportunity], arr: Decimal) -> ScenarioSummary | None:
+    """Conservative, base (90 and 180 days) and upside over the counted candidates; None without ARR."""
+    if arr <= 0:
+        return None
+    return summarise(scenario_items(opportunities), arr, conservative_window=CONSERVATIVE_WINDOW)
+
+
+def nrr_impact(arr: Decimal, scenarios: ScenarioSummary | None, band: str) -> NrrImpact | None:
+    """Starting ARR, 90-day base expansion and expected churn as a quarterly retention forecast."""
+    if scenarios is None or arr <= 0:
+        return None
+    probability = DEFAULT_CHURN_PROBABILITIES.for_band(band)  # type: ignore[arg-type]
+    churn = arr * probability
+    expansion = scenarios.base[CONSERVATIVE_WINDOW]
+    return NrrImpact(
+        starting_arr=arr,
+        expansion=expansion,
+        expected_churn=churn.quantize(Decimal("0.01")),
+        churn_probability=probability,
+        forecast=retention_forecast(arr, expansion=expansion, churn=churn, periods_per_year=4),
+    )
+
+
+def stakeholder_gaps(facts: AccountFacts, opportunities: list[ExpansionOpportunity]) -> StakeholderGaps:
+    """MEDDICC roles missing among active contacts, blockers, the multi-threading rule and uncovered targets."""
+    contacts = active_contacts(facts)
+    roles: dict[str, list[str]] = {}
+    for c in contacts:
+        if c.role:
+            roles.setdefault(c.role, []).append(c.id)
+    uncovered = [
+        o.target
+        for o in opportunities
+        if o.target_kind == "department" and o.in_totals and o.readiness.access != "target"
+    ]
+    return StakeholderGaps(
+        active_contacts=len(contacts),
+        roles=roles,
+        missing_roles=[r.value for r in NEEDED_ROLES if r.value not in roles],
+        blockers=roles.get(MeddiccRole.BLOCKER.value, []),
+        multi_thread=len(contacts) < MULTI_THREAD_MIN,
+        targets_without_contact=list(dict.fromkeys(uncovered)),
+        evidence=[row_evidence("contact", c.id, "meddicc_role", value=c.role) for c in contacts],
+    )
+
+
+def _all_evidence(
+    health: HealthResult,
+    signals: list[Signal],
+    whitespace: WhitespaceMap,
+    opportunities: list[ExpansionOpportunity],
+    gaps: StakeholderGaps,
+) -> list[Evidence]:
+    seen: dict[str, Evidence] = {}
+    groups = [health.evidence, [e for s in signals for e in s.evidence], whitespace.evidence]
+    groups += [[e for item in whitespace.items for e in item.evidence]]
+    groups += [[e for o in opportunities for e in o.evidence], gaps.evidence]
+    for group in groups:
+        for e in group:
+            seen.setdefault(e.id, e)
+    return list(seen.values())
