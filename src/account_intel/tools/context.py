@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from account_intel.analytics.evidence import Evidence
 from account_intel.settings import Settings
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 @dataclass
@@ -54,6 +57,8 @@ def _walk(value: Any, evidence: list[Evidence], numbers: list[Decimal]) -> None:
             _walk(getattr(value, name), evidence, numbers)
     elif isinstance(value, bool):
         return
+    elif isinstance(value, str):
+        numbers.extend(Decimal(n.replace(",", "")) for n in _NUMBER.findall(value))  # quoted figures are tool values
     elif isinstance(value, int | Decimal):
         numbers.append(Decimal(value))
     elif isinstance(value, float):
