@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     )
     llm_max_model_calls: int = Field(default=8, ge=1, description="Model calls one agent may make per account.")
 
+    smtp_host: str | None = Field(default=None, description="SMTP server for outbound mail; unset: .eml files.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password; never logged.")
+    smtp_starttls: bool = Field(default=True, description="Use STARTTLS when the server offers it.")
+    mail_from: str = Field(default="account-intel@localhost", description="From address of outbound mail.")
+
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:
         if self.tier_t1_min_arr <= self.tier_t2_min_arr:

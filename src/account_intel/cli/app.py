@@ -7,6 +7,7 @@ import sys
 import typer
 
 from account_intel.cli import accounts, approvals, contacts, db, demo, importer, opp
+from account_intel.cli import brief as brief_cli
 from account_intel.cli import health as health_cli
 from account_intel.cli import signals as signals_cli
 from account_intel.cli import whitespace as whitespace_cli
@@ -29,6 +30,8 @@ app.command("import")(importer.import_command)
 app.command("whitespace")(whitespace_cli.whitespace)
 app.add_typer(health_cli.app, name="health")
 app.command("signals")(signals_cli.signals_command)
+app.command("brief")(brief_cli.brief)
+app.command("qbr")(brief_cli.qbr)
 
 
 def main() -> None:

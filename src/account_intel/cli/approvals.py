@@ -14,9 +14,14 @@ from rich.table import Table
 from account_intel import approvals as service
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.cli.pipeline_options import AtOption, home_of, moment
+from account_intel.clock import SystemClock
+from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
 from account_intel.domain.enums import ApprovalDecision
 from account_intel.errors import ValidationFailed
+from account_intel.runs.resume import resume_after_decision
+from account_intel.settings import Settings
 from account_intel.store.accounts import find_account
+from account_intel.store.engine import Store
 
 app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
 
@@ -76,6 +81,16 @@ def show_command(
         console.print(f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {d.approver_id}{': ' + d.note if d.note else ''}")
 
 
+def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str, object] | None:
+    """A draft written by an agent run belongs to a paused graph thread: resume it now that a person decided."""
+    with store.sessions() as session:
+        message = service.get_message(session, message_id)
+        thread_id = message.thread_id if message.origin == AGENT_ORIGIN else None
+    if not thread_id:
+        return None
+    return resume_after_decision(store=store, settings=settings, thread_id=thread_id, clock=SystemClock())
+
+
 def _decide(
     message: str,
     approver: str | None,
@@ -101,9 +116,14 @@ def _decide(
             text=text,
             note=note,
         )
+    thread = _resume_graph(store, settings, message)
     if json_out:
-        print_json(outcome)
+        print_json({**outcome.model_dump(mode="json"), "thread": thread} if thread else outcome)
         return
+    if thread:
+        console.print(
+            f"Resumed {thread['thread_id']}: {thread['status']}; delivered {thread['delivered'] or 'nothing'}."
+        )
     m = outcome.message
     console.print(f"{m.id}: {outcome.decision.value} by {approver}.")
     if outcome.sent:

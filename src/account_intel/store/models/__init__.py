@@ -15,6 +15,7 @@ from account_intel.store.models.pipeline import (
     ProposalMessage,
     ProposalOpportunity,
 )
+from account_intel.store.models.runs import AgentRun, TriggerFiring
 from account_intel.store.models.sequences import IdSequence
 from account_intel.store.models.telemetry import SupportTicket, SurveyResponse, UsageMetric
 
@@ -22,6 +23,7 @@ __all__ = [
     "Account",
     "Activity",
     "ActivityContact",
+    "AgentRun",
     "ChurnEvent",
     "Contact",
     "Contract",
@@ -46,6 +48,7 @@ __all__ = [
     "SupportTicket",
     "SurveyResponse",
     "Task",
+    "TriggerFiring",
     "UsageMetric",
     "User",
 ]

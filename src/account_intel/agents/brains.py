@@ -1,0 +1,117 @@
+"""Two brains, one contract: each agent runs on the llm brain (create_agent over ChatOpenAI) or the rules brain
+(deterministic code calling the same tools and filling the same schema). The llm brain falls back to rules when
+its budget runs out or the endpoint keeps failing, and the run record says so."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+import openai
+from langchain.agents import create_agent
+from langchain.agents.middleware import ModelCallLimitMiddleware
+from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
+from langchain.agents.structured_output import StructuredOutputValidationError, ToolStrategy
+from pydantic import BaseModel, ValidationError
+
+from account_intel.agents.schemas import OUTPUT_SCHEMAS
+from account_intel.agents.spec import AgentSpec
+from account_intel.content.templates import load_template, render
+from account_intel.llm.factory import LLMFactory
+from account_intel.llm.retry import RetryMiddleware
+from account_intel.llm.usage import BudgetMiddleware, TokenBudgetExceeded, TokenLedger
+from account_intel.tools.context import ToolContext
+
+Brain = Literal["rules", "llm"]
+RulesFn = Callable[[ToolContext, dict[str, Any]], BaseModel]
+
+FALLBACK_ERRORS = (
+    TokenBudgetExceeded,
+    ModelCallLimitExceededError,
+    openai.APIError,
+    httpx.HTTPError,
+    StructuredOutputValidationError,
+    ValidationError,
+)
+
+
+@dataclass
+class BrainOutcome:
+    """An agent's output and which brain produced it."""
+
+    output: BaseModel
+    brain: Brain
+    fallback: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """What the run record keeps about this agent."""
+        return {"brain": self.brain, "fallback": self.fallback}
+
+
+@dataclass
+class AgentRunner:
+    """Runs the three agents on the chosen brain; the rules brain is always available as the fallback."""
+
+    specs: dict[str, AgentSpec]
+    rules: dict[str, RulesFn]
+    mode: Brain
+    ledger: TokenLedger
+    llm: LLMFactory | None = None
+    tools_for: Callable[[list[str]], list[Any]] | None = None
+    sleep: Callable[[float], None] | None = None
+
+    def run(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BrainOutcome:
+        """Run one agent for one account."""
+        if self.mode == "rules":
+            return BrainOutcome(self.run_rules(agent, ctx, task), "rules")
+        try:
+            return BrainOutcome(self.run_llm(agent, ctx, task), "llm")
+        except FALLBACK_ERRORS as exc:
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return BrainOutcome(self.run_rules(agent, ctx, task), "rules", fallback=reason)
+
+    def run_rules(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BaseModel:
+        """The deterministic brain."""
+        return self.rules[agent](ctx, task)
+
+    def run_llm(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BaseModel:
+        """The llm brain: the spec's prompt and tools, structured output in the spec's schema."""
+        if self.llm is None or self.tools_for is None:
+            raise TokenBudgetExceeded("No model endpoint configured for the llm brain.")
+        spec = self.specs[agent]
+        schema = OUTPUT_SCHEMAS[spec.output_schema]
+        retry = RetryMiddleware(self.llm.settings.llm_max_attempts, self.llm.settings.llm_backoff_max_seconds)
+        if self.sleep is not None:
+            retry.sleep = self.sleep
+        model_calls = min(spec.max_model_calls, self.llm.settings.llm_max_model_calls)
+        agent_graph = create_agent(
+            self.llm.chat_model(spec.model_role),
+            self.tools_for(spec.tools),
+            system_prompt=spec.system_prompt,
+            response_format=ToolStrategy(schema),
+            context_schema=ToolContext,
+            middleware=[
+                BudgetMiddleware(self.ledger, agent=agent, account_id=str(task["account_id"])),
+                ModelCallLimitMiddleware(run_limit=model_calls, exit_behavior="error"),
+                retry,
+            ],
+            name=agent,
+        )
+        message = render(load_template("agent_task", ctx.settings.content_dir), agent=agent, task=_task_json(task))
+        result = agent_graph.invoke(
+            {"messages": [{"role": "user", "content": message}]},
+            context=ctx,
+            config={"recursion_limit": 4 * model_calls + 4},
+        )
+        output = result.get("structured_response")
+        if output is None:
+            raise StructuredOutputValidationError(spec.output_schema, ValueError("no structured response"), None)
+        return output
+
+
+def _task_json(task: dict[str, Any]) -> str:
+    visible = {k: v for k, v in task.items() if k in {"account_id", "as_of", "kind", "health", "placement"} and v}
+    return json.dumps(visible, default=str, indent=1)

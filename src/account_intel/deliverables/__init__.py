@@ -1,0 +1,1 @@
+"""What a run produces: briefs, QBR packets, portfolio reports and outreach drafts."""

@@ -1,0 +1,116 @@
+"""compose_deliverables: the brief as Markdown and JSON (and the QBR packet on a QBR run), under the run's folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
+from account_intel.analytics.facts import load_catalog, load_facts
+from account_intel.analytics.text_matcher import default_matcher
+from account_intel.analytics.whitespace import build_whitespace_map
+from account_intel.content.templates import load_template, render
+from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
+from account_intel.graph.context import GraphContext
+from account_intel.queries.account_profile import build_account_profile
+from account_intel.store.models import Account
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _money(value: Any) -> str:
+    return short_money(value) if value is not None else "-"
+
+
+def _figure_text(figure: Figure) -> str:
+    if figure.unit == "usd":
+        return short_money(figure.value)
+    if figure.unit == "percent":
+        return f"{figure.value}%"
+    return str(figure.value)
+
+
+def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
+    """The brief as data: account facts, the three agents' grounded outputs, the whitespace map and the drafts."""
+    as_of = date.fromisoformat(state["as_of"])
+    health = HealthAssessment.model_validate(state["health"])
+    placement = SegmentPlacement.model_validate(state["placement"])
+    findings = OpportunityFindings.model_validate(state["findings"])
+    with ctx.store.sessions() as session:
+        account = session.get(Account, state["account_id"])
+        assert account is not None
+        profile = build_account_profile(session, account, as_of)
+        facts = load_facts(session, as_of, [account.id])[account.id]
+        catalog = load_catalog(session)
+    mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
+    ws = build_whitespace_map(facts, catalog, mentions=mentions)
+    renewal = f"{profile.renewal_date} ({profile.days_to_renewal} days)" if profile.renewal_date else "unknown"
+    brains = state.get("brains", {})
+    flags = sorted({flag for rec in findings.recommendations for flag in rec.flags})
+    phases: dict[str, list[str]] = {}
+    for rec in findings.recommendations:
+        phases.setdefault(rec.timeline, []).append(f"{rec.title} (+{_money(rec.potential_arr.value)})")
+    return {
+        "as_of": as_of.isoformat(),
+        "kind": state.get("kind", "brief"),
+        "brain_summary": ", ".join(
+            f"{k} {v.get('brain')}" + (" (fallback)" if v.get("fallback") else "") for k, v in brains.items()
+        )
+        or "rules",
+        "flags": flags,
+        "account": {
+            "id": profile.id,
+            "name": profile.name,
+            "arr": str(profile.arr),
+            "arr_text": _money(profile.arr),
+            "tier": profile.tier.value,
+            "segment": profile.segment.value,
+            "industry": profile.industry,
+            "customer_since": profile.customer_since.isoformat() if profile.customer_since else None,
+            "months_as_customer": profile.months_as_customer,
+            "renewal_text": renewal,
+        },
+        "health": health.model_dump(mode="json"),
+        "placement": placement.model_dump(mode="json"),
+        "findings": findings.model_dump(mode="json"),
+        "total_potential_text": _money(findings.total_potential.value),
+        "target_90d_text": _money(findings.target_90d.value),
+        "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
+        "figure_text": [_figure_text(s) for s in findings.scenarios],
+        "nrr_text": _figure_text(findings.nrr_impact),
+        "phases": [{"name": name, "entries": entries} for name, entries in phases.items()],
+        "whitespace": {
+            "acv": str(ws.acv.value),
+            "potential": str(ws.potential.value),
+            "meets_t1_entry_rule": ws.meets_t1_entry_rule,
+            "penetration_lines": penetration_lines(ws),
+        },
+        "whitespace_box": whitespace_box(ws),
+        "drafts": state.get("drafts", []),
+        "grounding": state.get("grounding", {}),
+    }
+
+
+def run_folder(ctx: GraphContext, state: dict[str, Any]) -> Path:
+    """`<out>/<thread id made safe>/`."""
+    folder = Path(ctx.out_dir) / _SAFE.sub("_", state["thread_id"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def compose(ctx: GraphContext, state: dict[str, Any]) -> dict[str, str]:
+    """Write brief.md and brief.json (and qbr_packet.md on a QBR run); return their paths."""
+    brief = build_brief(ctx, state)
+    folder = run_folder(ctx, state)
+    markdown = render(load_template("account_brief", ctx.settings.content_dir), brief=brief)
+    paths = {"brief_md": folder / "brief.md", "brief_json": folder / "brief.json"}
+    paths["brief_md"].write_text(markdown, encoding="utf-8")
+    paths["brief_json"].write_text(json.dumps(brief, indent=2, default=str), encoding="utf-8")
+    if state.get("kind") == "qbr":
+        from account_intel.deliverables.qbr import write_qbr_packet
+
+        paths["qbr_md"] = write_qbr_packet(ctx, state, brief, folder)
+    return {name: str(path) for name, path in paths.items()}

@@ -1,0 +1,116 @@
+"""Outreach drafts of a graph thread: put them in the store once, gate them by policy, deliver the released ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from account_intel.agents.schemas import OpportunityFindings
+from account_intel.delivery import deliver_message
+from account_intel.domain.enums import MessageStatus
+from account_intel.graph.context import GraphContext
+from account_intel.store.events import record_event
+from account_intel.store.models import OutboundMessage
+from account_intel.store.outbound import draft_message, mark_sent
+
+ORIGIN = "agent"
+
+
+def _gate(ctx: GraphContext, session: Any, message: OutboundMessage) -> list[str]:
+    from account_intel.tools.policy import gate_reasons, load_policy
+
+    return gate_reasons(session, message, load_policy(ctx.settings.content_dir))
+
+
+def _view(message: OutboundMessage, reasons: list[str], purpose: str | None, evidence: list[str]) -> dict[str, Any]:
+    return {
+        "message_id": message.id,
+        "contact_id": message.contact_id,
+        "to": message.to_address,
+        "subject": message.subject,
+        "body": message.body,
+        "status": message.status.value,
+        "gated": bool(reasons),
+        "reasons": reasons,
+        "purpose": purpose,
+        "evidence_ids": evidence,
+    }
+
+
+def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Create the thread's drafts (idempotent per thread, contact and subject) and say which are gated."""
+    findings = OpportunityFindings.model_validate(state["findings"]) if state.get("findings") else None
+    thread = state["thread_id"]
+    at = ctx.clock.now()
+    with ctx.store.transaction() as session:
+        existing = {
+            (m.contact_id, m.subject): m
+            for m in session.scalars(select(OutboundMessage).where(OutboundMessage.thread_id == thread))
+        }
+        purposes: dict[str, tuple[str | None, list[str]]] = {}
+        for draft in findings.outreach if findings else []:
+            message = existing.get((draft.contact_id, draft.subject))
+            if message is None:
+                message = draft_message(
+                    session,
+                    account_id=state["account_id"],
+                    contact_id=draft.contact_id,
+                    subject=draft.subject,
+                    body=draft.body,
+                    at=at,
+                    created_by=ctx.actor,
+                    origin=ORIGIN,
+                    thread_id=thread,
+                )
+                existing[(draft.contact_id, draft.subject)] = message
+            purposes[message.id] = (draft.purpose, draft.evidence_ids)
+        views = []
+        for message in sorted(existing.values(), key=lambda m: m.id):
+            purpose, evidence = purposes.get(message.id, (None, []))
+            views.append(_view(message, _gate(ctx, session, message), purpose, evidence))
+    return views
+
+
+def refresh_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Re-read each draft's status and text from the store (a person may have approved, edited or rejected it)."""
+    out = []
+    with ctx.store.sessions() as session:
+        for draft in drafts:
+            message = session.get(OutboundMessage, draft["message_id"])
+            if message is None:
+                continue
+            out.append({**draft, "status": message.status.value, "body": message.body})
+    return out
+
+
+def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]:
+    """Send approved drafts and ungated ones; the store refuses any gated message without a recorded approval."""
+    sent: list[str] = []
+    for draft in refresh_drafts(ctx, drafts):
+        releasable = draft["status"] == MessageStatus.APPROVED.value or (
+            not draft["gated"] and draft["status"] == MessageStatus.DRAFT.value
+        )
+        if not releasable:
+            continue
+        at = ctx.clock.now()
+        with ctx.store.transaction() as session:
+            message = session.get(OutboundMessage, draft["message_id"])
+            assert message is not None
+            mark_sent(session, message=message, at=at, actor=ctx.actor)
+        with ctx.store.transaction() as session:
+            message = session.get(OutboundMessage, draft["message_id"])
+            assert message is not None
+            where = deliver_message(ctx.settings, message)
+            record_event(
+                session,
+                kind="message.delivered",
+                at=at,
+                account_id=message.account_id,
+                entity_type="message",
+                entity_id=message.id,
+                actor=ctx.actor,
+                payload={"message_id": message.id, "to": where},
+            )
+        sent.append(draft["message_id"])
+    return sent
