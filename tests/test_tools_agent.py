@@ -7,8 +7,8 @@ What create_agent (langchain 1.4.7) does by default, checked here:
 - a ToolException raised by a tool (unknown account, account out of scope...): every registry tool is built with
   `handle_tool_error=True`, so the tool itself answers with an error ToolMessage; other exceptions still fail the run;
 - arguments that are not JSON at all, next to a valid call: the next model call gets an error ToolMessage for them.
-Two cases do not reach the model yet (xfail below): a turn whose only tool call is not JSON ends the agent loop, and
-arguments that are JSON but not an object make langchain-openai raise while parsing the response.
+A turn whose only tool call is not JSON, and arguments that are JSON but not an object, are answered too: the
+agent builder's guard middleware and the factory's ChatOpenAI turn them into error messages for the model.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import respx
-from langchain.agents import create_agent
 
+from account_intel.agents.brains import build_agent
 from account_intel.llm.factory import LLMFactory
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
@@ -47,12 +47,7 @@ def context(store: Store) -> ToolContext:
 
 def _run(context: ToolContext, respx_mock: respx.MockRouter, first: Any) -> tuple[dict[str, Any], Any]:
     route = respx_mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=[first, completion(content="done")])
-    agent = create_agent(
-        LLMFactory(context.settings).chat_model("analyst"),
-        tools_named(TOOLS),
-        system_prompt="test",
-        context_schema=ToolContext,
-    )
+    agent = build_agent(LLMFactory(context.settings).chat_model("analyst"), tools_named(TOOLS), system_prompt="test")
     out = agent.invoke({"messages": [{"role": "user", "content": "go"}]}, context=context)
     return out, route
 
@@ -97,21 +92,11 @@ def test_bad_tool_calls_come_back_as_error_messages(context: ToolContext, respx_
     assert statuses == {"call_0": "error", "call_1": "error", "call_2": "error", "call_3": "error", "call_4": "success"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_agent ends the loop when a turn has only invalid tool calls; needs an after_model middleware "
-    "in the agent builder that answers them with error ToolMessages and jumps back to the model",
-)
 def test_a_turn_with_only_unparseable_arguments_is_answered(context: ToolContext, respx_mock: respx.MockRouter) -> None:
     _, route = _run(context, respx_mock, completion(tool_calls=[("get_signals", '{"limit": 3')]))
     assert route.call_count == 2 and "call_0" in _tool_answers(route)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="langchain-openai raises a pydantic ValidationError building the AIMessage when arguments are JSON but "
-    "not an object; needs the LLM factory's ChatOpenAI to turn them into invalid tool calls",
-)
 def test_arguments_that_are_not_an_object_are_answered(context: ToolContext, respx_mock: respx.MockRouter) -> None:
     _, route = _run(context, respx_mock, completion(tool_calls=[("get_signals", '"all"'), ("get_account_profile", {})]))
     assert route.call_count == 2 and "call_0" in _tool_answers(route)

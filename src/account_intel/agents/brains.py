@@ -12,9 +12,10 @@ from typing import Any, Literal
 import httpx
 import openai
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelCallLimitMiddleware
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelCallLimitMiddleware, hook_config
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain.agents.structured_output import StructuredOutputValidationError, ToolStrategy
+from langchain_core.messages import AIMessage, ToolMessage
 from pydantic import BaseModel, ValidationError
 
 from account_intel.agents.schemas import OUTPUT_SCHEMAS
@@ -36,6 +37,52 @@ FALLBACK_ERRORS = (
     StructuredOutputValidationError,
     ValidationError,
 )
+
+
+class InvalidToolCallMiddleware(AgentMiddleware):
+    """Answers a turn whose tool calls are all malformed with error messages and hands control back to the model.
+
+    Without it the agent loop would end on such a turn, as if the model had finished.
+    """
+
+    @hook_config(can_jump_to=["model"])
+    def after_model(self, state: AgentState, runtime: Any) -> dict[str, Any] | None:
+        """Error ToolMessages for invalid tool calls when no valid call came with them."""
+        last = state["messages"][-1]
+        if not isinstance(last, AIMessage) or last.tool_calls or not last.invalid_tool_calls:
+            return None
+        answers = [
+            ToolMessage(
+                content=f"Error: the arguments of {call.get('name')} are malformed "
+                f"({call.get('error') or 'not JSON'}). Send them again as a JSON object.",
+                tool_call_id=call.get("id") or "invalid",
+                name=call.get("name") or "unknown",
+                status="error",
+            )
+            for call in last.invalid_tool_calls
+        ]
+        return {"messages": answers, "jump_to": "model"}
+
+
+def build_agent(
+    model: Any,
+    tools: list[Any],
+    *,
+    system_prompt: str,
+    middleware: list[Any] | None = None,
+    response_format: Any = None,
+    name: str | None = None,
+) -> Any:
+    """create_agent with our tool context and the malformed-call guard; the one way agents are built here."""
+    return create_agent(
+        model,
+        tools,
+        system_prompt=system_prompt,
+        response_format=response_format,
+        context_schema=ToolContext,
+        middleware=[InvalidToolCallMiddleware(), *(middleware or [])],
+        name=name,
+    )
 
 
 @dataclass
@@ -87,12 +134,11 @@ class AgentRunner:
         if self.sleep is not None:
             retry.sleep = self.sleep
         model_calls = min(spec.max_model_calls, self.llm.settings.llm_max_model_calls)
-        agent_graph = create_agent(
+        agent_graph = build_agent(
             self.llm.chat_model(spec.model_role),
             self.tools_for(spec.tools),
             system_prompt=spec.system_prompt,
             response_format=ToolStrategy(schema),
-            context_schema=ToolContext,
             middleware=[
                 BudgetMiddleware(self.ledger, agent=agent, account_id=str(task["account_id"])),
                 ModelCallLimitMiddleware(run_limit=model_calls, exit_behavior="error"),

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
+from langchain_core.outputs import ChatResult
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_openai import ChatOpenAI
 
 from account_intel.errors import DomainError
 from account_intel.settings import Settings
+
+
+class ToolArgumentsGuard(ChatOpenAI):
+    """ChatOpenAI that turns tool-call arguments which are JSON but not an object into invalid tool calls.
+
+    langchain-openai would raise while building the message; as an invalid tool call the agent answers it with an
+    error the model can correct.
+    """
+
+    def _create_chat_result(self, response: Any, generation_info: dict[str, Any] | None = None) -> ChatResult:
+        data = response if isinstance(response, dict) else response.model_dump()
+        for choice in data.get("choices") or []:
+            for call in (choice.get("message") or {}).get("tool_calls") or []:
+                function = call.get("function") or {}
+                try:
+                    parsed = json.loads(function.get("arguments") or "{}")
+                except (TypeError, ValueError):
+                    continue
+                if not isinstance(parsed, dict):
+                    function["arguments"] = f"(arguments must be a JSON object) {function['arguments']}"
+        return super()._create_chat_result(data, generation_info)
 
 
 class LLMNotConfigured(DomainError):
@@ -40,7 +64,7 @@ class LLMFactory:
         self._clients += [sync_client, async_client]
         if s.llm_requests_per_second and self._limiter is None:
             self._limiter = InMemoryRateLimiter(requests_per_second=s.llm_requests_per_second, max_bucket_size=1)
-        return ChatOpenAI(
+        return ToolArgumentsGuard(
             model=s.model_for(role),
             base_url=s.openai_base_url,
             api_key=s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed",
