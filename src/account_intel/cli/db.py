@@ -17,7 +17,9 @@ def upgrade_command(db: DbOption = None) -> None:
     store = Store(settings.resolved_db_url, migrate=False)
     before = current_revision(store.engine)
     after = upgrade(store.engine)
-    console.print(f"Store {store.engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}")
+    console.print(
+        f"Store {store.engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {after}", soft_wrap=True
+    )
 
 
 @app.command("status")
