@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool
 
 from account_intel.agents.schemas import (
     Claim,
@@ -36,9 +39,14 @@ PLAY_NAMES = {
 }
 
 
+@lru_cache(maxsize=64)
+def _tool(name: str, root: Path | None) -> BaseTool:
+    return tools_named([name], root)[0]
+
+
 def call_tool(ctx: ToolContext, name: str, **args: Any) -> dict[str, Any]:
     """Invoke one tool exactly as the agent's ToolNode would, and parse its JSON result."""
-    tool = tools_named([name], ctx.settings.content_dir)[0]
+    tool = _tool(name, ctx.settings.content_dir)
     runtime = ToolRuntime(
         state={}, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="rules", store=None
     )
@@ -191,6 +199,13 @@ def _outreach(
     ]
 
 
+def _flat_nrr(arr: Decimal) -> Figure:
+    """No expansion: NRR stays at 100% of the starting ARR (an account without ARR has none to retain)."""
+    if arr > 0:
+        return Figure(label="NRR impact", value=Decimal(100), unit="percent", formula="percent", inputs=[arr, arr])
+    return Figure(label="NRR impact (no ARR)", value=arr, unit="percent")
+
+
 def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> OpportunityFindings:
     """Candidates as ranked by propensity and priority, counted ones in totals, gaps, text signals, outreach."""
     opps = call_tool(ctx, "get_opportunities", limit=6)
@@ -223,7 +238,13 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
     nrr = (
         Figure(label="NRR impact", value=_num(s["nrr_pct"]), unit="percent")
         if s
-        else Figure(label="NRR impact", value=Decimal(0), unit="percent")
+        else Figure(  # no expansion: NRR stays at 100% of the starting ARR
+            label="NRR impact",
+            value=Decimal(100),
+            unit="percent",
+            formula="percent",
+            inputs=[_num(profile["arr"]), _num(profile["arr"])],
+        )
     )
     account_ids = _ids(profile["evidence"])[:1]
     gaps = []

@@ -72,6 +72,7 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
             "customer_since": profile.customer_since.isoformat() if profile.customer_since else None,
             "months_as_customer": profile.months_as_customer,
             "renewal_text": renewal,
+            "next_qbr_date": profile.next_qbr_date.isoformat() if profile.next_qbr_date else None,
         },
         "health": health.model_dump(mode="json"),
         "placement": placement.model_dump(mode="json"),
