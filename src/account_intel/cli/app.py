@@ -8,6 +8,7 @@ import typer
 
 from account_intel.cli import accounts, approvals, contacts, db, demo, importer, opp
 from account_intel.cli import brief as brief_cli
+from account_intel.cli import evals as evals_cli
 from account_intel.cli import health as health_cli
 from account_intel.cli import signals as signals_cli
 from account_intel.cli import whitespace as whitespace_cli
@@ -30,6 +31,7 @@ app.command("import")(importer.import_command)
 app.command("whitespace")(whitespace_cli.whitespace)
 app.add_typer(health_cli.app, name="health")
 app.command("signals")(signals_cli.signals_command)
+app.add_typer(evals_cli.app, name="eval")
 app.command("brief")(brief_cli.brief)
 app.command("qbr")(brief_cli.qbr)
 

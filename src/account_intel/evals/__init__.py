@@ -1,0 +1,1 @@
+"""The eval harness: YAML scenarios over fixture stores, typed evaluators, baselines and a regression gate."""
