@@ -5,15 +5,17 @@ Routing (seed 004 play 02): a Red account (the effective band: a manual override
 candidates and goes to the rescue play; a churned account or a prospect gets nothing; otherwise the account is
 routed to `expand` when it has candidates.
 
-Scenarios follow seed 003 (`analytics.scenarios`) over the candidates counted in totals: conservative = sum of
+Scenarios follow seed 003 (`analytics.scenarios`) over the candidates counted in totals that have a demand signal
+(a catalog gap with no signal at all has nothing to close on): conservative = sum of
 potential x probability x timing (the share of the candidate's close window inside 90 days), base = committed
 candidates (high propensity, not 90+) closing within 90 and 180 days, upside = every counted candidate closing
 within 120 days. NRR impact: starting ARR, the base case's 90-day expansion and the expected churn of the account's
-band (`analytics.forecast`, a quarter), as a quarterly retention forecast.
+band (`analytics.forecast`, a quarter), as run-rate GRR and NRR (seed 003's "annual run rate").
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -33,7 +35,7 @@ from account_intel.analytics.forecast import DEFAULT_CHURN_PROBABILITIES, Retent
 from account_intel.analytics.health_config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
 from account_intel.analytics.health_models import HealthResult
 from account_intel.analytics.propensity_config import PropensityConfig, ReadinessBucket, load_propensity_config
-from account_intel.analytics.readiness import timing_share
+from account_intel.analytics.readiness import REASON_TEXT, timing_share
 from account_intel.analytics.scenarios import ScenarioItem, ScenarioSummary, item, summarise
 from account_intel.analytics.signal_models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
 from account_intel.analytics.signals import detect_signals
@@ -46,6 +48,7 @@ Route = Literal["expand", "rescue", "none"]
 NEEDED_ROLES = (MeddiccRole.CHAMPION, MeddiccRole.ECONOMIC_BUYER, MeddiccRole.DECISION_MAKER, MeddiccRole.INFLUENCER)
 MULTI_THREAD_MIN = 3  # seed 004: recommend multi-threading when fewer than 3 active contacts
 CONSERVATIVE_WINDOW = 90
+NO_SIGNAL = REASON_TEXT["no_signal"]
 
 
 class StakeholderGaps(BaseModel):
@@ -63,13 +66,15 @@ class StakeholderGaps(BaseModel):
 
 
 class NrrImpact(BaseModel):
-    """The account's retention with the base case's 90-day expansion and its band's expected churn (a quarter)."""
+    """The account's run-rate retention after the next 90 days (seed 003: 'NRR 145% (annual run rate)'): starting
+    ARR, the base case's 90-day expansion and its band's expected churn of one quarter. The forecast is one period:
+    it is not compounded (a one-off expansion does not repeat every quarter)."""
 
     starting_arr: Decimal
     expansion: Decimal = Field(description="Base case expansion within 90 days.")
     expected_churn: Decimal = Field(description="ARR x the band's quarterly churn probability.")
     churn_probability: Decimal
-    forecast: RetentionForecast | None = Field(description="GRR/NRR of the quarter, annualised; None without ARR.")
+    forecast: RetentionForecast | None = Field(description="Run-rate GRR/NRR (one period); None without ARR.")
 
 
 class AccountAnalysis(BaseModel):
@@ -111,10 +116,26 @@ def _signal_file(path: str, mtime: float) -> SignalConfig:
     return load_signal_config(Path(path))
 
 
+_HOMES: dict[tuple[str | None, str], Path] = {}
+
+
+def _home(home: Path | None) -> Path:
+    """The home folder; the settings are read once per ACCOUNT_INTEL_HOME value and working directory."""
+    if home is not None:
+        return home.expanduser()
+    key = (os.environ.get("ACCOUNT_INTEL_HOME"), os.getcwd())
+    found = _HOMES.get(key)
+    if found is None:
+        if len(_HOMES) > 64:
+            _HOMES.clear()
+        found = _HOMES[key] = home_folder(None)
+    return found
+
+
 def default_configs(home: Path | None = None) -> tuple[HealthConfig, SignalConfig, PropensityConfig]:
     """The health, signal and propensity configurations in force (a user's copy in home, else the packaged ones),
     parsed once per file and modification time."""
-    home = home_folder(home)
+    home = _home(home)
     health = resolve_file(HEALTH_FILE, home=home)
     signals = resolve_file(SIGNALS_FILE, home=home)
     return (
@@ -137,7 +158,7 @@ def analyze_account(
 
     `weights` is the propensity configuration and `health_config` the health weights; by default the files in force
     (`propensity.yaml`, `health.yaml` and `signals.yaml` of the home folder, else the packaged ones)."""
-    home = home_folder(home)
+    home = _home(home)
     default_health, signal_config, default_weights = default_configs(home)
     config = weights or default_weights
     health_config = health_config or default_health
@@ -211,10 +232,11 @@ def analyze_account(
 
 
 def scenario_items(opportunities: list[ExpansionOpportunity]) -> list[ScenarioItem]:
-    """The counted candidates as seed 003 scenario items (committed: high propensity and not 90+)."""
+    """The counted candidates with a demand signal as seed 003 scenario items (committed: BANT-qualified, high
+    propensity and not 90+). A catalog gap without any signal has nothing to close on: it stays out."""
     out = []
     for o in opportunities:
-        if not o.in_totals or o.counted is None:
+        if not o.in_totals or o.counted is None or NO_SIGNAL in o.readiness.reasons:
             continue
         committed = (
             o.bant.qualified and o.propensity.band == "high" and o.readiness.bucket is not ReadinessBucket.D90_PLUS
@@ -247,7 +269,7 @@ def nrr_impact(arr: Decimal, scenarios: ScenarioSummary | None, band: str) -> Nr
         expansion=expansion,
         expected_churn=churn.quantize(Decimal("0.01")),
         churn_probability=probability,
-        forecast=retention_forecast(arr, expansion=expansion, churn=churn, periods_per_year=4),
+        forecast=retention_forecast(arr, expansion=expansion, churn=churn, periods_per_year=1),
     )
 
 

@@ -20,7 +20,7 @@ from account_intel.analytics.candidate_matching import match_signals, play_for, 
 from account_intel.analytics.candidate_text import budget_approvals, read_text, target_terms, voiced_in
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.expansion_models import ExpansionOpportunity, MatchedSignal
-from account_intel.analytics.facts import AccountFacts, Catalog
+from account_intel.analytics.facts import AccountFacts, ActivityFact, Catalog
 from account_intel.analytics.health_models import HealthResult
 from account_intel.analytics.propensity import (
     TARGET_READINESS,
@@ -205,7 +205,7 @@ class _Builder:
             "prior_expansions": f"{ctx.wins} expansion(s) won in {config.prior_expansions.window_days} days",
         }
         propensity = explain(config, subs, details)
-        readiness = self._readiness(target, matched, has_signal, opening)
+        readiness, voiced = self._readiness(target, matched, has_signal, opening)
         probability = close_probability(config, propensity.score, readiness.bucket)
         arr_value = Decimal(potential.value) if adds_arr else Decimal(0)
         tier = pipeline_tier(Decimal(repr(propensity.score)), arr_value).tier
@@ -219,7 +219,7 @@ class _Builder:
         )
         department_id = target.department_id if target.scope == "department" else None
         auth = authority(self.contacts, department_id)
-        need_ev = item.evidence[-3:] if item else [e for s in matched for e in s.evidence]
+        need_ev = list(item.evidence) if item else [e for s in matched for e in s.evidence]
         bant = build_bant(
             readiness=readiness,
             authority_element=auth,
@@ -239,7 +239,7 @@ class _Builder:
             whitespace_key=item.key if item else None,
             level=level,
             current_state=self._current_state(target, item),
-            trigger=_trigger(item, matched),
+            trigger=_trigger(item, matched, voiced),
             potential=potential,
             counted=counted,
             in_totals=counted is not None and adds_arr,
@@ -263,7 +263,9 @@ class _Builder:
             evidence=_dedupe([*evidence, *auth.evidence]),
         )
 
-    def _readiness(self, target: Target, matched: list[Signal], has_signal: bool, opening: bool) -> rd.ReadinessResult:
+    def _readiness(
+        self, target: Target, matched: list[Signal], has_signal: bool, opening: bool
+    ) -> tuple[rd.ReadinessResult, list[ActivityFact]]:
         facts, config = self.facts, self.config
         evidence: list[Evidence] = []
         likely, reasons = structural_budget(facts, target, config)
@@ -282,7 +284,7 @@ class _Builder:
             evidence += [e.model_copy(update={"metric": "initiative"}) for s in initiatives for e in s.evidence]
         approvals = budget_approvals(self.text, target_terms(target, self.catalog))
         evidence += [_activity_ev(a.id, "budget", a.occurred_on.isoformat()) for a in approvals]
-        voiced = []
+        voiced: list[ActivityFact] = []
         if target.scope in ("department", "geography") and not target.served:  # as whitespace: not for a remainder
             sources = [
                 eid
@@ -311,13 +313,14 @@ class _Builder:
                 days_to_renewal=days_to_renewal(facts),
             )
         )
-        return rd.ReadinessResult(
+        result = rd.ReadinessResult(
             bucket=bucket,
             reasons=[rd.REASON_TEXT[c] for c in codes],
             budget=budget,
             access=access,
             evidence=_dedupe(evidence),
         )
+        return result, voiced
 
     def _current_state(self, target: Target, item: WhitespaceItem | None) -> str:
         if item is None:
@@ -339,11 +342,15 @@ def _activity_ev(activity_id: str, metric: str, period: str) -> Evidence:
     return row_evidence("activity", activity_id, metric, period=period)
 
 
-def _trigger(item: WhitespaceItem | None, matched: list[Signal]) -> str:
-    """An org event's description when one bears on the target, else the whitespace signals, else the top signal."""
+def _trigger(item: WhitespaceItem | None, matched: list[Signal], voiced: list[ActivityFact]) -> str:
+    """An org event's description when one bears on the target, else the conversation that raised it, else the
+    whitespace signals, else the top signal."""
     events = [s for s in matched if s.kind is SignalKind.ORG_CHANGE and s.evidence]
     if events:
         return str(events[0].evidence[0].value or events[0].summary)
+    if voiced:
+        a = voiced[-1]
+        return f"raised in a {a.kind} on {a.occurred_on}: {a.subject or 'no subject'}"
     if item is not None and item.signals:
         return "; ".join(item.signals)
     if matched:

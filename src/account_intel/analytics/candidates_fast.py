@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from account_intel.analytics.facts import AccountFacts, Catalog, ProductFact
-from account_intel.analytics.health_components import last_complete_month, month_index
+from account_intel.analytics.health_components import last_complete_month
 from account_intel.analytics.penetration import SEAT_METRIC, Coverage, catalog_index, peak_utilisation, utilisation
 from account_intel.analytics.propensity_config import ExpansionType
 from account_intel.analytics.signal_models import SignalConfig
@@ -291,7 +291,8 @@ def signal_strengths(facts: AccountFacts, config: SignalConfig) -> Strengths:
             continue
         recent = prior = 0
         for p in points:
-            age = last - month_index(p.period)
+            period = p.period
+            age = last - (period.year * 12 + period.month - 1)  # health_components.month_index, inlined
             if 0 <= age < spike.months:
                 recent += p.value
             elif spike.months <= age < 2 * spike.months:

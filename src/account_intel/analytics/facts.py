@@ -560,15 +560,25 @@ class _Loader:
             f.activities.append(ActivityFact(row[1], row[2], row[3].date(), row[4], row[5], row[6], tuple(people)))
 
     def touches(self) -> None:
-        """The last activity, and the last one with an executive contact, over all history."""
+        """The last activity, and the last one with an executive contact, over all history.
+
+        An account with an activity in the loaded window has its last one there (activities come in date order);
+        history is read only for the others."""
         each = self.out.get
-        for account_id, last in self.execute(
-            select(Activity.account_id, func.max(Activity.occurred_at))
-            .where(self.in_range(Activity.account_id), Activity.occurred_at < self.end)
-            .group_by(Activity.account_id)
-        ):
-            if (f := each(account_id)) is not None and last is not None:
-                f.last_activity_on = _as_date(last)
+        quiet = []
+        for f in self.out.values():
+            if f.activities:
+                f.last_activity_on = f.activities[-1].occurred_on
+            else:
+                quiet.append(f.account_id)
+        for start in range(0, len(quiet), 5000):
+            for account_id, last in self.execute(
+                select(Activity.account_id, func.max(Activity.occurred_at))
+                .where(Activity.account_id.in_(quiet[start : start + 5000]), Activity.occurred_at < self.end)
+                .group_by(Activity.account_id)
+            ):
+                if (f := each(account_id)) is not None and last is not None:
+                    f.last_activity_on = _as_date(last)
         for account_id, last in self.execute(  # driven by the range's executives, not by every activity link
             select(Activity.account_id, func.max(Activity.occurred_at))
             .select_from(Contact)

@@ -297,7 +297,8 @@ def retention(totals: ScanTotals, as_of: date) -> Retention:
         ChurnExposure(account_id=f"band:{band}", arr=arr, band=band)  # type: ignore[arg-type]
         for band, arr in sorted(totals.arr_by_band.items())
     ]
-    churn = expected_churn(exposures, DEFAULT_CHURN_PROBABILITIES)
+    churn = expected_churn(exposures, DEFAULT_CHURN_PROBABILITIES)  # summed per band: the same sum, exactly
+    churn = churn.model_copy(update={"accounts": sum(totals.accounts_by_band.values())})
     items = [
         PipelineItem(
             id=f"p{probability}:d{day}",

@@ -158,7 +158,7 @@ def scan_chunk(session: Session, catalog: Catalog, facts_list: list[AccountFacts
         score = float(override.score) if override is not None and override.score is not None else quick.score
         found = [] if band == "Red" else fast_candidates(facts, catalog, quick, band, spec.config, counted_only=True)
         rows.append((facts, quick, band, score, arr.get(facts.account_id, ZERO), found))
-    keep = _mask(rows, spec) if spec.segment else None
+    keep = segment_mask(rows, spec) if spec.segment else None
     for i, (facts, _, band, _, account_arr, found) in enumerate(rows):
         if keep is not None and not keep[i]:
             continue
@@ -206,8 +206,7 @@ def _account(
             row[2] += value
         key = (c.probability, c.timeline[1])
         closing[key] = closing.get(key, ZERO) + counted
-        if c.campaign_tier is not CampaignTier.NURTURE:  # the target list is work to assign; nurture is automated
-            kept.append(Kept((CAMPAIGN_ORDER[c.campaign_tier], -c.priority, c.id), c, facts.name, segment, owners))
+        kept.append(Kept((CAMPAIGN_ORDER[c.campaign_tier], -c.priority, c.id), c, facts.name, segment, owners))
     _add(totals.segments, segment, (1, arr, 1 if found else 0, potential, expected, propensity))
     if not found:
         return
@@ -220,8 +219,10 @@ def _account(
         _add(totals.tiers, tier, (1, potential, expected, propensity))
 
 
-def _mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]
-    """The segment filter over the chunk's accounts, as numpy columns (vectorised)."""
+def segment_mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]
+    """The segment filter over a chunk's scored accounts, as numpy columns (vectorised).
+
+    `rows` are (facts, quick health, effective band, effective score, ARR, counted candidates)."""
     compiled: SegmentFilter = compile_segment(spec.segment or "")
     as_of = spec.as_of
     columns: dict[str, list] = {name: [] for name in compiled.field_types}  # type: ignore[type-arg]
@@ -253,6 +254,8 @@ def _mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]
             columns[name].append(float("nan") if value is None and name not in _NON_NUMERIC else value)
     return [bool(x) for x in compiled.mask(columns)] if rows else []
 
+
+_mask = segment_mask  # the name runs.weekly imports; use segment_mask
 
 _NON_NUMERIC = {"band", "tier", "segment", "industry", "region", "status", "renewal_date", "owner", "champion_active"}
 

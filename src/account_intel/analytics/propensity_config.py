@@ -121,14 +121,14 @@ class ProbabilityRules(_Section):
     """Close probability from propensity (piecewise linear) and readiness (a factor)."""
 
     points: list[tuple[float, Share]] = Field(
-        default_factory=lambda: [(0, 0.02), (45, 0.30), (70, 0.50), (85, 0.70), (100, 0.85)]
+        default_factory=lambda: [(0, 0.02), (30, 0.15), (45, 0.42), (70, 0.58), (85, 0.75), (100, 0.85)]
     )
     readiness_factor: dict[ReadinessBucket, Share] = Field(
         default_factory=lambda: {
             ReadinessBucket.IMMEDIATE: 1.0,
-            ReadinessBucket.D30_60: 0.95,
-            ReadinessBucket.D60_90: 0.9,
-            ReadinessBucket.D90_PLUS: 0.8,
+            ReadinessBucket.D30_60: 1.0,
+            ReadinessBucket.D60_90: 0.95,
+            ReadinessBucket.D90_PLUS: 0.9,
         }
     )
 

@@ -24,7 +24,7 @@ from account_intel.analytics.propensity import (
     score_with,
 )
 from account_intel.analytics.propensity_config import ExpansionType, PropensityConfig, ReadinessBucket
-from account_intel.analytics.readiness import Access, ReadinessFacts, decide_readiness, timeline
+from account_intel.analytics.readiness import Access, readiness_bucket, timeline
 from account_intel.analytics.signal_models import SignalConfig
 from account_intel.analytics.sizing import contract_extension, expected_value, money, priority, rate_increase
 from account_intel.analytics.targeting import (
@@ -219,17 +219,15 @@ def _candidate(account: _Account, row: Row, strengths: Strengths, config: ScanCo
     likely = account.budget_moment or (
         target.scope in ("department", "geography") and bool(budget_events(facts, target, prop))
     )
-    bucket, _ = decide_readiness(
-        ReadinessFacts(
-            kind=kind,
-            band=account.band,
-            budget="likely" if likely else "unknown",
-            voiced=False,
-            has_signal=row.has_signal or bool(found),
-            not_open=row.opening,
-            access=_access(account, target),
-            days_to_renewal=account.days_to_renewal,
-        )
+    bucket, _ = readiness_bucket(
+        kind,
+        account.band,
+        "likely" if likely else "unknown",
+        False,
+        row.has_signal or bool(found),
+        row.opening,
+        _access(account, target),
+        account.days_to_renewal,
     )
     adds_arr = kind is not ExpansionType.CONTRACT_EXTENSION
     arr_value = row.potential if adds_arr else Decimal("0.00")

@@ -81,29 +81,47 @@ def _by_days(days: int | None) -> ReadinessBucket:
 
 def decide_readiness(f: ReadinessFacts) -> tuple[ReadinessBucket, tuple[str, ...]]:
     """The readiness bucket and the codes of the rules that decided it (see `REASON_TEXT`)."""
-    if f.kind in RENEWAL_TYPES:
-        return _by_days(f.days_to_renewal), ("renewal",)
-    if f.not_open:
+    return readiness_bucket(f.kind, f.band, f.budget, f.voiced, f.has_signal, f.not_open, f.access, f.days_to_renewal)
+
+
+def readiness_bucket(
+    kind: ExpansionType,
+    band: str,
+    budget: Budget,
+    voiced: bool,
+    has_signal: bool,
+    not_open: bool,
+    access: Access,
+    days_to_renewal: int | None,
+) -> tuple[ReadinessBucket, tuple[str, ...]]:
+    """`decide_readiness` on plain arguments (the portfolio scan calls it once per candidate)."""
+    if kind in RENEWAL_TYPES:
+        return _by_days(days_to_renewal), ("renewal",)
+    if not_open:
         return ReadinessBucket.D90_PLUS, ("not_open",)
-    if not f.has_signal:
+    if not has_signal:
         return ReadinessBucket.D90_PLUS, ("no_signal",)
-    if f.budget == "approved" or f.voiced:
-        reasons = tuple(r for r, on in (("budget_approved", f.budget == "approved"), ("voiced", f.voiced)) if on)
+    if budget == "approved" or voiced:
+        reasons = tuple(r for r, on in (("budget_approved", budget == "approved"), ("voiced", voiced)) if on)
         return ReadinessBucket.IMMEDIATE, reasons
-    if f.budget == "likely":
-        bucket, reasons = ReadinessBucket.D30_60, ["budget_likely"]
-    elif f.kind in CONSIDERED:
-        bucket, reasons = ReadinessBucket.D60_90, ["considered"]
+    if budget == "likely":
+        bucket, first = ReadinessBucket.D30_60, "budget_likely"
+    elif kind in CONSIDERED:
+        bucket, first = ReadinessBucket.D60_90, "considered"
     else:
-        bucket, reasons = ReadinessBucket.D30_60, ["quick_buy"]
+        bucket, first = ReadinessBucket.D30_60, "quick_buy"
+    reasons = [first]
     steps = 0
-    if f.band == "Yellow":
-        steps, reasons = steps + 1, [*reasons, "yellow"]
-    if f.access == "champion":
-        steps, reasons = steps + 1, [*reasons, "no_target_contact"]
-    elif f.access == "none":
-        steps, reasons = steps + 2, [*reasons, "no_champion"]
-    return bucket.later(steps), tuple(reasons)
+    if band == "Yellow":
+        steps += 1
+        reasons.append("yellow")
+    if access == "champion":
+        steps += 1
+        reasons.append("no_target_contact")
+    elif access == "none":
+        steps += 2
+        reasons.append("no_champion")
+    return (bucket.later(steps) if steps else bucket), tuple(reasons)
 
 
 def timeline(config: PropensityConfig, kind: ExpansionType, bucket: ReadinessBucket) -> tuple[int, int]:

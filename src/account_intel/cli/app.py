@@ -7,9 +7,11 @@ import sys
 import typer
 
 from account_intel.cli import accounts, approvals, contacts, db, demo, importer, opp
+from account_intel.cli import backtest as backtest_cli
 from account_intel.cli import brief as brief_cli
 from account_intel.cli import evals as evals_cli
 from account_intel.cli import health as health_cli
+from account_intel.cli import portfolio as portfolio_cli
 from account_intel.cli import signals as signals_cli
 from account_intel.cli import whitespace as whitespace_cli
 from account_intel.cli.common import err_console
@@ -31,6 +33,8 @@ app.command("import")(importer.import_command)
 app.command("whitespace")(whitespace_cli.whitespace)
 app.add_typer(health_cli.app, name="health")
 app.command("signals")(signals_cli.signals_command)
+app.command("portfolio")(portfolio_cli.portfolio)
+app.command("backtest")(backtest_cli.backtest)
 app.add_typer(evals_cli.app, name="eval")
 app.command("brief")(brief_cli.brief)
 app.command("qbr")(brief_cli.qbr)

@@ -1,0 +1,133 @@
+"""`account-intel backtest`: replay the portfolio on a date and score what happened after it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from account_intel.analytics.backtest import BacktestReport, run_backtest
+from account_intel.analytics.health_config import load_weights
+from account_intel.cli.common import DbOption, JsonOption, console, open_store, parse_date, print_json, thresholds_for
+from account_intel.errors import ValidationFailed
+
+
+def backtest(
+    as_of: Annotated[str, typer.Option("--as-of", metavar="DATE", help="Replay the portfolio as of this date.")],
+    horizon: Annotated[int, typer.Option("--horizon", min=1, metavar="DAYS", help="Days after it to score.")],
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit", help="Learn health weights from churn after an earlier date and save them (see --weights)."
+        ),
+    ] = False,
+    fit_as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--fit-as-of",
+            metavar="DATE",
+            help="Date to fit on (default: as-of minus horizon; labels must end by as-of).",
+        ),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            metavar="NAME",
+            help="Weight set compared with the default; with --fit, the name the fitted set is saved as "
+            "(default 'fitted').",
+        ),
+    ] = None,
+    k: Annotated[
+        int | None, typer.Option("--k", min=1, help="k of precision@k (default: a tenth of accounts).")
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
+    day = parse_date(as_of)
+    if day is None:
+        raise ValidationFailed("--as-of is required.")
+    store, settings = open_store(db)
+    compare = None if fit or weights is None else load_weights(weights, home=settings.home)
+    with store.transaction() as session:
+        report = run_backtest(
+            session,
+            as_of=day,
+            horizon=horizon,
+            thresholds=thresholds_for(settings),
+            compare=compare,
+            fit=fit,
+            fit_as_of=parse_date(fit_as_of, option="--fit-as-of"),
+            save_as=weights or "fitted",
+            home=settings.home,
+            k=k,
+        )
+    if json_out:
+        print_json(report)
+        return
+    render_backtest(console, report)
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render_backtest(out: Console, r: BacktestReport) -> None:
+    """Print the population, the health and propensity evaluations and the fit."""
+    out.print(
+        Text(
+            f"Backtest as of {r.as_of}, horizon {r.horizon_days} days (to {r.window_end}): {r.accounts:,} customers, "
+            f"{r.churned:,} churned, {r.upgraded:,} upgraded, {r.won:,} won an expansion",
+            style="bold",
+        )
+    )
+    out.print(Text(f"Evaluation: {r.evaluated_on}"))
+    table = Table(title="Health against churn")
+    for col in ("Weights", "AUC", "Red precision", "Red recall", "Green", "Yellow", "Red", "Churn G/Y/R"):
+        table.add_column(col, justify="left" if col == "Weights" else "right")
+    for h in r.health:
+        rates = "/".join(
+            "-" if h.churn_rate_by_band[b] is None else f"{h.churn_rate_by_band[b]:.0%}" for b in h.accounts_by_band
+        )
+        table.add_row(
+            h.weights,
+            _f(h.auc),
+            _f(h.red.precision),
+            _f(h.red.recall),
+            *(f"{h.accounts_by_band[b]:,}" for b in ("Green", "Yellow", "Red")),
+            rates,
+        )
+    out.print(table)
+    p = r.propensity
+    at = p.precision_at_k
+    out.print(
+        Text(
+            f"Propensity against expansion: {p.expanded:,} of {p.accounts:,} expanded; AUC {_f(p.auc)}; "
+            f"precision@{at.k} {_f(at.model)} vs {_f(at.baseline)} ranking by ARR (base rate {_f(at.base_rate)}, "
+            f"lift {_f(at.lift_over_baseline, 2)}); close probability Brier {_f(p.probability.brier)}"
+        )
+    )
+    if p.probability.calibration:
+        cal = Table(title="Close probability calibration (deciles)")
+        for col in ("Decile", "Accounts", "Mean predicted", "Observed"):
+            cal.add_column(col, justify="right")
+        for b in p.probability.calibration:
+            cal.add_row(str(b.index + 1), str(b.count), f"{b.mean_predicted:.2f}", f"{b.observed_rate:.2f}")
+        out.print(cal)
+    if r.fit is not None:
+        f = r.fit
+        weights = ", ".join(f"{c} {w:.2f}" for c, w in f.weights.items())
+        out.print(
+            Text(
+                f"Fitted on {f.train_as_of} (labels to {f.train_window_end}): {f.rows:,} accounts, {f.churned:,} "
+                f"churned; weights {weights}; clipped: {', '.join(f.clipped) or 'none'}; saved as '{f.saved_as}' "
+                f"({f.path})"
+            )
+        )
+    for note in r.notes:
+        out.print(Text(f"Note: {note}", style="yellow"))
+    out.print(Text("Leakage controls: " + "; ".join(r.leakage_controls), style="dim"))

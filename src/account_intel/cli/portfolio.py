@@ -1,0 +1,205 @@
+"""`account-intel portfolio`: seed 003's portfolio expansion pipeline and seed 002's campaign target list."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import func, select
+
+from account_intel.analytics.health_config import load_weights
+from account_intel.analytics.portfolio import PortfolioReport, portfolio_report
+from account_intel.cli.common import (
+    AsOfOption,
+    DbOption,
+    JsonOption,
+    as_of_or_today,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    thresholds_for,
+)
+from account_intel.cli.whitespace import k
+from account_intel.store.models import Account
+
+PROGRESS_FROM = 2_000  # accounts: smaller portfolios finish before a bar is worth drawing
+PARALLEL_FROM = 5_000  # accounts: below this, worker processes cost more than they save
+
+
+def _workers(requested: int, accounts: int) -> int:
+    if requested > 0:
+        return requested
+    return min(os.cpu_count() or 1, 4) if accounts >= PARALLEL_FROM else 1
+
+
+def portfolio(
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            "--segment",
+            metavar="EXPR",
+            help="Only accounts matching a segment expression, e.g. 'segment == \"Enterprise\" and health >= 70'.",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Health weight set (a name under ACCOUNT_INTEL_HOME/weights).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Target list rows to show.")] = 15,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Worker processes (0: one per CPU for large portfolios).")
+    ] = 0,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Scan every account: pipeline by tier, type and segment; GRR/NRR forecast; campaign target list."""
+    store, settings = open_store(db)
+    day = as_of_or_today(as_of)
+    config = load_weights(weights, home=settings.home)
+    with store.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(Account)) or 0
+        kwargs = {
+            "segment": segment,
+            "health_config": config,
+            "thresholds": thresholds_for(settings),
+            "url": settings.resolved_db_url,
+            "workers": _workers(workers, total),
+        }
+        if json_out or total < PROGRESS_FROM:
+            report = portfolio_report(session, day, **kwargs)  # type: ignore[arg-type]
+        else:
+            bar = Progress(
+                TextColumn("Scanning accounts"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+            )
+            with bar:
+                task = bar.add_task("scan", total=total)
+                report = portfolio_report(
+                    session,
+                    day,
+                    on_progress=lambda n: bar.advance(task, n),
+                    **kwargs,  # type: ignore[arg-type]
+                )
+    if json_out:
+        print_json(report)
+        return
+    render_portfolio(console, report, top=top)
+
+
+def _pct(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value}%"
+
+
+def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None:
+    """Print the summary, tiers, types, segments, retention and the target list as tables."""
+    f = r.retention.forecast
+    where = f" (segment: {r.segment_expression})" if r.segment_expression else ""
+    out.print(Text(f"Portfolio Expansion Pipeline Analysis - as of {r.as_of}{where}", style="bold"))
+    out.print(f"Total expansion pipeline: [bold]{k(r.total_potential)}[/] ARR (expected {k(r.expected_value)})")
+    out.print(
+        f"Realistic 90-day target: [bold]{k(r.retention.expansion.conservative)}[/] "
+        f"(70% of {k(r.retention.expansion.expected)} expected within 90 days)"
+    )
+    if f is not None:
+        out.print(
+            f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] quarterly, "
+            f"{f.nrr_annual_compounded_pct}% annualised (compounded; {f.nrr_annual_simple_pct}% simple)"
+        )
+    share = f"{r.accounts_with_opportunities / r.active_accounts:.0%}" if r.active_accounts else "-"
+    out.print(
+        f"Accounts: {r.accounts_scanned:,} scanned, {r.active_accounts:,} active in scope "
+        f"({k(r.retention.starting_arr)} ARR), {r.accounts_with_opportunities:,} with an opportunity ({share}), "
+        f"{r.rescue_accounts:,} Red (rescue play), {r.churned_accounts:,} churned, {r.prospect_accounts:,} prospects; "
+        f"average potential {k(r.average_potential)} per account; {r.seconds:.1f} s",
+        soft_wrap=True,
+    )
+    tiers = Table(title="Pipeline tiers (accounts)")
+    for col in ("Tier", "Accounts", "Potential", "Avg/account", "Propensity", "Close 90d", "Expected", "Model EV"):
+        tiers.add_column(col, justify="left" if col == "Tier" else "right")
+    names = {1: "1 high/high", 2: "2 high/medium", 3: "3 medium/high", 4: "4 medium/medium"}
+    for t in r.tiers:
+        tiers.add_row(
+            names[t.tier],
+            f"{t.accounts:,}",
+            k(t.total_potential),
+            k(t.average_potential),
+            f"{t.average_propensity:.0f}",
+            f"{t.close_probability:.0%}",
+            k(t.expected),
+            k(t.expected_model),
+        )
+    out.print(tiers)
+    types = Table(title="By type (counted opportunities)")
+    for col in ("Type", "Opportunities", "Potential", "Share", "Expected", "Propensity"):
+        types.add_column(col, justify="left" if col == "Type" else "right")
+    for t in r.types:
+        types.add_row(
+            t.type,
+            f"{t.opportunities:,}",
+            k(t.total_potential),
+            _pct(t.share_pct),
+            k(t.expected),
+            f"{t.average_propensity:.0f}",
+        )
+    out.print(types)
+    segments = Table(title="By segment (ARR as of the date)")
+    for col in ("Segment", "Accounts", "ARR", "With opp.", "Potential", "Share", "Avg/account", "Propensity"):
+        segments.add_column(col, justify="left" if col == "Segment" else "right")
+    for s in r.segments:
+        segments.add_row(
+            s.segment,
+            f"{s.accounts:,}",
+            k(s.arr),
+            f"{s.accounts_with_opportunities:,}",
+            k(s.total_potential),
+            _pct(s.share_pct),
+            k(s.average_potential),
+            f"{s.average_propensity:.0f}",
+        )
+    out.print(segments)
+    ret = r.retention
+    churn = ret.churn
+    out.print(
+        f"Retention next quarter: starting ARR {k(ret.starting_arr)}; expected churn {k(churn.expected_churn)} "
+        f"(Red {k(churn.by_band['Red'])}, Yellow {k(churn.by_band['Yellow'])}, Green {k(churn.by_band['Green'])}); "
+        f"expansion {k(ret.expansion.conservative)} (conservative)"
+        + (
+            f" -> GRR {f.grr_pct}% (annualised {f.grr_annual_compounded_pct}%), NRR {f.nrr_pct}% "
+            f"(annualised {f.nrr_annual_compounded_pct}%)"
+            if f
+            else ""
+        ),
+        soft_wrap=True,
+    )
+    campaign = " | ".join(f"{c.campaign_tier.value}: {c.opportunities:,} ({k(c.total_potential)})" for c in r.campaign)
+    out.print(f"Campaign tiers: {campaign}")
+    if top:
+        table = Table(title=f"Campaign target list (top {min(top, len(r.target_list))} of {len(r.target_list)})")
+        for col in ("Account", "Opportunity", "Campaign", "Tier", "Prop.", "Potential", "Prob.", "Priority", "Owner"):
+            table.add_column(col, justify="right" if col in ("Prop.", "Potential", "Prob.", "Priority") else "left")
+        for row in r.target_list[:top]:
+            table.add_row(
+                Text(row.account_name),
+                Text(f"{row.type}: {row.target}"),
+                row.campaign_tier.value,
+                str(row.pipeline_tier or "-"),
+                f"{row.propensity:.0f}",
+                k(row.potential),
+                f"{row.probability:.0%}",
+                k(row.priority),
+                row.owner_id or "-",
+            )
+        out.print(table)
+    load = ", ".join(f"{owner} {count}" for owner, count in sorted(r.owner_load.items()))
+    out.print(Text(f"Owner load after assignment: {load or 'no owners'}; unassigned: {r.unassigned}"))
