@@ -203,7 +203,7 @@ def _flat_nrr(arr: Decimal) -> Figure:
     """No expansion: NRR stays at 100% of the starting ARR (an account without ARR has none to retain)."""
     if arr > 0:
         return Figure(label="NRR impact", value=Decimal(100), unit="percent", formula="percent", inputs=[arr, arr])
-    return Figure(label="NRR impact (no ARR)", value=arr, unit="percent")
+    return Figure(label="NRR impact", value=Decimal(0), unit="percent")
 
 
 def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> OpportunityFindings:
@@ -235,17 +235,7 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
         if s
         else []
     )
-    nrr = (
-        Figure(label="NRR impact", value=_num(s["nrr_pct"]), unit="percent")
-        if s
-        else Figure(  # no expansion: NRR stays at 100% of the starting ARR
-            label="NRR impact",
-            value=Decimal(100),
-            unit="percent",
-            formula="percent",
-            inputs=[_num(profile["arr"]), _num(profile["arr"])],
-        )
-    )
+    nrr = Figure(label="NRR impact", value=_num(s["nrr_pct"]), unit="percent") if s else _flat_nrr(_num(profile["arr"]))
     account_ids = _ids(profile["evidence"])[:1]
     gaps = []
     if people["roles_missing"] and account_ids:

@@ -12,6 +12,7 @@ from account_intel.cli import brief as brief_cli
 from account_intel.cli import evals as evals_cli
 from account_intel.cli import health as health_cli
 from account_intel.cli import portfolio as portfolio_cli
+from account_intel.cli import run as run_cli
 from account_intel.cli import signals as signals_cli
 from account_intel.cli import whitespace as whitespace_cli
 from account_intel.cli.common import err_console
@@ -38,6 +39,7 @@ app.command("backtest")(backtest_cli.backtest)
 app.add_typer(evals_cli.app, name="eval")
 app.command("brief")(brief_cli.brief)
 app.command("qbr")(brief_cli.qbr)
+app.add_typer(run_cli.app, name="run")
 
 
 def main() -> None:

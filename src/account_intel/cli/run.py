@@ -1,0 +1,200 @@
+"""`account-intel run weekly` and `account-intel run triggers`: the scheduled runs (cron; see docs/operations.md).
+
+Exit codes: 0 done; 1 a domain error (bad segment expression, unknown store...); 2 a usage error; 3 the run finished
+but some accounts or actions failed (they are recorded; rerunning retries only those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from account_intel.cli.brief import BrainOption
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, err_console, open_store
+from account_intel.cli.common import print_json as print_model
+from account_intel.clock import SystemClock
+from account_intel.graph.portfolio import DEFAULT_CONCURRENCY
+from account_intel.runs.engine import BrainChoice, resolve_brain
+from account_intel.runs.triggers import ScanHooks, TriggerScanSummary, run_triggers
+from account_intel.runs.weekly import WeeklyHooks, WeeklySummary, run_weekly
+
+app = typer.Typer(help="Scheduled runs: the weekly portfolio run and the daily trigger scan.", no_args_is_help=True)
+
+SegmentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--segment",
+        metavar="EXPR",
+        help="Only accounts matching a segment expression, e.g. 'tier == \"T1\" and health >= 60'.",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        envvar="ACCOUNT_INTEL_RUN_CONCURRENCY",
+        help="Accounts run at once (LangGraph max_concurrency).",
+    ),
+]
+PHASES = {
+    "snapshots": "Health snapshots",
+    "accounts": "Accounts",
+    "report": "Portfolio report",
+    "scan": "Scanning",
+    "actions": "Trigger actions",
+}
+
+
+def _brain(value: str) -> BrainChoice:
+    if value not in ("auto", "rules", "llm"):
+        raise typer.BadParameter(f"'{value}' is not one of auto, rules, llm.", param_hint="--brain")
+    return value  # type: ignore[return-value]
+
+
+class _Bar:
+    """Rich progress on stderr, one bar per phase; nothing at all when the output is JSON."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def phase(self, name: str, total: int) -> None:
+        """Finish the current bar and start the next phase's."""
+        if self.progress is None:
+            return
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(PHASES.get(name, name), total=total or None)
+
+    def advance(self, n: int) -> None:
+        """Advance the current bar."""
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task, n)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[_Bar]:
+    if not enabled:
+        yield _Bar(None)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        yield _Bar(progress)
+
+
+@app.command("weekly")
+def weekly(
+    segment: SegmentOption = None,
+    as_of: AsOfOption = None,
+    brain: BrainOption = "auto",
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run every account in scope through the graph once this ISO week, then write the portfolio report."""
+    store, settings = open_store(db)
+    day = as_of_or_today(as_of)
+    with _progress(not json_out) as bar:
+        summary = run_weekly(
+            store=store,
+            settings=settings,
+            as_of=day,
+            brain=resolve_brain(_brain(brain), settings),
+            clock=SystemClock(),
+            segment=segment,
+            concurrency=concurrency,
+            hooks=WeeklyHooks(phase=bar.phase, advance=bar.advance),
+        )
+    if json_out:
+        print_model(summary)
+    else:
+        _show_weekly(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _show_weekly(s: WeeklySummary) -> None:
+    where = f" · segment {s.segment}" if s.segment else ""
+    console.print(Text(f"Weekly run {s.iso_week} (as of {s.as_of}){where} · brain {s.brain}", style="bold"))
+    table = Table(show_header=True)
+    for column in ("Status", "This run", "This week"):
+        table.add_column(column, justify="left" if column == "Status" else "right")
+    for status in ("completed", "awaiting_approval", "failed", "skipped"):
+        table.add_row(status, str(s.counts.get(status, 0)), str(s.week_counts.get(status, "-")))
+    console.print(table)
+    console.print(
+        f"{s.accounts} accounts in scope · {s.snapshots_stored} health snapshots · "
+        f"model calls {s.tokens.get('calls', 0)}, "
+        f"tokens {s.tokens.get('input_tokens', 0)} in / {s.tokens.get('output_tokens', 0)} out · "
+        f"{s.fallbacks} fallbacks to rules · {s.queued_triggers_done} queued triggers covered · {s.seconds} s",
+        soft_wrap=True,
+    )
+    if s.drafts_awaiting:
+        console.print(
+            f"{len(s.drafts_awaiting)} drafts await approval (`account-intel approvals list`), e.g. "
+            + ", ".join(d.message_id for d in s.drafts_awaiting[:5])
+        )
+    for f in s.failures:
+        console.print(Text(f"FAILED {f.account_id} ({f.thread_id}): {f.error}", style="red"))
+    if s.failures:
+        console.print("Rerun the same command to retry only the failed accounts.")
+    console.print(f"Portfolio report: {s.report_md} and {s.report_json}")
+
+
+@app.command("triggers")
+def triggers(
+    as_of: AsOfOption = None,
+    brain: BrainOption = "auto",
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Daily trigger scan: QBR D-30 packets (ready by D-7), health decline, T1 plays; each trigger fires once."""
+    store, settings = open_store(db)
+    day = as_of_or_today(as_of)
+    with _progress(not json_out) as bar:
+        summary = run_triggers(
+            store=store,
+            settings=settings,
+            day=day,
+            brain=resolve_brain(_brain(brain), settings),
+            clock=SystemClock(),
+            hooks=ScanHooks(phase=bar.phase, advance=bar.advance),
+        )
+    if json_out:
+        print_model(summary)
+    else:
+        _show_triggers(summary)
+    raise typer.Exit(summary.exit_code)
+
+
+def _show_triggers(s: TriggerScanSummary) -> None:
+    console.print(Text(f"Trigger scan {s.day}: {s.accounts_scanned} active accounts, {s.seconds} s", style="bold"))
+    new = ", ".join(f"{name} {count}" for name, count in s.by_trigger.items()) or "none"
+    console.print(f"New firings: {new}")
+    acted = [f for f in s.fired if f.action != "next_weekly"]
+    if acted:
+        table = Table(show_header=True)
+        for column in ("Trigger", "Account", "Action", "Status", "Result"):
+            table.add_column(column)
+        for f in acted:
+            shown = f.error if f.status == "failed" else f.result
+            status = f.status + ("" if f.new else " (retry)")
+            table.add_row(f.trigger, f.account_id, f.action, status, Text(shown or ""))
+        console.print(table)
+    queued = [f for f in s.fired if f.action == "next_weekly"]
+    if queued:
+        accounts = len({f.account_id for f in queued})
+        console.print(f"{len(queued)} firings on {accounts} accounts queued for the next weekly brief.")
+    for late in s.late:
+        console.print(
+            Text(
+                f"LATE QBR packet: {late.account_id}, QBR on {late.qbr_date} ({late.thread_id}): {late.reason}",
+                style="yellow",
+            )
+        )
