@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from account_intel.errors import NotFoundError, ValidationFailed
 
@@ -74,3 +74,30 @@ def digest(data: Any) -> str:
     """A short, stable fingerprint of JSON-able data (which configuration produced a stored result)."""
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class ConfigSection(BaseModel):
+    """A section of an editable YAML config: unknown keys are refused, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WeightSection(ConfigSection):
+    """Non-negative relative weights, at least one above 0, normalised to sum 1 in `ORDER`."""
+
+    ORDER: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Self:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one weight must be above 0")
+        return self
+
+    def normalised(self) -> dict[str, float]:
+        """Weights scaled to sum 1, in the section's order."""
+        values = self.model_dump()
+        total = sum(values.values())
+        return {name: values[name] / total for name in self.ORDER}

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from account_intel.analytics.config_loader import (
+    ConfigSection,
+    NonNegative,
+    WeightSection,
     digest,
     home_folder,
     packaged_file,
@@ -32,11 +35,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 Share = Annotated[float, Field(ge=0, le=1)]
 Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Section = ConfigSection
 
 
 class Bands(_Section):
@@ -52,9 +53,10 @@ class Bands(_Section):
         return self
 
 
-class Weights(_Section):
+class Weights(WeightSection):
     """Relative weight of each component (>= 0, normalised to sum 1)."""
 
+    ORDER = COMPONENTS
     usage: NonNegative = 0.22
     adoption: NonNegative = 0.15
     support: NonNegative = 0.13
@@ -62,18 +64,6 @@ class Weights(_Section):
     engagement: NonNegative = 0.13
     relationship: NonNegative = 0.10
     commercial: NonNegative = 0.10
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> Weights:
-        if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one weight must be above 0")
-        return self
-
-    def normalised(self) -> dict[str, float]:
-        """Weights scaled to sum 1, in component order."""
-        values = self.model_dump()
-        total = sum(values.values())
-        return {name: values[name] / total for name in COMPONENTS}
 
 
 class UsageRules(_Section):

@@ -12,9 +12,18 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from account_intel.analytics.config_loader import digest, packaged_file, parse_model, read_yaml, resolve_file
+from account_intel.analytics.config_loader import (
+    ConfigSection,
+    NonNegative,
+    WeightSection,
+    digest,
+    packaged_file,
+    parse_model,
+    read_yaml,
+    resolve_file,
+)
 
 PROPENSITY_FILE = "propensity.yaml"
 FACTORS = (
@@ -29,7 +38,6 @@ FACTORS = (
 )
 
 Share = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
 
 
 class ExpansionType(StrEnum):
@@ -69,13 +77,13 @@ Effort = Literal["low", "medium", "high"]
 PlayKey = Literal["seat_expansion", "tier_upgrade", "cross_sell", "renewal", "rescue"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Section = ConfigSection
 
 
-class PropensityWeights(_Section):
+class PropensityWeights(WeightSection):
     """Relative weight of each factor (>= 0, normalised to sum 1)."""
 
+    ORDER = FACTORS
     signal_strength: NonNegative = 0.30
     whitespace_level: NonNegative = 0.25
     motion: NonNegative = 0.10
@@ -84,18 +92,6 @@ class PropensityWeights(_Section):
     champion: NonNegative = 0.06
     engagement: NonNegative = 0.06
     prior_expansions: NonNegative = 0.05
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> PropensityWeights:
-        if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one weight must be above 0")
-        return self
-
-    def normalised(self) -> dict[str, float]:
-        """Weights scaled to sum 1, in factor order."""
-        values = self.model_dump()
-        total = sum(values.values())
-        return {name: values[name] / total for name in FACTORS}
 
 
 class LevelScores(_Section):
