@@ -10,8 +10,10 @@ list order) are kept whole; everything else is summed as it streams by.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +37,8 @@ from account_intel.store.models import Account
 ZERO = Decimal("0.00")
 CAMPAIGN_ORDER = {tier: index for index, tier in enumerate(CampaignTier)}
 Progress = Callable[[int], None]
+PARTS_PER_WORKER = 4  # chunks per worker process, at least: the last round is short
+MIN_CHUNK = 200  # accounts: below this, per-chunk query overhead dominates
 
 
 @dataclass(slots=True)
@@ -264,21 +268,43 @@ def _ratio(pct: object) -> float | None:
     return None if pct is None else float(pct) / 100  # type: ignore[arg-type]
 
 
-def _chunks(session: Session, size: int) -> list[list[str]]:
+def _chunks(session: Session, size: int, workers: int) -> list[list[str]]:
+    """Contiguous id ranges of at most `size` accounts, and at least PARTS_PER_WORKER per worker.
+
+    Small portfolios get smaller chunks so that no worker is left alone with the last one (5 chunks over 2
+    workers would take 3 rounds)."""
     ids = list(session.scalars(select(Account.id).order_by(Account.id)))
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+    parts = max(1, -(-len(ids) // size), workers * PARTS_PER_WORKER)
+    step = max(MIN_CHUNK, -(-len(ids) // parts))
+    return [ids[i : i + step] for i in range(0, len(ids), step)]
 
 
 def _scan_ids(args: tuple[str, list[str], ScanSpec]) -> ScanTotals:
     """Worker: scan one chunk of account ids in its own connection."""
     url, ids, spec = args
     store = _worker_store(url)
-    with store.transaction() as session:
+    with store.transaction() as session, collections_paused():
         catalog = load_catalog(session)
         totals = ScanTotals(keep=spec.keep)
         for facts_list in iter_portfolio_facts(session, spec.as_of, chunk_size=len(ids), account_ids=ids, scan=True):
             totals.merge(scan_chunk(session, catalog, facts_list, spec))
     return totals
+
+
+@contextmanager
+def collections_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a chunk is scanned.
+
+    A chunk builds hundreds of thousands of small objects (fact rows, candidates) that all live until it ends, so
+    every generational collection would walk them again for nothing: about a third of the scan's time. Reference
+    counting still frees what the chunk drops."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _STORES: dict[str, Store] = {}
@@ -304,7 +330,7 @@ def scan(
         compile_segment(spec.segment)  # refuse a bad expression before any work
     totals = ScanTotals(keep=spec.keep)
     if workers > 1 and url is not None:
-        chunks = _chunks(session, spec.chunk_size)
+        chunks = _chunks(session, spec.chunk_size, workers)
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         with context.Pool(workers) as pool:
             for part in pool.imap_unordered(_scan_ids, ((url, ids, spec) for ids in chunks)):
@@ -314,7 +340,8 @@ def scan(
         return totals
     catalog = load_catalog(session)
     for facts_list in _stream(session, spec):
-        part = scan_chunk(session, catalog, facts_list, spec)
+        with collections_paused():
+            part = scan_chunk(session, catalog, facts_list, spec)
         totals.merge(part)
         if on_progress is not None:
             on_progress(part.scanned)
