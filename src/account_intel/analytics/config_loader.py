@@ -5,6 +5,7 @@ Validation errors become one `ValidationFailed` naming the file and the offendin
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from account_intel.content.filecache import by_file_text
 from account_intel.errors import NotFoundError, ValidationFailed
 
 PACKAGED = Path(__file__).with_name("config")
@@ -45,7 +47,12 @@ def resolve_file(filename: str, *, path: Path | None = None, home: Path | None =
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """The mapping at the top of a YAML file (an empty file is an empty mapping)."""
+    """The mapping at the top of a YAML file (an empty file is an empty mapping); a fresh copy on every call."""
+    return copy.deepcopy(_parsed_yaml(path))
+
+
+@by_file_text
+def _parsed_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

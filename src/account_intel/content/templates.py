@@ -16,16 +16,18 @@ rendering refuses a missing or unknown variable. Text from CRM notes is passed i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined, meta
+from jinja2 import Environment, StrictUndefined, Template, meta
 from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 
 from account_intel.content import ContentError, content_root
+from account_intel.content.filecache import by_file_text
 
 _FRONT = re.compile(r"\A\{#---\n(?P<yaml>.*?)\n---#\}\n?", re.DOTALL)
 
@@ -51,6 +53,7 @@ def _environment(autoescape: bool) -> Environment:
     )
 
 
+@by_file_text
 def parse_template(path: Path) -> TemplateSpec:
     """Read and validate one template file."""
     text = path.read_text(encoding="utf-8")
@@ -105,9 +108,15 @@ def render(spec: TemplateSpec, *, autoescape: bool = False, **variables: Any) ->
     if unknown := sorted(set(variables) - set(spec.variables)):
         raise ContentError(f"Template '{spec.name}' does not declare {unknown}.")
     try:
-        return _environment(autoescape).from_string(spec.source).render(**variables)
+        return _compiled(spec.source, autoescape).render(**variables)
     except UndefinedError as exc:
         raise ContentError(f"Template '{spec.name}': {exc.message}") from exc
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(source: str, autoescape: bool) -> Template:
+    """The compiled template of this source (compiling is most of a small render's cost)."""
+    return _environment(autoescape).from_string(source)
 
 
 def all_templates(root: Path | None = None) -> list[TemplateSpec]:

@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from account_intel.content import ContentError
+from account_intel.content.filecache import by_file_text
 from account_intel.domain.enums import MeddiccRole, Segment, Tier
 from account_intel.store.models import Account, Contact, OutboundMessage
 from account_intel.store.outbound import gate_reasons as floor_reasons
@@ -84,6 +85,7 @@ def _problem(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@by_file_text
 def parse_policy(path: Path) -> OutboundPolicy:
     """Read and validate a policy file; an empty file is a policy with no rules (the floor alone)."""
     try:

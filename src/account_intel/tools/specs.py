@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from account_intel.content import ContentError, content_root
+from account_intel.content.filecache import by_file_text
 
 POLICY_FILE = "outbound-policy.yaml"
 
@@ -56,6 +57,7 @@ def _problem(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@by_file_text
 def parse_spec(path: Path) -> ToolSpec:
     """Read and validate one tool file; every error names the file."""
     try:
