@@ -1,17 +1,24 @@
-"""Delivering a sent message: SMTP when configured, else an `.eml` file in the outbox under the home folder."""
+"""Delivering a sent message: SMTP when configured, else an `.eml` file in the outbox under the home folder.
+
+Any failure comes back as a `DeliveryError` naming where the message was going and what to check; the caller
+decides whether the message stays unsent for a retry.
+"""
 
 from __future__ import annotations
 
 import smtplib
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
+from account_intel.errors import DeliveryError
 from account_intel.outbox import build_email, deliver
 from account_intel.settings import Settings
 from account_intel.store.models import OutboundMessage
 
 
 def deliver_message(settings: Settings, message: OutboundMessage) -> str:
-    """Hand one sent message to SMTP or the outbox; return where it went."""
+    """Hand one sent message to SMTP or the outbox; return where it went, or raise `DeliveryError`."""
     email = build_email(
         message_id=message.id,
         sender=settings.mail_from,
@@ -22,14 +29,87 @@ def deliver_message(settings: Settings, message: OutboundMessage) -> str:
         sent_at=message.sent_at or message.created_at,
     )
     if not settings.smtp_host:
+        return _to_outbox(settings, message, email)
+    return _to_smtp(settings, message, email)
+
+
+def envelope_recipients(to: str, cc: str | None) -> list[str]:
+    """Every address of the To and Cc lines, once each (case-insensitive), in order."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for _, address in getaddresses([to, cc or ""]):
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(address)
+    return out
+
+
+def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage) -> str:
+    try:
         return str(deliver(email, Path(settings.home)))
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+    except OSError as exc:
+        raise DeliveryError(
+            f"Message {message.id} could not be written to the outbox under {settings.home}: {_describe(exc)}. "
+            "Check that ACCOUNT_INTEL_HOME points to a writable folder with free space."
+        ) from exc
+
+
+def _to_smtp(settings: Settings, message: OutboundMessage, email: EmailMessage) -> str:
+    host, port = settings.smtp_host or "", settings.smtp_port
+    try:
+        _send_smtp(settings, host, email, envelope_recipients(message.to_address, message.cc))
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(
+            f"Message {message.id} could not be delivered by the SMTP server {host}:{port}: {_describe(exc)}. "
+            "Check ACCOUNT_INTEL_SMTP_HOST and ACCOUNT_INTEL_SMTP_PORT (and ACCOUNT_INTEL_SMTP_USERNAME, "
+            "ACCOUNT_INTEL_SMTP_PASSWORD, ACCOUNT_INTEL_SMTP_STARTTLS if the server needs them), that the server "
+            f"is reachable and accepts mail from {settings.mail_from}. The message was not sent and can be retried."
+        ) from exc
+    return f"smtp://{host}:{port}/{message.id}"
+
+
+def _send_smtp(settings: Settings, host: str, email: EmailMessage, recipients: list[str]) -> None:
+    smtp = smtplib.SMTP(host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+    try:
         smtp.ehlo()
         if settings.smtp_starttls and smtp.has_extn("starttls"):
             smtp.starttls()
             smtp.ehlo()
+        elif settings.smtp_starttls and settings.smtp_username:
+            raise smtplib.SMTPNotSupportedError(
+                "the server does not offer STARTTLS, and the password is never sent in clear "
+                "(set ACCOUNT_INTEL_SMTP_STARTTLS=false only for a trusted local relay)"
+            )
         if settings.smtp_username:
             password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
             smtp.login(settings.smtp_username, password)
-        smtp.send_message(email)
-    return f"smtp://{settings.smtp_host}:{settings.smtp_port}/{message.id}"
+        sender = parseaddr(settings.mail_from)[1] or settings.mail_from
+        smtp.send_message(email, from_addr=sender, to_addrs=recipients)
+    finally:
+        _close(smtp)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say QUIT, ignoring a server that hangs up first: once the server took the message, it is delivered."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _describe(exc: BaseException) -> str:
+    """A short, secret-free description of a delivery failure."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(f"{address} ({_reply(*reply)})" for address, reply in exc.recipients.items())
+        return f"every recipient was refused: {refused}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the server replied {_reply(exc.smtp_code, exc.smtp_error)}"
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):  # smtplib wraps a read timeout
+        return "no answer before the timeout (ACCOUNT_INTEL_SMTP_TIMEOUT_SECONDS)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return str(exc) or type(exc).__name__
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()

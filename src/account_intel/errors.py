@@ -25,3 +25,7 @@ class ApprovalRequiredError(DomainError):
 
 class InvalidStateError(DomainError):
     """The record is not in a state that allows this action."""
+
+
+class DeliveryError(DomainError):
+    """A sent message could not be handed to the mail server or written to the outbox; it can be retried."""

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(default=None, description="SMTP user, if the server needs one.")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password; never logged.")
     smtp_starttls: bool = Field(default=True, description="Use STARTTLS when the server offers it.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Timeout of SMTP connections and commands.")
     mail_from: str = Field(default="account-intel@localhost", description="From address of outbound mail.")
 
     @model_validator(mode="after")

@@ -16,8 +16,9 @@ from account_intel.cli.common import DbOption, JsonOption, console, open_store, 
 from account_intel.cli.pipeline_options import AtOption, home_of, moment
 from account_intel.clock import SystemClock
 from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
-from account_intel.domain.enums import ApprovalDecision
-from account_intel.errors import ValidationFailed
+from account_intel.deliverables.outreach import record_delivery_failure, send_and_deliver
+from account_intel.domain.enums import ApprovalDecision, MessageStatus
+from account_intel.errors import DeliveryError, InvalidStateError, ValidationFailed
 from account_intel.runs.resume import resume_after_decision
 from account_intel.settings import Settings
 from account_intel.store.accounts import find_account
@@ -178,3 +179,37 @@ def reject_command(
 ) -> None:
     """Reject a message with a reason; it will not be sent."""
     _decide(message, as_user, ApprovalDecision.REJECTED, db=db, at=at, note=note, text=None, json_out=json_out)
+
+
+@app.command("send")
+def send_command(
+    message: Annotated[str, typer.Argument(help="Message id.")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Who sends it (recorded).", metavar="USER")] = None,
+    db: DbOption = None,
+    at: AtOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Send an approved agent draft again after its delivery failed (SMTP down, outbox not writable)."""
+    if not as_user:
+        raise ValidationFailed("Name who sends it with --as USER.")
+    store, settings = open_store(db)
+    with store.sessions() as session:
+        found = service.get_message(session, message)
+        status, origin = found.status, found.origin
+    if origin != AGENT_ORIGIN:
+        raise InvalidStateError(f"Message {message} is a {origin} message; it is sent by its origin, not here.")
+    if status != MessageStatus.APPROVED:
+        raise InvalidStateError(
+            f"Message {message} is {status.value}; only an approved message waiting for delivery can be sent. "
+            "A draft needs `approvals approve` first."
+        )
+    when = moment(at)
+    try:
+        where = send_and_deliver(store, settings, message, at=when, actor=as_user)
+    except DeliveryError as exc:
+        record_delivery_failure(store, message, at=when, actor=as_user, error=exc)
+        raise
+    if json_out:
+        print_json({"message_id": message, "status": "sent", "delivered_to": where})
+        return
+    console.print(f"{message}: sent; delivered to {where}.")

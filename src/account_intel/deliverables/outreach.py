@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +10,10 @@ from sqlalchemy import select
 from account_intel.agents.schemas import OpportunityFindings
 from account_intel.delivery import deliver_message
 from account_intel.domain.enums import MessageStatus
+from account_intel.errors import DeliveryError
 from account_intel.graph.context import GraphContext
+from account_intel.settings import Settings
+from account_intel.store.engine import Store
 from account_intel.store.events import record_event
 from account_intel.store.models import OutboundMessage
 from account_intel.store.outbound import draft_message, mark_sent
@@ -85,32 +89,73 @@ def refresh_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[dict
 
 
 def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]:
-    """Send approved drafts and ungated ones; the store refuses any gated message without a recorded approval."""
-    sent: list[str] = []
+    """Send approved drafts and ungated ones; the store refuses any gated message without a recorded approval.
+
+    Each message is marked sent and delivered in one transaction: when delivery fails, nothing is committed, the
+    message keeps its status for a later retry, a `message.delivery_failed` event says why, and the rest go on.
+    Returns the ids of the delivered messages.
+    """
+    delivered: list[str] = []
     for draft in refresh_drafts(ctx, drafts):
-        releasable = draft["status"] == MessageStatus.APPROVED.value or (
-            not draft["gated"] and draft["status"] == MessageStatus.DRAFT.value
-        )
-        if not releasable:
+        if not _releasable(draft):
             continue
         at = ctx.clock.now()
-        with ctx.store.transaction() as session:
-            message = session.get(OutboundMessage, draft["message_id"])
-            assert message is not None
-            mark_sent(session, message=message, at=at, actor=ctx.actor)
-        with ctx.store.transaction() as session:
-            message = session.get(OutboundMessage, draft["message_id"])
-            assert message is not None
-            where = deliver_message(ctx.settings, message)
-            record_event(
-                session,
-                kind="message.delivered",
-                at=at,
-                account_id=message.account_id,
-                entity_type="message",
-                entity_id=message.id,
-                actor=ctx.actor,
-                payload={"message_id": message.id, "to": where},
-            )
-        sent.append(draft["message_id"])
-    return sent
+        try:
+            _send(ctx, draft["message_id"], at)
+        except DeliveryError as exc:
+            _record_failure(ctx, draft["message_id"], at, exc)
+            continue
+        delivered.append(draft["message_id"])
+    return delivered
+
+
+def _releasable(draft: dict[str, Any]) -> bool:
+    return draft["status"] == MessageStatus.APPROVED.value or (
+        not draft["gated"] and draft["status"] == MessageStatus.DRAFT.value
+    )
+
+
+def _send(ctx: GraphContext, message_id: str, at: datetime) -> None:
+    send_and_deliver(ctx.store, ctx.settings, message_id, at=at, actor=ctx.actor)
+
+
+def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: datetime, actor: str) -> str:
+    """Mark sent (the store's guard runs on flush), deliver, record the delivery; all or nothing. Returns where the
+    message went; a `DeliveryError` leaves the message as it was."""
+    with store.transaction() as session:
+        message = session.get(OutboundMessage, message_id)
+        assert message is not None
+        mark_sent(session, message=message, at=at, actor=actor)
+        where = deliver_message(settings, message)
+        record_event(
+            session,
+            kind="message.delivered",
+            at=at,
+            account_id=message.account_id,
+            entity_type="message",
+            entity_id=message.id,
+            actor=actor,
+            payload={"message_id": message.id, "to": where},
+        )
+    return where
+
+
+def _record_failure(ctx: GraphContext, message_id: str, at: datetime, error: DeliveryError) -> None:
+    record_delivery_failure(ctx.store, message_id, at=at, actor=ctx.actor, error=error)
+
+
+def record_delivery_failure(store: Store, message_id: str, *, at: datetime, actor: str, error: DeliveryError) -> None:
+    """The `message.delivery_failed` event, in its own transaction."""
+    with store.transaction() as session:
+        message = session.get(OutboundMessage, message_id)
+        assert message is not None
+        record_event(
+            session,
+            kind="message.delivery_failed",
+            at=at,
+            account_id=message.account_id,
+            entity_type="message",
+            entity_id=message.id,
+            actor=actor,
+            payload={"message_id": message.id, "to": message.to_address, "error": str(error)},
+        )
