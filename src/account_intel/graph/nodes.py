@@ -101,6 +101,10 @@ def await_approval(state: AccountState, runtime: Runtime[GraphContext]) -> Comma
 
     drafts = refresh_drafts(runtime.context, state.get("drafts", []))
     pending = [d for d in drafts if d["gated"] and d["status"] == MessageStatus.DRAFT.value]
+    if pending:  # the run row says it waits (written again, unchanged but for new tokens, when a resume re-enters)
+        from account_intel.graph.records import write_run_record
+
+        write_run_record(runtime.context, {**state, "drafts": drafts}, status="awaiting_approval")
     while pending:
         interrupt(
             {

@@ -11,8 +11,10 @@ from account_intel.store.models import AgentRun
 
 
 def write_run_record(ctx: GraphContext, state: dict[str, Any], *, status: str, error: str | None = None) -> None:
-    """Insert or update the row for this thread, with the tokens this account used in this process."""
-    usage = ctx.runner.ledger.per_account().get(state["account_id"], {}) if ctx.runner else {}
+    """Insert or update the row for this thread, adding the tokens this account used since the row's last write.
+
+    Written with status `awaiting_approval` when the thread pauses at the gate, then `completed` or `failed`."""
+    usage = ctx.runner.ledger.unrecorded(state["thread_id"], state["account_id"]) if ctx.runner else {}
     now = ctx.clock.now()
     with ctx.store.transaction() as session:
         run = session.get(AgentRun, state["thread_id"])

@@ -34,6 +34,7 @@ class TokenLedger:
 
     account_budget: int
     calls: list[CallUsage] = field(default_factory=list)
+    recorded: dict[str, dict[str, int]] = field(default_factory=dict)  # thread id -> usage already on its run row
 
     def used(self, account_id: str) -> int:
         """Tokens (input + output) the account has used in this run."""
@@ -48,6 +49,16 @@ class TokenLedger:
             row["input_tokens"] += c.input_tokens
             row["output_tokens"] += c.output_tokens
         return out
+
+    def unrecorded(self, thread_id: str, account_id: str) -> dict[str, int]:
+        """The account's usage not yet written to this thread's run row, marked as written now.
+
+        A thread's row is written when it pauses for an approval and again when it ends: each write adds only
+        what came since the last one, so nothing is counted twice."""
+        now = self.per_account().get(account_id, {"calls": 0, "input_tokens": 0, "output_tokens": 0})
+        before = self.recorded.get(thread_id, {})
+        self.recorded[thread_id] = dict(now)
+        return {key: value - before.get(key, 0) for key, value in now.items()}
 
     def totals(self) -> dict[str, int]:
         """Calls and tokens for the whole run."""
