@@ -97,3 +97,15 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds(Exc({"retry-after": "3"})) == 3.0
     assert retry_after_seconds(Exc({"retry-after-ms": "250"})) == 0.25
     assert retry_after_seconds(Exc({})) is None
+
+
+def test_a_threads_run_row_gets_each_token_once() -> None:
+    from account_intel.llm.usage import CallUsage
+
+    ledger = TokenLedger(account_budget=10_000)
+    ledger.calls.append(CallUsage(agent="a", account_id="ACCT-1", input_tokens=100, output_tokens=10))
+    assert ledger.unrecorded("brief:ACCT-1", "ACCT-1") == {"calls": 1, "input_tokens": 100, "output_tokens": 10}
+    assert ledger.unrecorded("brief:ACCT-1", "ACCT-1") == {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+    ledger.calls.append(CallUsage(agent="b", account_id="ACCT-1", input_tokens=50, output_tokens=5))
+    assert ledger.unrecorded("brief:ACCT-1", "ACCT-1") == {"calls": 1, "input_tokens": 50, "output_tokens": 5}
+    assert ledger.unrecorded("qbr:ACCT-2", "ACCT-2") == {"calls": 0, "input_tokens": 0, "output_tokens": 0}
