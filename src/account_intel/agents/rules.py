@@ -6,6 +6,7 @@ so its items are grounded by construction and are what replaces an ungrounded ll
 
 from __future__ import annotations
 
+import copy
 import json
 from decimal import Decimal
 from functools import lru_cache
@@ -26,7 +27,8 @@ from account_intel.agents.schemas import (
 )
 from account_intel.content.templates import load_template, render
 from account_intel.tools.context import ToolContext
-from account_intel.tools.registry import tools_named
+from account_intel.tools.registry import side_effect_of, tools_named
+from account_intel.tools.specs import SideEffect
 
 TOP_DRIVERS = 3
 WEAK_COMPONENT = 0.5
@@ -45,7 +47,25 @@ def _tool(name: str, root: Path | None) -> BaseTool:
 
 
 def call_tool(ctx: ToolContext, name: str, **args: Any) -> dict[str, Any]:
-    """Invoke one tool exactly as the agent's ToolNode would, and parse its JSON result."""
+    """Invoke one tool exactly as the agent's ToolNode would, and parse its JSON result.
+
+    A read tool called twice with the same arguments in one run returns a copy of the first result."""
+    if not _reads(name, ctx.settings.content_dir):
+        return _invoke(ctx, name, args)
+    key = ("rules-call", ctx.account_id, ctx.as_of, name, json.dumps(args, sort_keys=True, default=str))
+    if (known := ctx.memo.get(key)) is not None:
+        return copy.deepcopy(known)
+    result = _invoke(ctx, name, args)
+    ctx.memo[key] = copy.deepcopy(result)
+    return result
+
+
+@lru_cache(maxsize=64)
+def _reads(name: str, root: Path | None) -> bool:
+    return side_effect_of(name, root) is SideEffect.READ
+
+
+def _invoke(ctx: ToolContext, name: str, args: dict[str, Any]) -> dict[str, Any]:
     tool = _tool(name, ctx.settings.content_dir)
     runtime = ToolRuntime(
         state={}, context=ctx, config={}, stream_writer=lambda _: None, tool_call_id="rules", store=None

@@ -82,3 +82,4 @@ class ToolContext:
     sink: EvidenceSink = field(default_factory=EvidenceSink)
     run_id: str | None = None
     actor: str = "agent"
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # results computed once per run

@@ -170,8 +170,11 @@ def get_opportunities(account_id: str | None = None, limit: int = 6, *, runtime:
     context = runtime.context
     with tool_errors(), context.sessions() as session:
         account = scoped_account(session, context, account_id)
-        weights = load_weights(home=context.settings.home)
-        analysis = analyze_account(session, account.id, context.as_of, health_config=weights)
+        key = ("analysis", account.id, context.as_of)  # the same in every call of this run: the tools only read
+        analysis = context.memo.get(key)
+        if analysis is None:
+            weights = load_weights(home=context.settings.home)
+            analysis = context.memo[key] = analyze_account(session, account.id, context.as_of, health_config=weights)
     result, evidence = _result(analysis, limit)
     return emit(context, result, evidence)
 
