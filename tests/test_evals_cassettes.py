@@ -93,7 +93,7 @@ def test_the_committed_smoke_cassettes_replay_offline(tmp_path: Path) -> None:
     (account,) = scenario.repeats[0].accounts
     assert account.error is None, account.error
     assert all(b["brain"] == "llm" and b["fallback"] is None for b in account.brains.values())
-    assert result.stamp.mode == "replay" and result.stamp.tokens["calls"] == 6
+    assert result.stamp.mode == "replay" and result.stamp.tokens["calls"] == 7
     assert scenario.llm_checks == "2/2"  # what the rules brain misses reaches the brief through the llm path
     assert result.safety_ok
 
@@ -132,7 +132,9 @@ def test_record_against_the_stub_then_replay_and_a_changed_prompt_is_a_loud_mism
     text = path.read_text(encoding="utf-8")
     assert "sk-secret-for-test" not in text
     cassette = Cassette.load(path)
-    assert cassette.meta["model"] == "scripted-stub" and len(cassette.exchanges) == 6
+    assert (
+        cassette.meta["model"] == "scripted-stub" and len(cassette.exchanges) == 7
+    )  # six agent turns and the reading of the free text
     replayed = run_evals(_options(evals, tmp_path / "out", mode="replay", scenario_ids=ids))
     assert replayed.scenarios[0].repeats[0].accounts[0].error is None
     assert replayed.metrics["safety"].mean == 1.0

@@ -4,6 +4,7 @@ with a structured output the test prepared (by default the rules brain's own ans
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -49,10 +50,18 @@ class ScriptedModel:
         self.answers, self.edit, self.repair = answers, edit, repair
         self.requests: list[dict[str, Any]] = []
 
+    def reading(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The TextSignals answer: `answers["TextSignals"]` when the test set one, else no signals."""
+        prompt = body["messages"][-1]["content"]
+        account = re.search(r'account_id "([^"]+)"', prompt)
+        return self.answers.get("TextSignals") or {"account_id": account.group(1) if account else "", "signals": []}
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.requests.append(body)
         offered = {t["function"]["name"] for t in body.get("tools", [])}
+        if "TextSignals" in offered:  # the opportunity-identifier's reading of the free text
+            return completion(tool_calls=[("TextSignals", self.reading(body))], usage=(1800, 200))
         schema = next((name for name in AGENT_OF_SCHEMA if name in offered), None)
         if schema is None:  # a repair call (with_structured_output offers only the repair schema)
             assert self.repair is not None, f"unexpected call offering {offered}"

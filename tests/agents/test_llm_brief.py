@@ -22,11 +22,16 @@ def test_full_llm_brief_for_techflow_tool_calls_then_structured_output(
     assert result.status == "completed"
     assert {v["brain"] for v in result.brains.values()} == {"llm"}
     assert all(v["fallback"] is None for v in result.brains.values())
-    assert len(model.requests) == 6  # two turns per agent: tools, then the structured answer
+    assert len(model.requests) == 7  # two turns per agent (tools, then the structured answer) and one reading
+    assert result.brains["text-reader"]["kept"] == 0 and result.brains["text-reader"]["dropped"] == []
     assert result.grounding["remaining"] == [] and result.grounding["replaced"] == []
     titles = [r.title for r in result.findings.recommendations]
     assert titles[:3] == ["Seat expansion: Marketing", "Tier upgrade: Enterprise", "Cross-sell: Compliance Suite"]
-    assert result.tokens == {"calls": 6, "input_tokens": 3 * (1500 + 2500), "output_tokens": 3 * (60 + 400)}
+    assert result.tokens == {
+        "calls": 7,
+        "input_tokens": 3 * (1500 + 2500) + 1800,
+        "output_tokens": 3 * (60 + 400) + 200,
+    }
     assert "Expansion Opportunity Analysis - TechFlow Inc." in result.markdown
     # the system prompt is the spec's, and customer text reached the model only as tool results
     first = model.requests[0]["messages"]
@@ -69,7 +74,7 @@ def test_429_then_success(store: Store, tmp_path: Path, respx_mock: respx.MockRo
 
     route = respx_mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=flaky)
     result = _brief(store, settings, tmp_path)
-    assert result.status == "completed" and route.call_count == 7
+    assert result.status == "completed" and route.call_count == 8  # six agent turns, one reading, one retry
     assert all(v["brain"] == "llm" for v in result.brains.values())
 
 

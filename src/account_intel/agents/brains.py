@@ -159,5 +159,6 @@ class AgentRunner:
 
 
 def _task_json(task: dict[str, Any]) -> str:
-    visible = {k: v for k, v in task.items() if k in {"account_id", "as_of", "kind", "health", "placement"} and v}
+    shown = {"account_id", "as_of", "kind", "health", "placement", "text_signals"}
+    visible = {k: v for k, v in task.items() if k in shown and v}
     return json.dumps(visible, default=str, indent=1)

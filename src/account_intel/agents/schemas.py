@@ -31,6 +31,26 @@ class Claim(BaseModel):
     flags: list[str] = Field(default_factory=list, description="Set by the system: repaired, replaced_by_rules.")
 
 
+TextSignalKind = Literal["department", "location", "initiative", "vendor_pain", "growth", "org_change"]
+
+
+class TextSignal(BaseModel):
+    """One signal read from the free text of a note, ticket or email, with the words that say it."""
+
+    kind: TextSignalKind = Field(description="department, location, initiative, vendor_pain, growth or org_change.")
+    value: str = Field(max_length=80, description="The department, place, initiative, vendor or change named.")
+    source_id: str = Field(description="The evidence id of the text it comes from, exactly as given.")
+    quote: str = Field(max_length=300, description="The exact words of that text that say it (copied verbatim).")
+    meaning: str = Field(max_length=300, description="One sentence: what it means for expansion. No new numbers.")
+
+
+class TextSignals(BaseModel):
+    """Signals read from an account's recent notes, tickets and emails (the first step of finding opportunities)."""
+
+    account_id: str
+    signals: list[TextSignal] = Field(default_factory=list, description="At most 12, strongest first.")
+
+
 class HealthAssessment(BaseModel):
     """The health-scorer's judgment."""
 

@@ -25,7 +25,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from account_intel.agents.rules import RULES
-from account_intel.agents.schemas import Claim
+from account_intel.agents.schemas import Claim, TextSignals
+from account_intel.agents.text_reader import matcher_signals, source_texts
+from account_intel.analytics.account_health import account_facts
+from account_intel.analytics.text_matcher import default_matcher
 from account_intel.evals.evaluators.base import contains
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
@@ -108,6 +111,8 @@ class ScriptedModel:
         repair = next((t for t in tools if t in REPAIR_TOOLS), None)
         if repair is not None:
             return _completion(number, body, [(repair, {"items": _items(messages)})])
+        if "TextSignals" in tools:  # a faithful reader: the keyword matcher's reading of the same texts
+            return _completion(number, body, [("TextSignals", _reading(binding, messages))])
         schema = next((t for t in tools if t in SCHEMA_AGENTS), None)
         if schema is None:
             return _completion(number, body, [], content="No structured output was requested.")
@@ -129,6 +134,18 @@ class ScriptedModel:
         output = RULES[agent](ctx, task)
         answer = _edited(output.model_dump(mode="json"), edit, _searched_ids(messages))
         return _completion(number, body, [(schema, answer)])
+
+
+def _reading(binding: Binding, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the keyword matcher reads in the texts the prompt gave (the stub reads no better than the rules)."""
+    prompt = str(messages[-1].get("content", "")) if messages else ""
+    found = re.search(r'account_id "([^"]+)"', prompt)
+    account_id = found.group(1) if found else ""
+    with binding.store.sessions() as session:
+        facts, _ = account_facts(session, account_id=account_id, as_of=binding.as_of)
+    texts = source_texts(facts)
+    signals = matcher_signals(facts, default_matcher(home=binding.settings.home), texts)
+    return TextSignals(account_id=account_id, signals=signals).model_dump(mode="json")
 
 
 def _task(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -52,15 +52,36 @@ def place_in_segment(state: AccountState, runtime: Runtime[GraphContext]) -> Com
 
 
 def find_opportunities(state: AccountState, runtime: Runtime[GraphContext]) -> Command[Literal["check_grounding"]]:
-    """The opportunity-identifier finds, sizes and prioritises expansion (none for a Red or churned account)."""
-    outcome = runtime.context.runner.run("opportunity-identifier", runtime.context.tools, task=_task(state))
-    return Command(
-        goto="check_grounding",
-        update={
-            "findings": outcome.output.model_dump(mode="json"),
-            "brains": {**state.get("brains", {}), "opportunity-identifier": outcome.record()},
-        },
-    )
+    """The opportunity-identifier finds, sizes and prioritises expansion (none for a Red or churned account).
+
+    On the llm brain it first reads the account's notes, tickets and emails for signals (each quoted from its
+    source and verified); they reach the agent as upstream data and its findings as text-signal claims."""
+    from account_intel.agents.text_reader import with_text_claims
+
+    ctx = runtime.context
+    reading = _read_text(ctx) if ctx.runner.mode == "llm" else None
+    task = _task(state)
+    brains = dict(state.get("brains", {}))
+    if reading is not None:
+        task["text_signals"] = [s.model_dump(mode="json") for s in reading.signals]
+        brains["text-reader"] = reading.record()
+    outcome = ctx.runner.run("opportunity-identifier", ctx.tools, task=task)
+    findings = outcome.output
+    if reading is not None:
+        findings = with_text_claims(findings, reading)  # type: ignore[arg-type]
+    brains["opportunity-identifier"] = outcome.record()
+    return Command(goto="check_grounding", update={"findings": findings.model_dump(mode="json"), "brains": brains})
+
+
+def _read_text(ctx: GraphContext) -> Any:
+    from account_intel.agents.text_reader import read_free_text
+    from account_intel.analytics.account_health import account_facts
+    from account_intel.analytics.text_matcher import default_matcher
+
+    tools = ctx.tools
+    with tools.sessions() as session:
+        facts, _ = account_facts(session, account_id=str(tools.account_id), as_of=tools.as_of)
+    return read_free_text(ctx.runner, tools, facts, default_matcher(home=ctx.settings.home))
 
 
 def check_grounding(state: AccountState, runtime: Runtime[GraphContext]) -> Command[Literal["compose_deliverables"]]:
