@@ -256,3 +256,17 @@ def test_one_account_is_fast() -> None:
     for _ in range(500):
         score_only(facts, cat, CONFIG)
     assert time.perf_counter() - started < 1.0  # well above 500 accounts/s even on a busy machine
+
+
+def test_a_store_without_an_engagement_feed_leaves_those_components_missing_not_zero() -> None:
+    base = replace(healthy(), contacts=[], activities=[], last_activity_on=None, last_exec_touch_on=None)
+    in_a_crm = health(base)  # the store has contacts and activities, this account has none: a real gap, scored 0
+    assert in_a_crm.component("relationship").status is not ComponentStatus.MISSING
+    assert in_a_crm.component("engagement").status is not ComponentStatus.MISSING
+    no_feed = health(replace(base, store_has_contacts=False, store_has_activities=False))
+    for name in ("relationship", "engagement"):
+        part = no_feed.component(name)
+        assert part.status is ComponentStatus.MISSING and "feed" in (part.note or "")
+    assert no_feed.score > in_a_crm.score  # the usage, adoption, support and sentiment it does have decide
+    contacts_only = health(replace(base, store_has_contacts=True, store_has_activities=False))
+    assert contacts_only.component("engagement").status is not ComponentStatus.MISSING

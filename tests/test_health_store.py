@@ -223,3 +223,21 @@ def test_migration_0003_downgrades_and_upgrades(store: Store) -> None:
     with store.transaction() as session:
         seed(session)
         health_report(session, account_id="ACCT-1", as_of=AS_OF, store_snapshot=True, at=AT)
+
+
+def test_the_loader_tells_a_missing_feed_from_an_account_without_rows(store: Store) -> None:
+    from account_intel.analytics.facts import load_facts
+    from tests.factories import AS_OF, add_account, add_contact
+
+    with store.transaction() as session:
+        add_account(session, "ACCT-A", arr=Decimal("90000"))
+        add_account(session, "ACCT-B", arr=Decimal("90000"))
+    with store.transaction() as session:
+        facts = load_facts(session, AS_OF, ["ACCT-A", "ACCT-B"])
+    assert not facts["ACCT-A"].store_has_contacts and not facts["ACCT-A"].store_has_activities
+    with store.transaction() as session:
+        add_contact(session, "C-B1", "ACCT-B")
+    with store.transaction() as session:
+        facts = load_facts(session, AS_OF, ["ACCT-A", "ACCT-B"])
+    assert facts["ACCT-A"].store_has_contacts and not facts["ACCT-A"].contacts  # the store has the feed: A has a gap
+    assert not facts["ACCT-A"].store_has_activities

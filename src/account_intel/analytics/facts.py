@@ -242,6 +242,8 @@ class AccountFacts:
     last_exec_touch_on: date | None = None
     region: str | None = None
     fiscal_year_start_month: int = 1
+    store_has_activities: bool = True  # False: the store holds no activity at all (no activity feed was imported)
+    store_has_contacts: bool = True  # False: the store holds no contact at all
 
 
 def load_catalog(session: Session) -> Catalog:
@@ -326,6 +328,7 @@ class _Loader:
         self.accounts()
         if not self.out:
             return self.out
+        self.feeds()
         self.lines()
         self.usage()
         self.tickets()
@@ -369,6 +372,14 @@ class _Loader:
                     region=a[14],
                     fiscal_year_start_month=a[15] or 1,  # type: ignore[misc]
                 )
+
+    def feeds(self) -> None:
+        """Whether the store has an activity feed and a contact feed at all (one indexed probe each)."""
+        activities = self.execute(select(Activity.id).limit(1)).first() is not None
+        contacts = self.execute(select(Contact.id).limit(1)).first() is not None
+        if not (activities and contacts):
+            for f in self.out.values():
+                f.store_has_activities, f.store_has_contacts = activities, contacts
 
     def lines(self) -> None:
         """Contract lines in force on the as-of date."""

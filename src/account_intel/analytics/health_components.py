@@ -268,7 +268,12 @@ def sentiment(facts: AccountFacts, rules: SentimentRules, ev: EvidenceSink) -> P
 
 
 def engagement(facts: AccountFacts, rules: EngagementRules, ev: EvidenceSink) -> Part:
-    """Days since the last activity and the last executive touch, and the sentiment of recent activities."""
+    """Days since the last activity and the last executive touch, and the sentiment of recent activities.
+
+    Missing when the store has neither an activity nor a contact at all: no engagement feed was imported, which
+    says nothing about the customer (an account without activities in a store that has them scores 0)."""
+    if not facts.store_has_activities and not facts.store_has_contacts:
+        return None, {}, "the store has no activities or contacts (no engagement feed)"
     as_of = facts.as_of
     last, last_exec = facts.last_activity_on, facts.last_exec_touch_on
     days = (as_of - last).days if last else None
@@ -319,7 +324,10 @@ def _last_exec_activity(facts: AccountFacts, day: date) -> ActivityFact | None:
 
 
 def relationship(facts: AccountFacts, rules: RelationshipRules, ev: EvidenceSink) -> Part:
-    """An active champion, and active contacts against the multi-threading target."""
+    """An active champion, and active contacts against the multi-threading target (missing when the store has
+    no contact at all: no contact feed was imported)."""
+    if not facts.store_has_contacts:
+        return None, {}, "the store has no contacts (no contact feed)"
     as_of = facts.as_of
     active = [
         c
