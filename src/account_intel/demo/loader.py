@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, inspect, select, text, update
 from sqlalchemy.orm import Session
@@ -112,26 +113,37 @@ def deferred_indexes(session: Session, tables: tuple[str, ...]) -> Iterator[None
     """Drop the tables' non-unique indexes for the load and build them again after (same transaction).
 
     Building an index once over sorted keys is cheaper than updating it row by row; unique indexes stay, so
-    constraints hold throughout. The indexes are read from the database, so this follows any migration; only
-    plain column indexes are deferred (expression or partial indexes stay as they are).
+    constraints hold throughout. The indexes are read from the database, so this follows any migration; column
+    indexes are deferred, partial ones with their WHERE (expression indexes, or other options, stay as they are).
     """
     inspector = inspect(session.connection())
     dropped = [
-        (table, index["name"], index["column_names"])
+        (table, index["name"], index["column_names"], _where(index))
         for table in tables
         if inspector.has_table(table)
         for index in inspector.get_indexes(table)
-        if not index["unique"]
-        and index["name"]
-        and all(index["column_names"])
-        and not any(index.get("dialect_options", {}).values())  # e.g. a partial index's WHERE
+        if not index["unique"] and index["name"] and all(index["column_names"]) and _deferrable(index)
     ]
-    for _, name, _ in dropped:
+    for _, name, _, _ in dropped:
         session.execute(text(f'DROP INDEX "{name}"'))
     yield
-    for table, name, columns in dropped:
+    for table, name, columns, where in dropped:
         quoted = ", ".join(f'"{column}"' for column in columns)
-        session.execute(text(f'CREATE INDEX "{name}" ON "{table}" ({quoted})'))
+        session.execute(text(f'CREATE INDEX "{name}" ON "{table}" ({quoted})' + (f" WHERE {where}" if where else "")))
+
+
+def _where(index: Any) -> str | None:
+    """The WHERE of a partial index, as SQL text (None for a full index)."""
+    for key, value in index.get("dialect_options", {}).items():
+        if key.endswith("_where") and value is not None:
+            return str(value)
+    return None
+
+
+def _deferrable(index: Any) -> bool:
+    """No dialect option other than a partial index's WHERE."""
+    options = index.get("dialect_options", {})
+    return all(key.endswith("_where") or not value for key, value in options.items())
 
 
 def refresh_arr(session: Session, *, as_of: date, thresholds: Thresholds, batch_size: int = 5_000) -> int:
