@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -12,6 +12,9 @@ from account_intel.domain.enums import AccountStatus, MessageStatus
 from account_intel.graph.context import GraphContext
 from account_intel.graph.state import AccountState
 from account_intel.store.models import Account
+
+if TYPE_CHECKING:
+    from account_intel.agents.text_reader import Reading
 
 
 def load_context(state: AccountState, runtime: Runtime[GraphContext]) -> Command[Literal["score_health", "record_run"]]:
@@ -73,7 +76,7 @@ def find_opportunities(state: AccountState, runtime: Runtime[GraphContext]) -> C
     return Command(goto="check_grounding", update={"findings": findings.model_dump(mode="json"), "brains": brains})
 
 
-def _read_text(ctx: GraphContext) -> Any:
+def _read_text(ctx: GraphContext) -> Reading:
     from account_intel.agents.text_reader import read_free_text
     from account_intel.analytics.account_health import account_facts
     from account_intel.analytics.text_matcher import default_matcher
