@@ -1,7 +1,7 @@
 """Benchmark: the rules-brain weekly run over demo portfolios; prints accounts/s, wall time, peak memory, phases
 and time per graph node.
 
-    python bench/weekly_run.py [--accounts 1000 10000] [--db-dir DIR] [--reuse] [--concurrency 4] [--seed 7]
+    python bench/weekly_run.py [--accounts 1000 10000] [--db-dir DIR] [--reuse] [--concurrency 1] [--seed 7]
                                [--segment EXPR] [--timeout SECONDS]
 
 A pristine demo store per size is built once (`portfolio_<n>.db` in --db-dir; --reuse keeps an existing one), and
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--db-dir", type=Path, default=None, help="Folder for the stores (default: a temp dir).")
     parser.add_argument("--reuse", action="store_true", help="Reuse portfolio_<n>.db in --db-dir when present.")
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=1, help="Accounts at once (the rules brain's default is 1).")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2024, 11, 30))
     parser.add_argument("--segment", default=None, help="Only accounts matching this expression (a slice).")

@@ -112,6 +112,7 @@ def test_weekly_run_writes_briefs_snapshots_and_the_portfolio_report(
     assert summary.counts["completed"] + summary.counts["awaiting_approval"] == active
     assert summary.snapshots_stored == active and summary.exit_code == 0
     assert len(summary.drafts_awaiting) >= summary.counts["awaiting_approval"]
+    assert summary.concurrency == 1  # the rules brain's default: threads would only contend for the GIL
     state = reference["state"]
     assert state["briefs"] == active and state["agent_runs"] == active  # a thread at the gate has its row too
     assert (state["completed"], state["awaiting"]) == (summary.counts["completed"], summary.counts["awaiting_approval"])

@@ -35,12 +35,14 @@ SegmentOption = Annotated[
     ),
 ]
 ConcurrencyOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--concurrency",
         min=1,
         envvar="ACCOUNT_INTEL_RUN_CONCURRENCY",
-        help="Accounts run at once (LangGraph max_concurrency).",
+        help=f"Accounts run at once (LangGraph max_concurrency); default 1 on the rules brain, "
+        f"{DEFAULT_CONCURRENCY} on llm.",
+        show_default=False,
     ),
 ]
 PHASES = {
@@ -94,7 +96,7 @@ def weekly(
     segment: SegmentOption = None,
     as_of: AsOfOption = None,
     brain: BrainOption = "auto",
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:

@@ -32,7 +32,13 @@ from account_intel.graph.state import AccountState, RunKind, thread_id
 from account_intel.runs import engine
 
 ItemStatus = Literal["completed", "awaiting_approval", "failed", "skipped"]
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 4  # accounts at once on the llm brain, which mostly waits for the endpoint
+
+
+def default_concurrency(brain: str) -> int:
+    """Accounts at once when the user does not say: one on the rules brain (pure Python in one interpreter, where
+    threads only contend for the GIL and the SQLite writer: 1 runs ~40% faster than 4), DEFAULT_CONCURRENCY on llm."""
+    return 1 if brain == "rules" else DEFAULT_CONCURRENCY
 
 
 class AccountRunItem(BaseModel):
@@ -210,7 +216,7 @@ def run_portfolio(
     as_of: date,
     brain: str,
     kind: RunKind = "weekly",
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
 ) -> PortfolioState:
     """Fan the accounts out under `max_concurrency` and return the final portfolio state (items and summary)."""
     initial: PortfolioState = {
@@ -221,5 +227,6 @@ def run_portfolio(
         "account_ids": account_ids,
         "results": [],
     }
-    config: RunnableConfig = {"max_concurrency": max(1, concurrency), "recursion_limit": 10}
+    bound = default_concurrency(brain) if concurrency is None else concurrency
+    config: RunnableConfig = {"max_concurrency": max(1, bound), "recursion_limit": 10}
     return build_portfolio_graph().invoke(initial, config, context=context)  # type: ignore[return-value]

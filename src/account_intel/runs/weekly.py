@@ -41,10 +41,10 @@ from account_intel.domain.tiering import Thresholds
 from account_intel.graph.build import build_account_graph
 from account_intel.graph.checkpoint import open_checkpointer
 from account_intel.graph.portfolio import (
-    DEFAULT_CONCURRENCY,
     AccountRunItem,
     PortfolioContext,
     PortfolioState,
+    default_concurrency,
     iso_week,
     run_portfolio,
 )
@@ -249,7 +249,7 @@ def run_weekly(
     brain: Brain,
     clock: Clock,
     segment: str | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     llm: LLMFactory | None = None,
     hooks: WeeklyHooks | None = None,
     sleep: Any = None,
@@ -257,6 +257,7 @@ def run_weekly(
     """Run the week (see the module docstring); rerunning the same ISO week finishes what is left, nothing more."""
     started = time.perf_counter()
     hooks = hooks or WeeklyHooks()
+    concurrency = default_concurrency(brain) if concurrency is None else concurrency
     week = iso_week(as_of)
     folder = weekly_folder(settings, week)
     health = load_weights(home=settings.home)
