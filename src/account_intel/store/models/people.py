@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from account_intel.domain.enums import MeddiccRole, UserRole
@@ -49,3 +49,7 @@ class Contact(Base):
     left_on: Mapped[date | None] = mapped_column(Date)
 
     account: Mapped[Account] = relationship(back_populates="contacts")
+
+
+# the outbound gate finds a recipient by address, case-insensitively (store floor, policy and the send guard)
+Index("ix_contacts_email_lower", func.lower(Contact.email))

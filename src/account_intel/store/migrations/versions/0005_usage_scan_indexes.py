@@ -1,7 +1,8 @@
-"""usage indexes for the portfolio scan
+"""usage indexes for the portfolio scan, and contacts by address
 
 Two partial covering indexes answer the scan's reads of usage (plan totals, feature use) without touching the
-table; the single-column account index duplicated the unique constraint's leading column and goes.
+table; the single-column account index duplicated the unique constraint's leading column and goes. The outbound
+gate looks recipients up by lower(email): an expression index keeps that from scanning every contact.
 
 Revision ID: 0005
 Revises: 0004
@@ -40,9 +41,11 @@ def upgrade() -> None:
         postgresql_where=sa.text("feature_id IS NOT NULL"),
     )
     op.drop_index("ix_usage_metrics_account_id", table_name="usage_metrics")
+    op.create_index("ix_contacts_email_lower", "contacts", [sa.text("lower(email)")])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contacts_email_lower", table_name="contacts")
     op.create_index("ix_usage_metrics_account_id", "usage_metrics", ["account_id"])
     op.drop_index("ix_usage_metrics_scan_features", table_name="usage_metrics")
     op.drop_index("ix_usage_metrics_scan_totals", table_name="usage_metrics")
