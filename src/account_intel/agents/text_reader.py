@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from langchain.agents.structured_output import StructuredOutputValidationError
@@ -26,7 +25,7 @@ from account_intel.analytics.text_matcher import TextMatcher
 from account_intel.content.templates import load_template, render
 from account_intel.llm.retry import retrying
 from account_intel.llm.usage import CallUsage
-from account_intel.tools.context import ToolContext
+from account_intel.tools.context import NUMBER, ToolContext
 
 MAX_TEXTS = 10
 MAX_CHARS = 700
@@ -40,7 +39,6 @@ KINDS = {
     "growth": "hiring, headcount, funding or usage growth",
     "org_change": "a new executive, an acquisition, a reorganisation",
 }
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SPACE = re.compile(r"\s+")
 
 
@@ -113,7 +111,7 @@ def verify(reading: TextSignals, texts: list[SourceText]) -> tuple[list[TextSign
             dropped.append(f"{s.kind} '{s.value}': source {s.source_id} was not among the texts given")
         elif not quote or quote not in words:
             dropped.append(f"{s.kind} '{s.value}': the quote is not in {s.source_id}")
-        elif _NUMBER.findall(s.meaning) and not set(_NUMBER.findall(s.meaning)) <= set(_NUMBER.findall(s.quote)):
+        elif not set(NUMBER.findall(s.meaning)) <= set(NUMBER.findall(s.quote)):
             dropped.append(f"{s.kind} '{s.value}': its meaning adds numbers the quote does not hold")
         else:
             kept.append(s)
@@ -146,29 +144,20 @@ def read_free_text(runner: Any, ctx: ToolContext, facts: AccountFacts, matcher: 
     """Read the account's texts on the runner's brain; their evidence joins this run's sink either way."""
     texts = source_texts(facts)
     ctx.sink.add_evidence(t.evidence for t in texts)
-    rules = matcher_signals(facts, matcher, texts)
     if runner.mode != "llm" or not texts:
-        return Reading(rules, "rules")
+        return Reading(matcher_signals(facts, matcher, texts), "rules")
     try:
         answer = _ask_model(runner, ctx, facts, texts)
     except FALLBACK_ERRORS as exc:  # the model failed: the matcher's reading stands, flagged
-        return Reading(rules, "rules", fallback=f"{type(exc).__name__}: {str(exc)[:200]}")
+        fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback)
     if answer is None:
-        return Reading(rules, "rules", fallback="token budget spent before reading the texts")
+        fallback = "token budget spent before reading the texts"
+        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback)
     kept, dropped = verify(answer, texts)
     for s in kept:  # a number quoted verbatim from a note is grounded in that note
-        ctx.sink.numbers.update(_as_numbers(s.quote))
+        ctx.sink.add_quoted(s.quote)
     return Reading(kept, "llm", dropped=dropped)
-
-
-def _as_numbers(text: str) -> set[Decimal]:
-    out = set()
-    for raw in _NUMBER.findall(text):
-        try:
-            out.add(Decimal(raw.replace(",", "")))
-        except InvalidOperation:
-            continue
-    return out
 
 
 def _ask_model(runner: Any, ctx: ToolContext, facts: AccountFacts, texts: list[SourceText]) -> TextSignals | None:

@@ -16,9 +16,9 @@ from account_intel.cli.common import DbOption, JsonOption, console, open_store, 
 from account_intel.cli.pipeline_options import AtOption, home_of, moment
 from account_intel.clock import SystemClock
 from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
-from account_intel.deliverables.outreach import record_delivery_failure, send_and_deliver
+from account_intel.deliverables.outreach import send_and_deliver
 from account_intel.domain.enums import ApprovalDecision, MessageStatus
-from account_intel.errors import DeliveryError, InvalidStateError, ValidationFailed
+from account_intel.errors import InvalidStateError, ValidationFailed
 from account_intel.runs.resume import resume_after_decision
 from account_intel.settings import Settings
 from account_intel.store.accounts import find_account
@@ -203,12 +203,7 @@ def send_command(
             f"Message {message} is {status.value}; only an approved message waiting for delivery can be sent. "
             "A draft needs `approvals approve` first."
         )
-    when = moment(at)
-    try:
-        where = send_and_deliver(store, settings, message, at=when, actor=as_user)
-    except DeliveryError as exc:
-        record_delivery_failure(store, message, at=when, actor=as_user, error=exc)
-        raise
+    where = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
     if json_out:
         print_json({"message_id": message, "status": "sent", "delivered_to": where})
         return

@@ -99,11 +99,9 @@ def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]
     for draft in refresh_drafts(ctx, drafts):
         if not _releasable(draft):
             continue
-        at = ctx.clock.now()
         try:
-            _send(ctx, draft["message_id"], at)
-        except DeliveryError as exc:
-            _record_failure(ctx, draft["message_id"], at, exc)
+            send_and_deliver(ctx.store, ctx.settings, draft["message_id"], at=ctx.clock.now(), actor=ctx.actor)
+        except DeliveryError:  # recorded; the message waits for a retry
             continue
         delivered.append(draft["message_id"])
     return delivered
@@ -115,36 +113,33 @@ def _releasable(draft: dict[str, Any]) -> bool:
     )
 
 
-def _send(ctx: GraphContext, message_id: str, at: datetime) -> None:
-    send_and_deliver(ctx.store, ctx.settings, message_id, at=at, actor=ctx.actor)
-
-
 def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: datetime, actor: str) -> str:
     """Mark sent (the store's guard runs on flush), deliver, record the delivery; all or nothing. Returns where the
-    message went; a `DeliveryError` leaves the message as it was."""
-    with store.transaction() as session:
-        message = session.get(OutboundMessage, message_id)
-        assert message is not None
-        mark_sent(session, message=message, at=at, actor=actor)
-        where = deliver_message(settings, message)
-        record_event(
-            session,
-            kind="message.delivered",
-            at=at,
-            account_id=message.account_id,
-            entity_type="message",
-            entity_id=message.id,
-            actor=actor,
-            payload={"message_id": message.id, "to": where},
-        )
+    message went. On a `DeliveryError` the message stays as it was, a `message.delivery_failed` event records why
+    (in its own transaction), and the error is raised again."""
+    try:
+        with store.transaction() as session:
+            message = session.get(OutboundMessage, message_id)
+            assert message is not None
+            mark_sent(session, message=message, at=at, actor=actor)
+            where = deliver_message(settings, message)
+            record_event(
+                session,
+                kind="message.delivered",
+                at=at,
+                account_id=message.account_id,
+                entity_type="message",
+                entity_id=message.id,
+                actor=actor,
+                payload={"message_id": message.id, "to": where},
+            )
+    except DeliveryError as exc:
+        _record_failure(store, message_id, at=at, actor=actor, error=exc)
+        raise
     return where
 
 
-def _record_failure(ctx: GraphContext, message_id: str, at: datetime, error: DeliveryError) -> None:
-    record_delivery_failure(ctx.store, message_id, at=at, actor=ctx.actor, error=error)
-
-
-def record_delivery_failure(store: Store, message_id: str, *, at: datetime, actor: str, error: DeliveryError) -> None:
+def _record_failure(store: Store, message_id: str, *, at: datetime, actor: str, error: DeliveryError) -> None:
     """The `message.delivery_failed` event, in its own transaction."""
     with store.transaction() as session:
         message = session.get(OutboundMessage, message_id)

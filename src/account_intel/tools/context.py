@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from account_intel.analytics.evidence import Evidence
 from account_intel.settings import Settings
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")  # a figure as written in text: 1,250 or 0.85
 
 
 @dataclass
@@ -44,9 +44,18 @@ class EvidenceSink:
         with self._lock:
             self.numbers.update(found_numbers)
 
+    def add_quoted(self, text: str) -> None:
+        """Remember the figures in words quoted verbatim from a stored text (grounded in that text)."""
+        with self._lock:
+            self.numbers.update(_figures(text))
+
     def has(self, evidence_id: str) -> bool:
         """True when a tool returned this evidence id in this run."""
         return evidence_id in self.evidence
+
+
+def _figures(text: str) -> list[Decimal]:
+    return [Decimal(n.replace(",", "")) for n in NUMBER.findall(text)]
 
 
 def _walk(value: Any, evidence: list[Evidence], numbers: list[Decimal]) -> None:
@@ -58,7 +67,7 @@ def _walk(value: Any, evidence: list[Evidence], numbers: list[Decimal]) -> None:
     elif isinstance(value, bool):
         return
     elif isinstance(value, str):
-        numbers.extend(Decimal(n.replace(",", "")) for n in _NUMBER.findall(value))  # quoted figures are tool values
+        numbers.extend(_figures(value))  # quoted figures are tool values
     elif isinstance(value, int | Decimal):
         numbers.append(Decimal(value))
     elif isinstance(value, float):
