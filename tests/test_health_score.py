@@ -197,7 +197,7 @@ def test_engagement_recency_and_executive_touch() -> None:
 def test_relationship_needs_an_active_champion_and_three_contacts() -> None:
     assert health().component("relationship").sub_score == 1.0
     contacts = healthy().contacts
-    champion_left = replace(contacts[0], left_on=AS_OF - timedelta(days=1))
+    champion_left = contacts[0]._replace(left_on=AS_OF - timedelta(days=1))
     c = health(healthy(contacts=[champion_left, *contacts[1:]])).component("relationship")
     assert c.raw == {"champion_active": 0, "active_contacts": 2, "active_executives": 1}
     assert c.sub_score == pytest.approx(0.5 * 2 / 3, abs=1e-4)

@@ -42,9 +42,9 @@ def facts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Accou
 def _without_text(f: AccountFacts) -> AccountFacts:
     return dataclasses.replace(
         f,
-        activities=[dataclasses.replace(a, subject=None, body=None) for a in f.activities],
-        tickets=[dataclasses.replace(t, subject=None, body=None) for t in f.tickets],
-        org_events=[dataclasses.replace(e, description="") for e in f.org_events],
+        activities=[a._replace(subject=None, body=None) for a in f.activities],
+        tickets=[t._replace(subject=None, body=None) for t in f.tickets],
+        org_events=[e._replace(description="") for e in f.org_events],
     )
 
 

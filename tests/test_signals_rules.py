@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -156,7 +155,7 @@ def test_recent_activity_with_an_unserved_department_contact_counts() -> None:
 
 
 def test_served_departments_and_unscoped_contracts_give_no_department_signal() -> None:
-    engineer = replace(_marketing_contact(5), department_id="D-ENG")
+    engineer = _marketing_contact(5)._replace(department_id="D-ENG")
     assert rules.new_department_contact(healthy(contacts=[engineer]), CONFIG.new_department_contact) == []
     unscoped = healthy(
         contacts=[_marketing_contact(5)], lines=[LineFact("L-1", "plan_pro", 1, Decimal("1"), None, None, AS_OF)]

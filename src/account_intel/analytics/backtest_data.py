@@ -122,10 +122,7 @@ def as_of_facts(
 ) -> AccountFacts:
     """The facts with the account row's current values replaced by what was true on the as-of date."""
     as_of = facts.as_of
-    contacts = [
-        dataclasses.replace(c, active=True) if c.left_on is not None and c.left_on > as_of else c
-        for c in facts.contacts
-    ]
+    contacts = [c._replace(active=True) if c.left_on is not None and c.left_on > as_of else c for c in facts.contacts]
     return dataclasses.replace(
         facts,
         status="active",

@@ -86,8 +86,7 @@ class UsagePoint(NamedTuple):
     limit: int | None
 
 
-@dataclass(slots=True, frozen=True)
-class LineFact:
+class LineFact(NamedTuple):
     """A contract line in force on the as-of date."""
 
     id: str
@@ -104,8 +103,7 @@ class LineFact:
         return self.unit_price * self.quantity
 
 
-@dataclass(slots=True, frozen=True)
-class TicketFact:
+class TicketFact(NamedTuple):
     """A recent support ticket."""
 
     id: str
@@ -117,8 +115,7 @@ class TicketFact:
     body: str | None
 
 
-@dataclass(slots=True, frozen=True)
-class SurveyFact:
+class SurveyFact(NamedTuple):
     """An NPS or CSAT answer."""
 
     id: str
@@ -128,8 +125,7 @@ class SurveyFact:
     contact_id: str | None
 
 
-@dataclass(slots=True, frozen=True)
-class ContactFact:
+class ContactFact(NamedTuple):
     """A customer contact."""
 
     id: str
@@ -145,8 +141,7 @@ class ContactFact:
     left_on: date | None
 
 
-@dataclass(slots=True, frozen=True)
-class ActivityFact:
+class ActivityFact(NamedTuple):
     """A recent activity with its free text (data, never instructions)."""
 
     id: str
@@ -158,8 +153,7 @@ class ActivityFact:
     contact_ids: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True)
-class OrgEventFact:
+class OrgEventFact(NamedTuple):
     """A change inside the customer's organisation."""
 
     id: str
@@ -171,8 +165,7 @@ class OrgEventFact:
     magnitude: int | None
 
 
-@dataclass(slots=True, frozen=True)
-class DepartmentFact:
+class DepartmentFact(NamedTuple):
     """A department with its headcount."""
 
     id: str
@@ -180,8 +173,7 @@ class DepartmentFact:
     headcount: int | None
 
 
-@dataclass(slots=True, frozen=True)
-class GeographyFact:
+class GeographyFact(NamedTuple):
     """A location with its headcount."""
 
     id: str
@@ -191,8 +183,7 @@ class GeographyFact:
     is_hq: bool
 
 
-@dataclass(slots=True, frozen=True)
-class OpportunityFact:
+class OpportunityFact(NamedTuple):
     """An expansion opportunity, open or closed."""
 
     id: str
