@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from account_intel.analytics import portfolio_scan
 from account_intel.analytics.portfolio import PortfolioReport, portfolio_report
 from account_intel.analytics.portfolio_scan import CAMPAIGN_ORDER
 from account_intel.analytics.segment_filter import SegmentExpressionError
@@ -19,7 +20,7 @@ from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.tiering import Thresholds
 from account_intel.store.engine import Store
-from account_intel.store.models import User
+from account_intel.store.models import Account, User
 
 AS_OF = date(2024, 11, 30)
 runner = CliRunner()
@@ -95,6 +96,27 @@ def test_workers_and_chunks_give_the_same_report(demo_url: str, report: Portfoli
         parallel = portfolio_report(session, AS_OF, url=demo_url, workers=2, chunk_size=37)
     store.dispose()
     assert parallel.model_dump(exclude={"seconds"}) == report.model_dump(exclude={"seconds"})
+
+
+def test_chunks_shrink_towards_the_end_and_cover_every_account_once(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portfolio_scan, "MIN_CHUNK", 10)
+    store = Store(demo_url)
+    with store.transaction() as session:
+        ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+        chunks = portfolio_scan._chunks(session, 40, workers=2)
+    store.dispose()
+    sizes = [len(c) for c in chunks]
+    assert [i for c in chunks for i in c] == ids  # contiguous, in order, each once
+    assert sizes[0] == 40 and max(sizes) == 40  # the cap holds
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # largest first
+    assert sizes[-2] == 10 and sizes[-1] <= 10  # the tail is cut fine, down to MIN_CHUNK
+    # each chunk takes a quarter (2 workers x TAIL_SPLIT 2) of what is left, within the bounds
+    left = len(ids)
+    for size in sizes[:-1]:
+        assert size == min(40, max(10, -(-left // 4)))
+        left -= size
 
 
 def test_segment_filter(demo_url: str, report: PortfolioReport) -> None:

@@ -287,12 +287,19 @@ def iter_portfolio_facts(
     stmt: Select[tuple[str]] = select(Account.id).order_by(Account.id)
     if account_ids is not None:
         stmt = stmt.where(Account.id.in_(list(account_ids)))
-    all_ids = list(session.scalars(stmt))
+    all_ids = list(session.connection().execute(stmt).scalars())
     for start in range(0, len(all_ids), chunk_size):
-        chunk = all_ids[start : start + chunk_size]
-        condition = and_(Account.id >= chunk[0], Account.id <= chunk[-1])
-        facts = _Loader(session, as_of, condition, chunk, scan).run()
-        yield [facts[account_id] for account_id in chunk if account_id in facts]
+        yield chunk_facts(session, as_of, all_ids[start : start + chunk_size], scan=scan)
+
+
+def chunk_facts(session: Session, as_of: date, ids: Sequence[str], *, scan: bool = False) -> list[AccountFacts]:
+    """Facts for a sorted run of account ids (one chunk of `iter_portfolio_facts`), in id order; each query reads
+    the id range from the first to the last."""
+    if not ids:
+        return []
+    chunk = list(ids)
+    facts = _Loader(session, as_of, and_(Account.id >= chunk[0], Account.id <= chunk[-1]), chunk, scan).run()
+    return [facts[account_id] for account_id in chunk if account_id in facts]
 
 
 def _text(column: Any) -> Any:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from account_intel.analytics.facts import AccountFacts, Catalog, iter_portfolio_facts, load_catalog
+from account_intel.analytics.facts import AccountFacts, Catalog, chunk_facts, iter_portfolio_facts, load_catalog
 from account_intel.analytics.health import score_only
 from account_intel.analytics.health_config import HealthConfig
 from account_intel.analytics.overrides import active_overrides
@@ -37,8 +37,8 @@ from account_intel.store.models import Account
 ZERO = Decimal("0.00")
 CAMPAIGN_ORDER = {tier: index for index, tier in enumerate(CampaignTier)}
 Progress = Callable[[int], None]
-PARTS_PER_WORKER = 4  # chunks per worker process, at least: the last round is short
-MIN_CHUNK = 200  # accounts: below this, per-chunk query overhead dominates
+TAIL_SPLIT = 2  # each chunk takes 1/(TAIL_SPLIT x workers) of what is left (guided scheduling)
+MIN_CHUNK = 250  # accounts: below this, the per-chunk queries cost more than the balance gains
 
 
 @dataclass(slots=True)
@@ -269,14 +269,19 @@ def _ratio(pct: object) -> float | None:
 
 
 def _chunks(session: Session, size: int, workers: int) -> list[list[str]]:
-    """Contiguous id ranges of at most `size` accounts, and at least PARTS_PER_WORKER per worker.
+    """Contiguous id ranges, largest first: each takes 1/(TAIL_SPLIT x workers) of the accounts still left, within
+    [MIN_CHUNK, size].
 
-    Small portfolios get smaller chunks so that no worker is left alone with the last one (5 chunks over 2
-    workers would take 3 rounds)."""
-    ids = list(session.scalars(select(Account.id).order_by(Account.id)))
-    parts = max(1, -(-len(ids) // size), workers * PARTS_PER_WORKER)
-    step = max(MIN_CHUNK, -(-len(ids) // parts))
-    return [ids[i : i + step] for i in range(0, len(ids), step)]
+    Workers take the next chunk as they finish one, so the scan ends when the last chunk does: small chunks at the
+    end keep one worker from running alone for long, large ones at the start keep the per-chunk cost (about 10 ms
+    of queries) low."""
+    ids = list(session.connection().execute(select(Account.id).order_by(Account.id)).scalars())
+    chunks, start = [], 0
+    while start < len(ids):
+        step = min(size, max(MIN_CHUNK, -(-(len(ids) - start) // (TAIL_SPLIT * workers))))
+        chunks.append(ids[start : start + step])
+        start += step
+    return chunks
 
 
 def _scan_ids(args: tuple[str, list[str], ScanSpec]) -> ScanTotals:
@@ -285,10 +290,7 @@ def _scan_ids(args: tuple[str, list[str], ScanSpec]) -> ScanTotals:
     store = _worker_store(url)
     with store.transaction() as session, collections_paused():
         catalog = load_catalog(session)
-        totals = ScanTotals(keep=spec.keep)
-        for facts_list in iter_portfolio_facts(session, spec.as_of, chunk_size=len(ids), account_ids=ids, scan=True):
-            totals.merge(scan_chunk(session, catalog, facts_list, spec))
-    return totals
+        return scan_chunk(session, catalog, chunk_facts(session, spec.as_of, ids, scan=True), spec)
 
 
 @contextmanager
