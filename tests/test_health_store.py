@@ -241,3 +241,26 @@ def test_the_loader_tells_a_missing_feed_from_an_account_without_rows(store: Sto
         facts = load_facts(session, AS_OF, ["ACCT-A", "ACCT-B"])
     assert facts["ACCT-A"].store_has_contacts and not facts["ACCT-A"].contacts  # the store has the feed: A has a gap
     assert not facts["ACCT-A"].store_has_activities
+
+
+def test_the_loader_reads_each_activity_once_with_its_participants_in_order(store: Store) -> None:
+    from account_intel.analytics.facts import iter_portfolio_facts, load_facts
+
+    with store.transaction() as session:
+        seed(session)
+        for n, contacts in enumerate((["ACCT-1-C1", "ACCT-1-C0"], [])):
+            session.add(Activity(id=f"ACCT-1-B{n}", account_id="ACCT-1", kind=ActivityKind.CALL,
+                                 occurred_at=AT - timedelta(days=3 - n)))  # fmt: skip
+            session.flush()
+            session.add_all(ActivityContact(activity_id=f"ACCT-1-B{n}", contact_id=c) for c in contacts)
+        session.flush()
+    with store.transaction() as session:
+        full = load_facts(session, AS_OF, ["ACCT-1"])["ACCT-1"]
+        (scanned,) = next(iter_portfolio_facts(session, AS_OF, scan=True))
+    for facts in (full, scanned):
+        assert [(a.id, a.contact_ids) for a in facts.activities] == [
+            ("ACCT-1-A1", ("ACCT-1-C2",)),
+            ("ACCT-1-B0", ("ACCT-1-C0", "ACCT-1-C1")),  # sorted, whatever order SQL aggregates them in
+            ("ACCT-1-B1", ()),  # no participant
+        ]
+    assert full.activities[0].body and scanned.activities[0].body is None  # a scan reads no free text

@@ -40,6 +40,7 @@ TICKET_DAYS = 180
 SURVEY_DAYS = 400
 ACTIVITY_DAYS = 180
 ORG_EVENT_DAYS = 365
+_SEPARATOR = "\x1f"  # joins an activity's contact ids in SQL (the ASCII unit separator: never inside an id)
 
 
 @dataclass(slots=True, frozen=True)
@@ -535,9 +536,14 @@ class _Loader:
                 f.contacts.append(ContactFact(c[1], c[2], c[3], c[5], c[4], *c[6:]))
 
     def activities(self) -> None:
-        """Activities of the last ACTIVITY_DAYS days with their participants (one outer join)."""
+        """Activities of the last ACTIVITY_DAYS days, each with its participants aggregated in SQL (one row each)."""
         text = (null(), null()) if self.scan else (Activity.subject, Activity.body)
         since = _start_of(self.as_of - timedelta(days=ACTIVITY_DAYS))
+        people = (
+            select(func.aggregate_strings(ActivityContact.contact_id, _SEPARATOR))
+            .where(ActivityContact.activity_id == Activity.id)
+            .scalar_subquery()
+        )
         stmt = (
             select(
                 Activity.account_id,
@@ -546,27 +552,18 @@ class _Loader:
                 Activity.occurred_at,
                 _text(Activity.sentiment),
                 *text,
-                ActivityContact.contact_id,
+                people,
             )
-            .outerjoin(ActivityContact, ActivityContact.activity_id == Activity.id)
             .where(self.in_range(Activity.account_id), Activity.occurred_at >= since, Activity.occurred_at < self.end)
-            .order_by(Activity.account_id, Activity.occurred_at, Activity.id, ActivityContact.contact_id)
+            .order_by(Activity.account_id, Activity.occurred_at, Activity.id)
         )
         each = self.out.get
-        pending: list[Any] | None = None
-        people: list[str] = []
-        for row in self.execute(stmt):
-            if pending is None or row[1] != pending[1]:
-                self._activity(each, pending, people)
-                pending, people = list(row), []
-            if row[7] is not None:
-                people.append(row[7])
-        self._activity(each, pending, people)
-
-    @staticmethod
-    def _activity(each: Any, row: list[Any] | None, people: list[str]) -> None:
-        if row is not None and (f := each(row[0])) is not None:
-            f.activities.append(ActivityFact(row[1], row[2], row[3].date(), row[4], row[5], row[6], tuple(people)))
+        for account_id, activity_id, kind, occurred_at, sentiment, subject, body, who in self.execute(stmt):
+            if (f := each(account_id)) is not None:
+                contact_ids = tuple(sorted(who.split(_SEPARATOR))) if who else ()
+                f.activities.append(
+                    ActivityFact(activity_id, kind, occurred_at.date(), sentiment, subject, body, contact_ids)
+                )
 
     def touches(self) -> None:
         """The last activity, and the last one with an executive contact, over all history.
