@@ -95,6 +95,17 @@ class RetentionForecast(BaseModel):
     nrr_annual_simple_pct: Percent = Field(description="1 + periods_per_year * (NRR - 1), %.")
 
 
+def retained(
+    starting_arr: Decimal, expansion: Decimal, churn: Decimal, contraction: Decimal
+) -> tuple[Decimal, Decimal]:
+    """ARR kept after a period: gross (start - churn - contraction, GRR's numerator) and net (plus expansion, NRR's).
+
+    The one place the retention arithmetic lives: `retention_forecast` divides it by the start, and the per-account
+    scenarios (`analytics.scenarios.nrr`, `grr`) give it as a rounded percent."""
+    gross = starting_arr - churn - contraction
+    return gross, gross + expansion
+
+
 def retention_forecast(
     starting_arr: Decimal,
     *,
@@ -111,15 +122,15 @@ def retention_forecast(
         raise ValidationFailed("Expansion, churn and contraction are amounts: give them as non-negative numbers.")
     if lost + shrunk > start:
         raise ValidationFailed("Churn plus contraction cannot exceed starting ARR.")
-    grr = (start - lost - shrunk) / start
-    nrr = (start + gained - lost - shrunk) / start
+    gross, net = retained(start, gained, lost, shrunk)
+    grr, nrr = gross / start, net / start
     p = periods_per_year
     return RetentionForecast(
         starting_arr=round_money(start),
         expansion=round_money(gained),
         churn=round_money(lost),
         contraction=round_money(shrunk),
-        ending_arr=round_money(start + gained - lost - shrunk),
+        ending_arr=round_money(net),
         periods_per_year=p,
         grr_pct=to_percent(grr),
         nrr_pct=to_percent(nrr),

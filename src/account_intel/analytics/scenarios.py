@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from account_intel.analytics.forecast import retained
 from account_intel.analytics.sizing import money, percent
 
 
@@ -120,14 +121,14 @@ def nrr(
     places: int = 0,
 ) -> Decimal:
     """Net revenue retention in percent: (start + expansion − contraction − churn) / start × 100."""
-    return percent(starting_arr + expansion - contraction - churn, starting_arr, places)
+    return percent(retained(starting_arr, expansion, churn, contraction)[1], starting_arr, places)
 
 
 def grr(
     starting_arr: Decimal, churn: Decimal = Decimal(0), contraction: Decimal = Decimal(0), places: int = 0
 ) -> Decimal:
     """Gross revenue retention in percent: (start − contraction − churn) / start × 100."""
-    return percent(starting_arr - contraction - churn, starting_arr, places)
+    return percent(retained(starting_arr, Decimal(0), churn, contraction)[0], starting_arr, places)
 
 
 def growth_pct(expansion: Decimal, starting_arr: Decimal, places: int = 0) -> Decimal:
