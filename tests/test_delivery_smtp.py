@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,8 +125,8 @@ def test_smtp_delivery_reaches_the_server_with_to_and_cc_in_the_envelope(
     smtp_server: tuple[Collector, int], tmp_path: Path
 ) -> None:
     handler, port = smtp_server
-    where = deliver_message(_settings(tmp_path / "home", port), _message())
-    assert where == f"smtp://{HOST}:{port}/MSG-2024-000042"
+    delivery = deliver_message(_settings(tmp_path / "home", port), _message())
+    assert delivery.where == f"smtp://{HOST}:{port}/MSG-2024-000042" and delivery.refused == {}
     (got,) = handler.received
     assert got.mail_from == "intel@vendor.test"
     assert got.rcpt_tos == ["jane@cust.test", "bob@cust.test", "carol@cust.test"]
@@ -140,6 +141,17 @@ def test_smtp_delivery_reaches_the_server_with_to_and_cc_in_the_envelope(
     assert body is not None  # SMTP carries CRLF line ends
     assert body.get_content().replace("\r\n", "\n") == "Hi Jane,\n\nShall we talk about the 40 extra seats?\n"
     assert not (tmp_path / "home" / "outbox").exists()  # SMTP configured: no .eml fallback
+
+
+def test_a_partly_refused_delivery_names_the_refused_recipients(
+    smtp_server: tuple[Collector, int], tmp_path: Path
+) -> None:
+    handler, port = smtp_server
+    handler.refuse_rcpt = {"bob@cust.test"}
+    delivery = deliver_message(_settings(tmp_path, port), _message())
+    assert delivery.refused == {"bob@cust.test": "550 5.1.1 No such user here"}
+    (got,) = handler.received
+    assert got.rcpt_tos == ["jane@cust.test", "carol@cust.test"]
 
 
 def test_envelope_lists_each_address_once() -> None:
@@ -322,6 +334,34 @@ def test_one_failed_delivery_does_not_stop_the_others(
     assert _state(store, accepted["message_id"])[0] == MessageStatus.SENT
     assert _kinds(store, refused["message_id"])[-1] == "message.delivery_failed"
     assert [r.rcpt_tos for r in handler.received] == [["c-2@cust.test"]]
+
+
+def test_a_partly_refused_delivery_is_sent_and_its_event_keeps_the_refused_address(
+    store: Store, smtp_server: tuple[Collector, int], tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from account_intel.cli.app import app
+
+    handler, port = smtp_server
+    _seed(store)
+    draft = _approved_draft(store, "C-1", cc="gone@cust.test")
+    message_id = draft["message_id"]
+    handler.refuse_rcpt = {"gone@cust.test"}
+    for name, value in (("SMTP_HOST", HOST), ("SMTP_PORT", str(port)), ("SMTP_STARTTLS", "false")):
+        monkeypatch.setenv(f"ACCOUNT_INTEL_{name}", value)
+    args = ["approvals", "send", message_id, "--db", store.url, "--at", "2024-12-01", "--as", "U-AE"]
+    sent = CliRunner().invoke(app, [*args, "--json"])
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output)["refused"] == {"gone@cust.test": "550 5.1.1 No such user here"}
+    assert _state(store, message_id)[0] == MessageStatus.SENT  # the contact got it: it is sent, once
+    assert [r.rcpt_tos for r in handler.received] == [["c-1@cust.test"]]
+    with store.sessions() as session:
+        delivered = session.scalars(select(Event).where(Event.kind == "message.delivered")).one()
+        assert delivered.payload["refused"] == {"gone@cust.test": "550 5.1.1 No such user here"}
+    other = _approved_draft(store, "C-2", cc="gone@cust.test")["message_id"]
+    told = CliRunner().invoke(app, ["approvals", "send", other, *args[3:]])
+    assert told.exit_code == 0 and "refused gone@cust.test (550 5.1.1" in " ".join(told.output.split())
 
 
 def test_nothing_listening_fails_the_delivery_without_sending(store: Store, tmp_path: Path, clock: FixedClock) -> None:

@@ -7,6 +7,7 @@ decides whether the message stays unsent for a retry.
 from __future__ import annotations
 
 import smtplib
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
@@ -17,7 +18,16 @@ from account_intel.settings import Settings
 from account_intel.store.models import OutboundMessage
 
 
-def deliver_message(settings: Settings, message: OutboundMessage) -> str:
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a message went, and the recipients the SMTP server refused while it took the message for the others
+    (address -> the server's reply); a server that refuses every recipient raises `DeliveryError` instead."""
+
+    where: str
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+def deliver_message(settings: Settings, message: OutboundMessage) -> Delivery:
     """Hand one sent message to SMTP or the outbox; return where it went, or raise `DeliveryError`."""
     email = build_email(
         message_id=message.id,
@@ -44,9 +54,9 @@ def envelope_recipients(to: str, cc: str | None) -> list[str]:
     return out
 
 
-def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage) -> str:
+def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage) -> Delivery:
     try:
-        return str(deliver(email, Path(settings.home)))
+        return Delivery(str(deliver(email, Path(settings.home))))
     except OSError as exc:
         raise DeliveryError(
             f"Message {message.id} could not be written to the outbox under {settings.home}: {_describe(exc)}. "
@@ -54,10 +64,10 @@ def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage
         ) from exc
 
 
-def _to_smtp(settings: Settings, message: OutboundMessage, email: EmailMessage) -> str:
+def _to_smtp(settings: Settings, message: OutboundMessage, email: EmailMessage) -> Delivery:
     host, port = settings.smtp_host or "", settings.smtp_port
     try:
-        _send_smtp(settings, host, email, envelope_recipients(message.to_address, message.cc))
+        refused = _send_smtp(settings, host, email, envelope_recipients(message.to_address, message.cc))
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(
             f"Message {message.id} could not be delivered by the SMTP server {host}:{port}: {_describe(exc)}. "
@@ -65,10 +75,15 @@ def _to_smtp(settings: Settings, message: OutboundMessage, email: EmailMessage) 
             "ACCOUNT_INTEL_SMTP_PASSWORD, ACCOUNT_INTEL_SMTP_STARTTLS if the server needs them), that the server "
             f"is reachable and accepts mail from {settings.mail_from}. The message was not sent and can be retried."
         ) from exc
-    return f"smtp://{host}:{port}/{message.id}"
+    return Delivery(
+        f"smtp://{host}:{port}/{message.id}", {address: _reply(*reply) for address, reply in refused.items()}
+    )
 
 
-def _send_smtp(settings: Settings, host: str, email: EmailMessage, recipients: list[str]) -> None:
+def _send_smtp(
+    settings: Settings, host: str, email: EmailMessage, recipients: list[str]
+) -> dict[str, tuple[int, bytes]]:
+    """Send; return the recipients the server refused while accepting the others."""
     smtp = smtplib.SMTP(host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
     try:
         smtp.ehlo()
@@ -84,7 +99,7 @@ def _send_smtp(settings: Settings, host: str, email: EmailMessage, recipients: l
             password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
             smtp.login(settings.smtp_username, password)
         sender = parseaddr(settings.mail_from)[1] or settings.mail_from
-        smtp.send_message(email, from_addr=sender, to_addrs=recipients)
+        return smtp.send_message(email, from_addr=sender, to_addrs=recipients)
     finally:
         _close(smtp)
 

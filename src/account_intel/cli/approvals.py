@@ -203,8 +203,15 @@ def send_command(
             f"Message {message} is {status.value}; only an approved message waiting for delivery can be sent. "
             "A draft needs `approvals approve` first."
         )
-    where = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
+    delivery = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
     if json_out:
-        print_json({"message_id": message, "status": "sent", "delivered_to": where})
+        print_json(
+            {"message_id": message, "status": "sent", "delivered_to": delivery.where, "refused": delivery.refused}
+        )
         return
-    console.print(f"{message}: sent; delivered to {where}.")
+    console.print(f"{message}: sent; delivered to {delivery.where}.")
+    for address, reply in delivery.refused.items():
+        console.print(
+            f"[yellow]The server refused {address} ({reply}); the other recipients got the message. "
+            "Correct that address on the contact and send a new message to reach it.[/yellow]"
+        )

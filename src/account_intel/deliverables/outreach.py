@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from account_intel.agents.schemas import OpportunityFindings
-from account_intel.delivery import deliver_message
+from account_intel.delivery import Delivery, deliver_message
 from account_intel.domain.enums import MessageStatus
 from account_intel.errors import DeliveryError
 from account_intel.graph.context import GraphContext
@@ -113,16 +113,20 @@ def _releasable(draft: dict[str, Any]) -> bool:
     )
 
 
-def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: datetime, actor: str) -> str:
+def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: datetime, actor: str) -> Delivery:
     """Mark sent (the store's guard runs on flush), deliver, record the delivery; all or nothing. Returns where the
-    message went. On a `DeliveryError` the message stays as it was, a `message.delivery_failed` event records why
-    (in its own transaction), and the error is raised again."""
+    message went, with any recipient the server refused (kept in the `message.delivered` event too). On a
+    `DeliveryError` the message stays as it was, a `message.delivery_failed` event records why (in its own
+    transaction), and the error is raised again."""
     try:
         with store.transaction() as session:
             message = session.get(OutboundMessage, message_id)
             assert message is not None
             mark_sent(session, message=message, at=at, actor=actor)
-            where = deliver_message(settings, message)
+            delivery = deliver_message(settings, message)
+            payload: dict[str, object] = {"message_id": message.id, "to": delivery.where}
+            if delivery.refused:
+                payload["refused"] = delivery.refused
             record_event(
                 session,
                 kind="message.delivered",
@@ -131,12 +135,12 @@ def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: d
                 entity_type="message",
                 entity_id=message.id,
                 actor=actor,
-                payload={"message_id": message.id, "to": where},
+                payload=payload,
             )
     except DeliveryError as exc:
         _record_failure(store, message_id, at=at, actor=actor, error=exc)
         raise
-    return where
+    return delivery
 
 
 def _record_failure(store: Store, message_id: str, *, at: datetime, actor: str, error: DeliveryError) -> None:
