@@ -199,3 +199,34 @@ def test_sending_rules(store: Store, tmp_path: Path) -> None:
         _send(store, proposal_id, tmp_path, to="Mark Stevens")
     with store.transaction() as session:
         assert session.query(OutboundMessage).count() == 0
+
+
+def test_a_policy_rule_holds_a_proposal_the_floor_would_let_through(store: Store, tmp_path: Path) -> None:
+    import shutil
+
+    from account_intel.content import content_root
+    from account_intel.tools.specs import POLICY_FILE
+
+    root = tmp_path / "content"
+    shutil.copytree(content_root(), root)  # the user's own copy of the content (ACCOUNT_INTEL_CONTENT_DIR)
+    (root / "tools" / POLICY_FILE).write_text("rules:\n  - name: every-t2\n    tier_in: [T2]\n", encoding="utf-8")
+    seed_retailco(store)  # T2: the store's floor does not gate it
+    opp_id = _qualified(store)
+    home = tmp_path / "home"
+    outcome = _send(store, _proposal(store, opp_id), home, content_dir=root)
+    assert outcome.status == MessageStatus.DRAFT and outcome.eml_path is None and not (home / "outbox").exists()
+    assert outcome.gate_reasons == ["RetailCo is a T2 account (policy rule 'every-t2')"]
+    from account_intel.tools.policy import load_policy
+
+    with store.transaction() as session:
+        (pending,) = approvals.list_pending(session, policy=load_policy(root))
+        assert pending.gate_reasons == outcome.gate_reasons
+        result = approvals.decide_message(
+            session,
+            message_id=outcome.message_id,
+            approver="Avery Stone",
+            decision=ApprovalDecision.APPROVED,
+            at=day(12, 10),
+            home=home,
+        )
+    assert result.sent and result.result is not None and result.result["stage_moves"] == [opp_id]

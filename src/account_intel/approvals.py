@@ -21,7 +21,8 @@ from account_intel.errors import NotFoundError
 from account_intel.pipeline import sending
 from account_intel.pipeline.people import find_user
 from account_intel.store.models import Account, MessageApproval, OutboundMessage
-from account_intel.store.outbound import decide, gate_reasons
+from account_intel.store.outbound import decide
+from account_intel.tools.policy import OutboundPolicy, gate_reasons, load_policy
 
 AfterApproval = Callable[..., BaseModel]
 """(session, *, message, at, actor, home) -> an outcome model; runs after an approving decision."""
@@ -78,7 +79,7 @@ def get_message(session: Session, message_id: str) -> OutboundMessage:
     return message
 
 
-def message_view(session: Session, message: OutboundMessage) -> MessageView:
+def message_view(session: Session, message: OutboundMessage, policy: OutboundPolicy | None = None) -> MessageView:
     """The view of one message."""
     account = session.get(Account, message.account_id)
     assert account is not None
@@ -102,7 +103,9 @@ def message_view(session: Session, message: OutboundMessage) -> MessageView:
         created_by=message.created_by,
         created_at=message.created_at,
         sent_at=message.sent_at,
-        gate_reasons=gate_reasons(session, message) if message.status != MessageStatus.SENT else [],
+        gate_reasons=gate_reasons(session, message, policy or load_policy())
+        if message.status != MessageStatus.SENT
+        else [],
         decisions=[
             DecisionView(
                 approver_id=d.approver_id,
@@ -116,13 +119,15 @@ def message_view(session: Session, message: OutboundMessage) -> MessageView:
     )
 
 
-def list_pending(session: Session, *, account_id: str | None = None) -> list[MessageView]:
+def list_pending(
+    session: Session, *, account_id: str | None = None, policy: OutboundPolicy | None = None
+) -> list[MessageView]:
     """Messages not yet sent or rejected (drafts and approved ones), oldest first."""
     stmt = select(OutboundMessage).where(OutboundMessage.status.in_([MessageStatus.DRAFT, MessageStatus.APPROVED]))
     if account_id is not None:
         stmt = stmt.where(OutboundMessage.account_id == account_id)
     rows = session.scalars(stmt.order_by(OutboundMessage.created_at, OutboundMessage.id))
-    return [message_view(session, m) for m in rows]
+    return [message_view(session, m, policy) for m in rows]
 
 
 def _after(
@@ -144,6 +149,7 @@ def decide_message(
     home: Path,
     text: str | None = None,
     note: str | None = None,
+    policy: OutboundPolicy | None = None,
 ) -> ApprovalOutcome:
     """Approve, edit (approve a new text) or reject a message; an approval hands it to its origin's handler."""
     message = get_message(session, message_id)
@@ -153,7 +159,7 @@ def decide_message(
     if decision != ApprovalDecision.REJECTED:
         result = _after(session, message, at=at, actor=user.id, home=home)
     return ApprovalOutcome(
-        message=message_view(session, message),
+        message=message_view(session, message, policy),
         decision=decision,
         sent=message.status == MessageStatus.SENT,
         result=result,

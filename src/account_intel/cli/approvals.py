@@ -23,6 +23,7 @@ from account_intel.runs.resume import resume_after_decision
 from account_intel.settings import Settings
 from account_intel.store.accounts import find_account
 from account_intel.store.engine import Store
+from account_intel.tools.policy import load_policy
 
 app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
 
@@ -39,9 +40,11 @@ def list_command(
     json_out: JsonOption = False,
 ) -> None:
     """Messages waiting for a decision or for sending."""
-    store, _ = open_store(db)
+    store, settings = open_store(db)
+    policy = load_policy(settings.content_dir)
     with store.transaction() as session:
-        rows = service.list_pending(session, account_id=find_account(session, account).id if account else None)
+        account_id = find_account(session, account).id if account else None
+        rows = service.list_pending(session, account_id=account_id, policy=policy)
     if json_out:
         print_json([row.model_dump(mode="json") for row in rows])
         return
@@ -66,9 +69,10 @@ def show_command(
     message: Annotated[str, typer.Argument(help="Message id.")], db: DbOption = None, json_out: JsonOption = False
 ) -> None:
     """Show a message, why it needs approval, and the decisions so far."""
-    store, _ = open_store(db)
+    store, settings = open_store(db)
+    policy = load_policy(settings.content_dir)
     with store.transaction() as session:
-        view = service.message_view(session, service.get_message(session, message))
+        view = service.message_view(session, service.get_message(session, message), policy)
     if json_out:
         print_json(view)
         return
@@ -116,6 +120,7 @@ def _decide(
             home=home_of(settings),
             text=text,
             note=note,
+            policy=load_policy(settings.content_dir),
         )
     thread = _resume_graph(store, settings, message)
     if json_out:

@@ -42,7 +42,8 @@ from account_intel.store.models import (
     User,
 )
 from account_intel.store.models.pipeline import ProposalStatus
-from account_intel.store.outbound import approval_for, draft_message, gate_reasons, mark_sent
+from account_intel.store.outbound import approval_for, draft_message, mark_sent
+from account_intel.tools.policy import gate_reasons, load_policy
 
 ORIGIN = "proposal"
 
@@ -132,7 +133,7 @@ def send_proposal(
         )
     )
     session.flush()
-    reasons = gate_reasons(session, message)
+    reasons = gate_reasons(session, message, load_policy(content_dir))  # the store's floor and the policy's rules
     if reasons and approval_for(session, message) is None:
         return SendOutcome(
             message_id=message.id,
