@@ -220,7 +220,6 @@ class AccountFacts:
     lines: list[LineFact] = field(default_factory=list)
     usage: dict[str, list[UsagePoint]] = field(default_factory=dict)
     feature_usage: dict[str, list[UsagePoint]] = field(default_factory=dict)
-    feature_metrics: dict[str, str] = field(default_factory=dict)
     tickets: list[TicketFact] = field(default_factory=list)
     surveys: list[SurveyFact] = field(default_factory=list)
     contacts: list[ContactFact] = field(default_factory=list)
@@ -436,7 +435,6 @@ class _Loader:
                 points = current.feature_usage.get(feature_id)
                 if points is None:
                     points = current.feature_usage[feature_id] = []
-                    current.feature_metrics[feature_id] = metric
             else:
                 points = current.usage.get(metric)
                 if points is None:
@@ -448,7 +446,6 @@ class _Loader:
         stmt = (
             select(
                 UsageMetric.account_id,
-                UsageMetric.metric,
                 func.max(UsageMetric.feature_id),  # one feature per metric: grouping follows the unique index
                 func.max(used),
                 func.max(UsageMetric.period_start),
@@ -458,13 +455,12 @@ class _Loader:
             .group_by(UsageMetric.account_id, UsageMetric.metric)
         )
         each = self.out.get
-        for account_id, metric, feature_id, last_used, last_seen, peak in self.execute(stmt):
+        for account_id, feature_id, last_used, last_seen, peak in self.execute(stmt):
             if (f := each(account_id)) is not None:
                 if last_used is not None:
                     f.feature_usage[feature_id] = [UsagePoint(_as_day(last_used), peak, None)]
                 else:
                     f.feature_usage[feature_id] = [UsagePoint(_as_day(last_seen), 0, None)]
-                f.feature_metrics[feature_id] = metric
 
     def tickets(self) -> None:
         """Tickets opened in the last TICKET_DAYS days."""
