@@ -264,3 +264,23 @@ def test_the_loader_reads_each_activity_once_with_its_participants_in_order(stor
             ("ACCT-1-B1", ()),  # no participant
         ]
     assert full.activities[0].body and scanned.activities[0].body is None  # a scan reads no free text
+
+
+def test_the_last_executive_touch_reads_all_history_in_both_loaders(store: Store) -> None:
+    from account_intel.analytics.facts import iter_portfolio_facts, load_facts
+
+    with store.transaction() as session:
+        seed(session)  # ACCT-1-C2 (an executive) met 5 days before AT
+        seed(session, "ACCT-2")
+        old = AT - timedelta(days=400)  # outside the loaded activity window
+        session.add(Activity(id="ACCT-2-OLD", account_id="ACCT-2", kind=ActivityKind.MEETING, occurred_at=old))
+        session.flush()
+        session.add(ActivityContact(activity_id="ACCT-2-OLD", contact_id="ACCT-2-C2"))
+        session.execute(ActivityContact.__table__.delete().where(ActivityContact.activity_id == "ACCT-2-A1"))
+    with store.transaction() as session:
+        full = load_facts(session, AS_OF, ["ACCT-1", "ACCT-2"])
+        scanned = {f.account_id: f for f in next(iter_portfolio_facts(session, AS_OF, scan=True))}
+    for facts in (full, scanned):
+        assert facts["ACCT-1"].last_exec_touch_on == (AT - timedelta(days=5)).date()
+        assert facts["ACCT-2"].last_exec_touch_on == old.date()  # its recent meeting had no executive
+        assert facts["ACCT-2"].last_activity_on == (AT - timedelta(days=5)).date()

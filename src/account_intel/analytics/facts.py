@@ -581,17 +581,15 @@ class _Loader:
             ):
                 if (f := each(account_id)) is not None and last is not None:
                     f.last_activity_on = _as_date(last)
-        for account_id, last in self.execute(  # driven by the range's executives, not by every activity link
+        # Driven by the range's executives (contacts -> their activity links -> activities), not by every activity
+        # of the range: no condition on the activity's account, which would draw SQLite's planner to walk every
+        # activity and its links (3x slower). Activities of accounts outside the chunk are dropped by `each`.
+        for account_id, last in self.execute(
             select(Activity.account_id, func.max(Activity.occurred_at))
             .select_from(Contact)
             .join(ActivityContact, ActivityContact.contact_id == Contact.id)
             .join(Activity, Activity.id == ActivityContact.activity_id)
-            .where(
-                self.in_range(Contact.account_id),
-                Contact.is_executive.is_(True),
-                self.in_range(Activity.account_id),
-                Activity.occurred_at < self.end,
-            )
+            .where(self.in_range(Contact.account_id), Contact.is_executive.is_(True), Activity.occurred_at < self.end)
             .group_by(Activity.account_id)
         ):
             if (f := each(account_id)) is not None and last is not None:
