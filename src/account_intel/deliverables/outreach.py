@@ -14,9 +14,8 @@ from account_intel.errors import DeliveryError
 from account_intel.graph.context import GraphContext
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
-from account_intel.store.events import record_event
 from account_intel.store.models import OutboundMessage
-from account_intel.store.outbound import draft_message, mark_sent
+from account_intel.store.outbound import draft_message, mark_sent, record_message_event
 
 ORIGIN = "agent"
 
@@ -124,18 +123,9 @@ def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: d
             assert message is not None
             mark_sent(session, message=message, at=at, actor=actor)
             delivery = deliver_message(settings, message)
-            payload: dict[str, object] = {"message_id": message.id, "to": delivery.where}
-            if delivery.refused:
-                payload["refused"] = delivery.refused
-            record_event(
-                session,
-                kind="message.delivered",
-                at=at,
-                account_id=message.account_id,
-                entity_type="message",
-                entity_id=message.id,
-                actor=actor,
-                payload=payload,
+            refused = {"refused": delivery.refused} if delivery.refused else {}
+            record_message_event(
+                session, message, "message.delivered", at=at, actor=actor, to=delivery.where, **refused
             )
     except DeliveryError as exc:
         _record_failure(store, message_id, at=at, actor=actor, error=exc)
@@ -148,13 +138,6 @@ def _record_failure(store: Store, message_id: str, *, at: datetime, actor: str, 
     with store.transaction() as session:
         message = session.get(OutboundMessage, message_id)
         assert message is not None
-        record_event(
-            session,
-            kind="message.delivery_failed",
-            at=at,
-            account_id=message.account_id,
-            entity_type="message",
-            entity_id=message.id,
-            actor=actor,
-            payload={"message_id": message.id, "to": message.to_address, "error": str(error)},
+        record_message_event(
+            session, message, "message.delivery_failed", at=at, actor=actor, to=message.to_address, error=str(error)
         )

@@ -8,6 +8,7 @@ rule for any writer; this module gives the same refusal as a clear domain error.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +20,22 @@ from account_intel.store.events import record_event
 from account_intel.store.migrations.guards import SEND_REFUSED
 from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, User
 from account_intel.store.sequences import next_value
+
+
+def record_message_event(
+    session: Session, message: OutboundMessage, kind: str, *, at: datetime, actor: str | None, **payload: Any
+) -> None:
+    """A `message.*` event: about the message, on its account, its id first in the payload."""
+    record_event(
+        session,
+        kind=kind,
+        at=at,
+        account_id=message.account_id,
+        entity_type="message",
+        entity_id=message.id,
+        actor=actor,
+        payload={"message_id": message.id, **payload},
+    )
 
 
 def gate_reasons(session: Session, message: OutboundMessage) -> list[str]:
@@ -98,16 +115,7 @@ def draft_message(
     )
     session.add(message)
     session.flush()
-    record_event(
-        session,
-        kind="message.drafted",
-        at=at,
-        account_id=account_id,
-        entity_type="message",
-        entity_id=message.id,
-        actor=created_by,
-        payload={"message_id": message.id, "to": address, "origin": origin},
-    )
+    record_message_event(session, message, "message.drafted", at=at, actor=created_by, to=address, origin=origin)
     return message
 
 
@@ -160,22 +168,17 @@ def decide(
         message.status = MessageStatus.APPROVED
     session.flush()
     kind = "message.rejected" if decision == ApprovalDecision.REJECTED else "message.approved"
-    record_event(
+    record_message_event(
         session,
-        kind=kind,
+        message,
+        kind,
         at=at,
-        account_id=message.account_id,
-        entity_type="message",
-        entity_id=message.id,
         actor=user.id,
-        payload={
-            "message_id": message.id,
-            "decision": decision,
-            "edited": before != after,
-            "text_before": before,
-            "final_text": after,
-            "note": note,
-        },
+        decision=decision,
+        edited=before != after,
+        text_before=before,
+        final_text=after,
+        note=note,
     )
     return approval
 
@@ -202,14 +205,7 @@ def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor
             session.rollback()
             raise ApprovalRequiredError(f"Message {message.id}: {SEND_REFUSED}.") from exc
         raise
-    record_event(
-        session,
-        kind="message.sent",
-        at=at,
-        account_id=message.account_id,
-        entity_type="message",
-        entity_id=message.id,
-        actor=actor,
-        payload={"message_id": message.id, "to": message.to_address, "gated": bool(reasons)},
+    record_message_event(
+        session, message, "message.sent", at=at, actor=actor, to=message.to_address, gated=bool(reasons)
     )
     return message
