@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from account_intel.cli.app import app
 from account_intel.clock import FixedClock
 from account_intel.deliverables.outreach import deliver_drafts
 from account_intel.delivery import deliver_message, envelope_recipients
@@ -259,6 +261,12 @@ def _context(store: Store, settings: Settings, clock: FixedClock, tmp_path: Path
     return GraphContext(store=store, settings=settings, runner=None, tools=tools, out_dir=tmp_path / "out", clock=clock)
 
 
+def _smtp_env(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    """Point the CLI's settings at the loopback server (plain SMTP, no STARTTLS)."""
+    for name, value in (("SMTP_HOST", HOST), ("SMTP_PORT", str(port)), ("SMTP_STARTTLS", "false")):
+        monkeypatch.setenv(f"ACCOUNT_INTEL_{name}", value)
+
+
 def _kinds(store: Store, message_id: str) -> list[str]:
     with store.sessions() as session:
         stmt = select(Event.kind).where(Event.entity_id == message_id).order_by(Event.id)
@@ -339,17 +347,12 @@ def test_one_failed_delivery_does_not_stop_the_others(
 def test_a_partly_refused_delivery_is_sent_and_its_event_keeps_the_refused_address(
     store: Store, smtp_server: tuple[Collector, int], tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from typer.testing import CliRunner
-
-    from account_intel.cli.app import app
-
     handler, port = smtp_server
     _seed(store)
     draft = _approved_draft(store, "C-1", cc="gone@cust.test")
     message_id = draft["message_id"]
     handler.refuse_rcpt = {"gone@cust.test"}
-    for name, value in (("SMTP_HOST", HOST), ("SMTP_PORT", str(port)), ("SMTP_STARTTLS", "false")):
-        monkeypatch.setenv(f"ACCOUNT_INTEL_{name}", value)
+    _smtp_env(monkeypatch, port)
     args = ["approvals", "send", message_id, "--db", store.url, "--at", "2024-12-01", "--as", "U-AE"]
     sent = CliRunner().invoke(app, [*args, "--json"])
     assert sent.exit_code == 0, sent.output
@@ -420,10 +423,6 @@ def test_approvals_send_retries_a_failed_delivery_from_the_cli(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from typer.testing import CliRunner
-
-    from account_intel.cli.app import app
-
     handler, port = smtp_server
     _seed(store)
     draft = _approved_draft(store, "C-1")
@@ -431,8 +430,7 @@ def test_approvals_send_retries_a_failed_delivery_from_the_cli(
     ctx = _context(store, _settings(tmp_path / "home", port), clock, tmp_path)
     handler.refuse_all_rcpt = "451 4.3.0 Try again later"
     assert deliver_drafts(ctx, [draft]) == []
-    for name, value in (("SMTP_HOST", HOST), ("SMTP_PORT", str(port)), ("SMTP_STARTTLS", "false")):
-        monkeypatch.setenv(f"ACCOUNT_INTEL_{name}", value)
+    _smtp_env(monkeypatch, port)
     runner = CliRunner()
     base = ["approvals", "send", message_id, "--db", store.url, "--at", "2024-12-01"]
 

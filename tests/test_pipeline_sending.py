@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from account_intel import approvals
+from account_intel.content import content_root
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, OpportunityStage
 from account_intel.errors import ApprovalRequiredError, InvalidStateError
 from account_intel.pipeline import proposals, sending
@@ -16,6 +19,8 @@ from account_intel.pipeline.schemas import ProposalRequest
 from account_intel.store.engine import Store
 from account_intel.store.events import list_events
 from account_intel.store.models import Activity, Opportunity, OutboundMessage, Proposal, ProposalMessage, Task
+from account_intel.tools.policy import load_policy
+from account_intel.tools.specs import POLICY_FILE
 from tests.pipeline_support import create, day, move, seed_retailco
 
 
@@ -32,6 +37,12 @@ def _send(store: Store, proposal_id: str, home: Path, to: str = "Jennifer Martin
         return sending.send_proposal(
             session, proposal_id=proposal_id, to=to, at=day(12, 9), actor="U-AM", home=home, **kw
         )
+
+
+def _approve(session: Session, message_id: str, approver: str, home: Path) -> approvals.ApprovalOutcome:
+    return approvals.decide_message(
+        session, message_id=message_id, approver=approver, decision=ApprovalDecision.APPROVED, at=day(12, 10), home=home
+    )
 
 
 def _qualified(store: Store, **fields: object) -> str:
@@ -89,23 +100,9 @@ def test_send_to_a_t1_account_waits_for_approval_then_sends_with_effects(store: 
         pending = approvals.list_pending(session)
         assert [m.id for m in pending] == [outcome.message_id] and pending[0].proposal_id == "PRP-2024-0001"
     with store.transaction() as session, pytest.raises(ApprovalRequiredError, match="only the account's AE"):
-        approvals.decide_message(
-            session,
-            message_id=outcome.message_id,
-            approver="Sam Rivera",
-            decision=ApprovalDecision.APPROVED,
-            at=day(12, 10),
-            home=home,
-        )
+        _approve(session, outcome.message_id, "Sam Rivera", home)
     with store.transaction() as session:
-        result = approvals.decide_message(
-            session,
-            message_id=outcome.message_id,
-            approver="Avery Stone",
-            decision=ApprovalDecision.APPROVED,
-            at=day(12, 10),
-            home=home,
-        )
+        result = _approve(session, outcome.message_id, "Avery Stone", home)
     assert result.sent and result.message.status == MessageStatus.SENT and result.message.gate_reasons == []
     assert result.result is not None and result.result["stage_moves"] == [opp_id]
     assert (home / "outbox" / f"{outcome.message_id}.eml").exists()
@@ -202,11 +199,6 @@ def test_sending_rules(store: Store, tmp_path: Path) -> None:
 
 
 def test_a_policy_rule_holds_a_proposal_the_floor_would_let_through(store: Store, tmp_path: Path) -> None:
-    import shutil
-
-    from account_intel.content import content_root
-    from account_intel.tools.specs import POLICY_FILE
-
     root = tmp_path / "content"
     shutil.copytree(content_root(), root)  # the user's own copy of the content (ACCOUNT_INTEL_CONTENT_DIR)
     (root / "tools" / POLICY_FILE).write_text("rules:\n  - name: every-t2\n    tier_in: [T2]\n", encoding="utf-8")
@@ -216,17 +208,8 @@ def test_a_policy_rule_holds_a_proposal_the_floor_would_let_through(store: Store
     outcome = _send(store, _proposal(store, opp_id), home, content_dir=root)
     assert outcome.status == MessageStatus.DRAFT and outcome.eml_path is None and not (home / "outbox").exists()
     assert outcome.gate_reasons == ["RetailCo is a T2 account (policy rule 'every-t2')"]
-    from account_intel.tools.policy import load_policy
-
     with store.transaction() as session:
         (pending,) = approvals.list_pending(session, policy=load_policy(root))
         assert pending.gate_reasons == outcome.gate_reasons
-        result = approvals.decide_message(
-            session,
-            message_id=outcome.message_id,
-            approver="Avery Stone",
-            decision=ApprovalDecision.APPROVED,
-            at=day(12, 10),
-            home=home,
-        )
+        result = _approve(session, outcome.message_id, "Avery Stone", home)
     assert result.sent and result.result is not None and result.result["stage_moves"] == [opp_id]
