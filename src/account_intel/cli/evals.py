@@ -113,10 +113,16 @@ def run_command(
     print_run(result, console)
     js, md = write_run(result, out, name or f"{brain}-{stamp_day.isoformat()}")
     console.print(f"Wrote {js} and {md}")
+    drift = sorted({f"{s.id}: {d}" for s in result.scenarios for r in s.repeats for a in r.accounts for d in a.drift})
+    for line in drift[:10]:
+        console.print(f"schema drift (recorded schema differs; the replay still holds): {line}", markup=False)
+    if drift:
+        console.print("Re-record the cassettes to clear schema drift (docs/evals.md).", markup=False)
     errors = [f"{s.id}: {a.error}" for s in result.scenarios for r in s.repeats for a in r.accounts if a.error]
     if not result.safety_ok or errors or result.pass_rate < min_pass_rate:
         for line in errors[:10]:
-            console.print(f"[red]error[/] {line}", soft_wrap=True, highlight=False)
+            console.print("[red]error[/] ", end="")
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
         if result.pass_rate < min_pass_rate:
             console.print(f"[red]pass rate {result.pass_rate:.1%} is below --min-pass-rate {min_pass_rate:.0%}[/]")
         raise typer.Exit(1)

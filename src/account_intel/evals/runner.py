@@ -177,6 +177,7 @@ def run_account(
         tokens=result.tokens,
         metrics=metrics,
         error="; ".join(errors) if errors else result.error,
+        drift=list(ctx["player"].drift) if ctx["player"] else [],
     )
 
 
