@@ -115,7 +115,9 @@ def run_command(
     console.print(f"Wrote {js} and {md}")
     drift = sorted({f"{s.id}: {d}" for s in result.scenarios for r in s.repeats for a in r.accounts for d in a.drift})
     for line in drift[:10]:
-        console.print(f"schema drift (recorded schema differs; the replay still holds): {line}", markup=False)
+        console.print(
+            f"schema drift (recorded schema differs; the replay still holds): {line}", markup=False, soft_wrap=True
+        )
     if drift:
         console.print("Re-record the cassettes to clear schema drift (docs/evals.md).", markup=False)
     errors = [f"{s.id}: {a.error}" for s in result.scenarios for r in s.repeats for a in r.accounts if a.error]
