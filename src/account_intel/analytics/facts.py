@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from account_intel.store.as_of import (
     account_values_on,
     accounts_between,
-    contact_active_on,
     contact_flags_on,
     in_force_on,
     renewal_on,
@@ -557,8 +556,9 @@ class _Loader:
                 flags = history.get(contact.id)
                 if flags:
                     contact = contact._replace(**flags)
-                active = contact_active_on(contact.active, contact.left_on, self.as_of)
-                f.contacts.append(contact if active == contact.active else contact._replace(active=active))
+                if contact.left_on is not None and contact.left_on > self.as_of:  # left later: still here then
+                    contact = contact._replace(active=True, left_on=None)
+                f.contacts.append(contact)
 
     def activities(self) -> None:
         """Activities of the last ACTIVITY_DAYS days, each with its participants aggregated in SQL (one row each)."""

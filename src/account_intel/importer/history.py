@@ -13,7 +13,7 @@ from account_intel.store.history import record_change
 from account_intel.store.models import Account, Contact
 
 _TRACKED: dict[str, tuple[str, Any, tuple[str, ...]]] = {
-    "accounts": ("account", Account, ("tier_override",)),
+    "accounts": ("account", Account, ("tier_override", "tier_override_reason")),
     "contacts": ("contact", Contact, ("active", "do_not_contact")),
 }
 Before = dict[tuple[str, str], tuple[str, dict[str, Any]]]

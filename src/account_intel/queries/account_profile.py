@@ -303,7 +303,7 @@ def build_account_profile(session: Session, account: Account, as_of: date) -> Ac
         days_to_qbr=(account.next_qbr_date - as_of).days if account.next_qbr_date else None,
         arr=sum((line.annual_value for line in lines), Decimal("0.00")),
         tier=Tier(history.get("tier") or account.tier),
-        tier_override_reason=account.tier_override_reason if overridden else None,
+        tier_override_reason=history.get("tier_override_reason", account.tier_override_reason) if overridden else None,
         segment=account.segment,
         plan=max(plans)[1] if plans else None,
         owners=_owners(session, account),

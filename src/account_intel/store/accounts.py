@@ -227,7 +227,7 @@ def override_tier(
     """Set (or clear, with `tier=None`) a manual tier; a reason is required to set one."""
     if tier is not None and not (reason and reason.strip()):
         raise ValidationFailed("A manual tier override needs a reason (--reason).")
-    old_tier, old_override = account.tier, account.tier_override
+    old_tier, old_override, old_reason = account.tier, account.tier_override, account.tier_override_reason
     account.tier_override = tier
     account.tier_override_reason = reason.strip() if tier is not None and reason else None
     account.tier = tier or tier_for_arr(account.arr or ZERO, thresholds)
@@ -239,6 +239,17 @@ def override_tier(
         field="tier_override",
         old=old_override,
         new=tier,
+        effective_on=at.date(),
+        at=at,
+    )
+    record_change(
+        session,
+        account_id=account.id,
+        entity_type="account",
+        entity_id=account.id,
+        field="tier_override_reason",
+        old=old_reason,
+        new=account.tier_override_reason,
         effective_on=at.date(),
         at=at,
     )

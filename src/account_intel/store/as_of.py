@@ -53,9 +53,9 @@ def renewal_on(contract_ends: Iterable[date | None], own: date | None, day: date
 
 
 def account_values_on(session: Session, day: date, accounts: ColumnElement[bool]) -> dict[str, dict[str, str | None]]:
-    """Tier and tier override on `day` of the accounts with history, per account id (missing: no history)."""
+    """Tier, tier override and its reason on `day` of the accounts with history, per account (missing: no history)."""
     out: dict[str, dict[str, str | None]] = {}
-    for field in ("tier", "tier_override"):
+    for field in ("tier", "tier_override", "tier_override_reason"):
         for account_id, value in values_on(
             session, entity_type="account", field=field, day=day, accounts=accounts
         ).items():

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from account_intel.store.models import FieldChange
 
-TRACKED = {"account": ("tier", "tier_override"), "contact": ("active", "do_not_contact")}
+TRACKED = {
+    "account": ("tier", "tier_override", "tier_override_reason"),
+    "contact": ("active", "do_not_contact"),
+}
 
 
 def as_text(value: Any) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from account_intel.store.base import Base
@@ -36,7 +36,7 @@ class FieldChange(Base):
     entity_type: Mapped[str] = mapped_column(String(16))
     entity_id: Mapped[str] = mapped_column(String(96))
     field: Mapped[str] = mapped_column(String(32))
-    old_value: Mapped[str | None] = mapped_column(String(64))
-    new_value: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
     effective_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

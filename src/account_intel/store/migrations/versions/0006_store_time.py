@@ -1,9 +1,9 @@
 """the store's data date and dated changes of undated values
 
 `store_meta` holds one row: the date the store's data runs to, which commands default to without `--as-of`.
-`field_changes` records when a tier, a tier override or a contact's active or do-not-contact flag changed, so
-that an as-of computation reads the value of its date. A store that already holds accounts gets the latest date
-its ARR was derived on as its data date.
+`field_changes` records when a tier, a tier override (and its reason) or a contact's active or do-not-contact
+flag changed, so that an as-of computation reads the value of its date. A store that already holds accounts gets
+the latest date its ARR was derived on as its data date.
 
 Revision ID: 0006
 Revises: 0005
@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("entity_type", sa.String(length=16), nullable=False),
         sa.Column("entity_id", sa.String(length=96), nullable=False),
         sa.Column("field", sa.String(length=32), nullable=False),
-        sa.Column("old_value", sa.String(length=64), nullable=True),
-        sa.Column("new_value", sa.String(length=64), nullable=True),
+        sa.Column("old_value", sa.Text(), nullable=True),
+        sa.Column("new_value", sa.Text(), nullable=True),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("recorded_at", account_intel.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
