@@ -31,6 +31,7 @@ from account_intel.domain.tiering import Thresholds
 from account_intel.pipeline.schemas import StageMove
 from account_intel.pipeline.service import move_stage
 from account_intel.queries.account_profile import build_account_profile
+from account_intel.settings import Settings
 from account_intel.store.accounts import override_tier, recalculate_accounts
 from account_intel.store.engine import Store
 from account_intel.store.history import record_change
@@ -42,7 +43,11 @@ from account_intel.store.models import (
     Contract,
     ContractLine,
 )
+from account_intel.tools import engagement_tools
+from account_intel.tools.account_tools import get_contracts
+from account_intel.tools.context import ToolContext
 from tests.pipeline_support import create
+from tests.test_tools_support import call
 
 DATA_DATE = date(2024, 11, 30)
 D = date(2024, 10, 15)
@@ -86,7 +91,16 @@ def answers(store: Store, account_id: str, day: date) -> dict[str, Any]:
             "health": health_report(session, account_id=account_id, as_of=day).health.model_dump(),
             "profile": build_account_profile(session, account, day).model_dump(),
             "analysis": analyze_account(session, account_id, day).model_dump(),
+            "tools": _tool_answers(store, account_id, day),
         }
+
+
+def _tool_answers(store: Store, account_id: str, day: date) -> dict[str, str]:
+    """What the model reads about the account's people and contracts on the day."""
+    context = ToolContext(sessions=store.sessions, settings=Settings(), as_of=day, account_id=account_id, run_id="r")
+    return {
+        tool.name: str(call(tool, context).content) for tool in (engagement_tools.get_stakeholder_map, get_contracts)
+    }
 
 
 def assert_no_look_ahead(store: Store, account_id: str, change: Callable[[Session], None], after: date) -> None:
