@@ -28,6 +28,7 @@ from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.enums import AccountStatus, ActivityKind, ContractKind, ContractStatus, Tier
 from account_intel.domain.tiering import Thresholds
+from account_intel.pipeline.contacts import add_contact
 from account_intel.pipeline.schemas import StageMove
 from account_intel.pipeline.service import move_stage
 from account_intel.queries.account_profile import build_account_profile
@@ -271,6 +272,19 @@ def test_contact_who_left_after_d_was_active_at_d(demo: Store) -> None:
         row.active, row.left_on = False, on
 
     assert_no_look_ahead(demo, TECHFLOW, leave, on)
+
+
+def test_contact_added_after_d(demo: Store) -> None:
+    on = D + timedelta(days=6)
+
+    def add(session: Session) -> None:
+        add_contact(
+            session, account=TECHFLOW, name="Nora Quinn", title="CMO", department="Marketing", at=noon(on), actor=None
+        )
+
+    assert_no_look_ahead(demo, TECHFLOW, add, on)
+    names = {c["name"] for c in answers(demo, TECHFLOW, on)["profile"]["contacts"]}
+    assert "Nora Quinn" in names
 
 
 def test_opportunities_created_and_moved_after_d(demo: Store) -> None:

@@ -556,6 +556,8 @@ class _Loader:
                 flags = history.get(contact.id)
                 if flags:
                     contact = contact._replace(**flags)
+                if contact.first_contact_on is not None and contact.first_contact_on > self.as_of:
+                    continue  # first met after the date: not known then
                 if contact.left_on is not None and contact.left_on > self.as_of:  # left later: still here then
                     contact = contact._replace(active=True, left_on=None)
                 f.contacts.append(contact)

@@ -285,6 +285,7 @@ def build_account_profile(session: Session, account: Account, as_of: date) -> Ac
             do_not_contact=flags.get(c.id, {}).get("do_not_contact", c.do_not_contact),
         )
         for c in account.contacts
+        if c.first_contact_on is None or c.first_contact_on <= as_of  # first met after the date: not known then
     ]
     champion = next((c.name for c in contacts if c.meddicc_role == MeddiccRole.CHAMPION and c.active), None)
     return AccountProfile(

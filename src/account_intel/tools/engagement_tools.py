@@ -89,17 +89,16 @@ def get_stakeholder_map(account_id: str | None = None, *, runtime: ToolRuntime[T
     with tool_errors(), context.sessions() as session:
         account = scoped_account(session, context, account_id)
         departments = {d.id: d.name for d in account.departments}
-        contacts = list(account.contacts)
+        as_of = context.as_of
+        contacts = [c for c in account.contacts if c.first_contact_on is None or c.first_contact_on <= as_of]
         touches = _last_touches(session, account.id, context.as_of)
-        flags = contact_flags_on(session, context.as_of, accounts_in([account.id]))
-    as_of = context.as_of
+        flags = contact_flags_on(session, as_of, accounts_in([account.id]))
     dnc = {c.id for c in contacts if flags.get(c.id, {}).get("do_not_contact", c.do_not_contact)}
     active = [
         c
         for c in contacts
         if contact_active_on(flags.get(c.id, {}).get("active", c.active), c.left_on, as_of)
         and (c.left_on is None or c.left_on > as_of)
-        and (c.first_contact_on is None or c.first_contact_on <= as_of)
     ]
     active.sort(key=lambda c: (ROLE_ORDER.get(c.meddicc_role, len(ROLE_ORDER)), not c.is_executive, c.name))  # type: ignore[arg-type]
     present: dict[str, int] = {}
