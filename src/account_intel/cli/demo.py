@@ -36,7 +36,11 @@ def demo(
     ] = DEFAULT_SEED,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="DATE", help=f"History ends on this date (default {DEFAULT_AS_OF})."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help=f"History ends on this date, which becomes the store's data date (default {DEFAULT_AS_OF}).",
+        ),
     ] = None,
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a store that holds non-demo accounts.")] = False,
