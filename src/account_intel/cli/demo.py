@@ -50,9 +50,11 @@ def demo(
     refused unless --force.
     """
     from account_intel.demo.build import build_demo
+    from account_intel.store.probe import parse_url
 
     spec = DemoSpec(accounts=accounts, seed=seed, as_of=parse_date(as_of) or DEFAULT_AS_OF)
     settings = settings_for(db)
+    parse_url(settings.resolved_db_url)
     thresholds = thresholds_for(settings)
     if json_out:
         report = build_demo(settings.resolved_db_url, spec, thresholds=thresholds, force=force, db_option=db)

@@ -107,7 +107,8 @@ def probe(url: str) -> Probe:
     path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
     if path is not None:
         return _classify(str(path), *_read_sqlite_file(path))
-    where = parsed.render_as_string(hide_password=True)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    where = "an in-memory SQLite database" if in_memory else parsed.render_as_string(hide_password=True)
     return _classify(where, *_read_with_sqlalchemy(url, where))
 
 
@@ -119,7 +120,7 @@ def require(found: Probe, intent: Intent) -> None:
     tables = ", ".join(found.tables[:3]) + (", ..." if len(found.tables) > 3 else "")
     messages = {
         Found.MISSING: f"No store at {where}. Run `account-intel demo` to build one, or check --db.",
-        Found.EMPTY: f"{where} is an empty database, not an account-intel store. "
+        Found.EMPTY: f"{where[0].upper()}{where[1:]} is an empty database, not an account-intel store. "
         "Run `account-intel db upgrade` to create one there, or check --db.",
         Found.FOREIGN: f"{where} is not an account-intel store: it holds {len(found.tables)} table(s) of another "
         f"application ({tables}); nothing was changed. Check --db.",
