@@ -176,3 +176,19 @@ def test_store_open_refuses_without_creating_and_the_python_api_still_creates(tm
     with store.transaction() as session:
         assert session.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 0
     store.dispose()
+
+
+def test_read_commands_leave_the_store_byte_identical(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli("demo", "--accounts", "3", "--db", url, "--json", home=tmp_path).returncode == 0
+    before = (tmp_path / "demo.db").read_bytes()
+    for command in (
+        ["accounts", "show", "TechFlow", "--as-of", "2024-11-30"],
+        ["accounts", "list"],
+        ["health", "TechFlow", "--as-of", "2024-11-30"],
+        ["users", "list"],
+        ["contacts", "list", "RetailCo"],
+        ["db", "status"],
+    ):
+        assert cli(*command, "--db", url, home=tmp_path).returncode == 0, command
+    assert (tmp_path / "demo.db").read_bytes() == before
