@@ -95,3 +95,8 @@ def test_help_loads_no_model_or_numeric_stack() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Usage" in done.stdout and done.stdout.strip().splitlines()[-1] == "loaded:"
+
+
+def test_an_unknown_opportunity_filter_is_an_error(db: str) -> None:
+    result = runner.invoke(app, ["opp", "tasks", "--as", "Avery Stone", "--opportunity", "EXP-1999-0001", "--db", db])
+    assert isinstance(result.exception, NotFoundError) and "EXP-1999-0001" in str(result.exception)

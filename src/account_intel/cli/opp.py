@@ -335,14 +335,15 @@ def tasks_command(
     json_out: JsonOption = False,
 ) -> None:
     """List a user's open tasks across opportunities (the AM's task list)."""
-    from account_intel.pipeline import tasks
+    from account_intel.pipeline import service, tasks
 
     if not as_user:
         raise ValidationFailed("Name whose tasks to list with --as USER.")
     store, _ = open_store(db)
     with store.transaction() as session:
         user = named_user(session, as_user, option="--as")
-        rows = tasks.list_open_tasks(session, assignee_id=user.id, opportunity_id=opportunity)
+        opportunity_id = service.get_opportunity(session, opportunity).id if opportunity else None
+        rows = tasks.list_open_tasks(session, assignee_id=user.id, opportunity_id=opportunity_id)
     if json_out:
         print_json([row.model_dump(mode="json") for row in rows])
         return
