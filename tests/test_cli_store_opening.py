@@ -192,3 +192,21 @@ def test_read_commands_leave_the_store_byte_identical(tmp_path: Path) -> None:
     ):
         assert cli(*command, "--db", url, home=tmp_path).returncode == 0, command
     assert (tmp_path / "demo.db").read_bytes() == before
+
+
+def test_a_database_failure_under_a_command_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from account_intel.cli import app as cli_app
+
+    def locked() -> None:
+        raise OperationalError("UPDATE accounts ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(cli_app, "app", locked)
+    with pytest.raises(SystemExit) as exited:
+        cli_app.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "database is locked" in err and err.startswith("Error: ")
