@@ -14,7 +14,9 @@ from account_intel.errors import ValidationFailed
 
 app = typer.Typer(help="Customer contacts.", no_args_is_help=True)
 
-AccountArg = Annotated[str | None, typer.Argument(help="Account id or an unambiguous part of its name.")]
+AccountArg = Annotated[
+    str | None, typer.Argument(help="Account id or an unambiguous part of its name.", metavar="ACCOUNT")
+]
 OldAccountOption = Annotated[str | None, typer.Option("--account", hidden=True, help="Old spelling of ACCOUNT.")]
 
 
@@ -30,8 +32,8 @@ def _account(argument: str | None, option: str | None) -> str:
 
 @app.command("add")
 def add_command(
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
     account: AccountArg = None,
-    name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
     department: Annotated[
         str | None, typer.Option("--department", help="One of the account's departments (see `accounts show`).")
