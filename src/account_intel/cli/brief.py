@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.markdown import Markdown
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 from account_intel.clock import SystemClock
-from account_intel.runs.brief import BriefResult, run_brief
-from account_intel.runs.engine import BrainChoice, resolve_brain
+
+if TYPE_CHECKING:
+    from account_intel.runs.brief import BriefResult
+    from account_intel.runs.engine import BrainChoice
 
 BrainOption = Annotated[
     str, typer.Option("--brain", help="auto (llm when an endpoint is configured), rules or llm.", case_sensitive=False)
@@ -19,10 +20,12 @@ BrainOption = Annotated[
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the deliverables (default: HOME/runs).")]
 
 
-def _brain(value: str) -> BrainChoice:
-    if value not in ("auto", "rules", "llm"):
+def brain_choice(value: str) -> BrainChoice:
+    """The --brain choice, in any case."""
+    choice = value.strip().lower()
+    if choice not in ("auto", "rules", "llm"):
         raise typer.BadParameter(f"'{value}' is not one of auto, rules, llm.", param_hint="--brain")
-    return value  # type: ignore[return-value]
+    return choice  # type: ignore[return-value]
 
 
 def _run(
@@ -34,6 +37,9 @@ def _run(
     out: Path | None,
     json_out: bool,
 ) -> BriefResult:
+    from account_intel.runs.brief import run_brief
+    from account_intel.runs.engine import resolve_brain
+
     store, settings = open_store(db)
     day = as_of_for(as_of, store, quiet=json_out)
     return run_brief(
@@ -41,7 +47,7 @@ def _run(
         settings=settings,
         account=account,
         as_of=day,
-        brain=resolve_brain(_brain(brain), settings),
+        brain=resolve_brain(brain_choice(brain), settings),
         out_dir=out or Path(settings.home).expanduser() / "runs",
         clock=SystemClock(),
         kind=kind,
@@ -52,6 +58,8 @@ def _show(result: BriefResult, json_out: bool, key: str) -> None:
     if json_out:
         print_json(result)
         return
+    from rich.markdown import Markdown
+
     path = result.deliverables.get(key)
     if path and Path(path).exists():
         console.print(Markdown(Path(path).read_text(encoding="utf-8")))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 
 from account_intel.clock import FixedClock, SystemClock
 from account_intel.domain.tiering import Thresholds
 from account_intel.errors import ValidationFailed
-from account_intel.settings import Settings, load_settings
-from account_intel.store.engine import Store
+from account_intel.store.probe import Intent
+
+if TYPE_CHECKING:
+    from account_intel.settings import Settings
+    from account_intel.store.engine import Store
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,13 +40,23 @@ AsOfOption = Annotated[
 
 def settings_for(db: str | None) -> Settings:
     """Settings from the environment with the `--db` option on top."""
+    from account_intel.settings import load_settings
+
     return load_settings(db_url=db)
 
 
-def open_store(db: str | None) -> tuple[Store, Settings]:
-    """Open (and migrate on first use) the store named by `--db` or the settings."""
+def open_store(db: str | None, intent: Intent = Intent.USE) -> tuple[Store, Settings]:
+    """Open the store named by `--db` or the settings as `intent` allows (by default: an existing, current one)."""
+    from account_intel.store.engine import Store
+
     settings = settings_for(db)
-    return Store(settings.resolved_db_url), settings
+    return Store.open(settings.resolved_db_url, intent), settings
+
+
+def print_error(message: str) -> None:
+    """One error line on stderr; the message is shown as written, never read as markup."""
+    err_console.print("Error:", style="bold red", end=" ", highlight=False)
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def thresholds_for(settings: Settings) -> Thresholds:
@@ -105,6 +117,8 @@ def clock_for(as_of: date | None) -> FixedClock | SystemClock:
 
 def print_json(data: Any) -> None:
     """Print pydantic models, lists of them or plain data as JSON on stdout."""
+    from pydantic import BaseModel
+
     if isinstance(data, BaseModel):
         text = data.model_dump_json(indent=2)
     elif isinstance(data, list) and data and all(isinstance(item, BaseModel) for item in data):

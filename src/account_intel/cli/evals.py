@@ -9,10 +9,6 @@ import typer
 
 from account_intel.cli.common import console, parse_date, settings_for
 from account_intel.clock import SystemClock
-from account_intel.evals.compare import compare, load_result
-from account_intel.evals.report import comparison_markdown, print_comparison, print_run, write_run
-from account_intel.evals.runner import EvalError, RunOptions, run_evals
-from account_intel.evals.tolerances import TOLERANCES_FILE, load_tolerances
 
 app = typer.Typer(help="Evals: run the scenarios, compare results with a baseline.", no_args_is_help=True)
 
@@ -54,6 +50,10 @@ def run_command(
     Exits 1 when safety is below 1.0 anywhere, when a scenario run crashed (or a replay did not match its
     cassette), or when the pass rate is below --min-pass-rate.
     """
+    from account_intel.evals.report import print_run, write_run
+    from account_intel.evals.runner import EvalError, RunOptions, run_evals
+
+    brain = brain.strip().lower()
     if brain not in ("rules", "llm"):
         raise EvalError("--brain is rules or llm.")
     if record and replay:
@@ -138,6 +138,10 @@ def compare_command(
     evals_dir: EvalsDir = Path("evals"),
 ) -> None:
     """Deltas per metric and per scenario; exits 1 when a metric drops beyond its tolerance or safety < 1.0."""
+    from account_intel.evals.compare import compare, load_result
+    from account_intel.evals.report import comparison_markdown, print_comparison
+    from account_intel.evals.tolerances import TOLERANCES_FILE, load_tolerances
+
     result = compare(load_result(baseline), load_result(candidate), load_tolerances(evals_dir / TOLERANCES_FILE))
     print_comparison(result, console)
     if md is not None:

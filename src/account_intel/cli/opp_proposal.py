@@ -19,8 +19,6 @@ from account_intel.cli.pipeline_options import (
     split_values,
 )
 from account_intel.errors import ValidationFailed
-from account_intel.pipeline import proposals, sending, service
-from account_intel.pipeline.schemas import ProposalRequest, parse
 
 Opt = typer.Option
 
@@ -42,6 +40,9 @@ def proposal_command(
     json_out: JsonOption = False,
 ) -> None:
     """Generate a proposal (Markdown, HTML, PDF), or send it with --send --to CONTACT."""
+    from account_intel.pipeline import proposals, sending, service
+    from account_intel.pipeline.schemas import ProposalRequest, parse
+
     scope = []
     for spec in line or []:
         parts = [p.strip() for p in spec.split("|")]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
 
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.portfolio import PortfolioReport, portfolio_report
 from account_intel.cli.common import (
     AsOfOption,
     DbOption,
@@ -27,7 +24,9 @@ from account_intel.cli.common import (
     thresholds_for,
 )
 from account_intel.cli.whitespace import k
-from account_intel.store.models import Account
+
+if TYPE_CHECKING:
+    from account_intel.analytics.portfolio import PortfolioReport
 
 PROGRESS_FROM = 2_000  # accounts: smaller portfolios finish before a bar is worth drawing
 PARALLEL_FROM = 5_000  # accounts: below this, worker processes cost more than they save
@@ -60,6 +59,12 @@ def portfolio(
     json_out: JsonOption = False,
 ) -> None:
     """Scan every account: pipeline by tier, type and segment; GRR/NRR forecast; campaign target list."""
+    from sqlalchemy import func, select
+
+    from account_intel.analytics.health_config import load_weights
+    from account_intel.analytics.portfolio import portfolio_report
+    from account_intel.store.models import Account
+
     store, settings = open_store(db)
     day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
