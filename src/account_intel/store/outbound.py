@@ -93,6 +93,10 @@ def draft_message(
     contact = session.get(Contact, contact_id) if contact_id else None
     if contact_id and contact is None:
         raise NotFoundError(f"Contact '{contact_id}' not found.")
+    if contact is not None and contact.account_id != account_id:
+        raise ValidationFailed(
+            f"Contact '{contact.id}' belongs to another account; a message is filed under its recipient's account."
+        )
     address = to_address or (contact.email if contact else None)
     if not address:
         raise ValidationFailed("A message needs a recipient: a contact with an email address, or --to ADDRESS.")
