@@ -25,6 +25,7 @@ from account_intel.analytics.text_matcher import TextMatcher
 from account_intel.content.templates import load_template, render
 from account_intel.llm.retry import retrying
 from account_intel.llm.usage import CallUsage
+from account_intel.redaction import failure_reason
 from account_intel.tools.context import NUMBER, ToolContext
 
 MAX_TEXTS = 10
@@ -149,7 +150,7 @@ def read_free_text(runner: Any, ctx: ToolContext, facts: AccountFacts, matcher: 
     try:
         answer = _ask_model(runner, ctx, facts, texts)
     except FALLBACK_ERRORS as exc:  # the model failed: the matcher's reading stands, flagged
-        fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
+        fallback = failure_reason(exc, ctx.settings)
         return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback)
     if answer is None:
         fallback = "token budget spent before reading the texts"
