@@ -11,7 +11,7 @@ from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    as_of_for,
     console,
     money,
     open_store,
@@ -71,7 +71,7 @@ def show_command(
 ) -> None:
     """Show one account: contract, departments, usage, adoption, tickets, contacts, opportunities and events."""
     store, _ = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         profile = build_account_profile(session, find_account(session, account), day)
     if json_out:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import typer
 from rich.markdown import Markdown
 
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, open_store, print_json
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 from account_intel.clock import SystemClock
 from account_intel.runs.brief import BriefResult, run_brief
 from account_intel.runs.engine import BrainChoice, resolve_brain
@@ -26,10 +26,16 @@ def _brain(value: str) -> BrainChoice:
 
 
 def _run(
-    account: str, kind: Literal["brief", "qbr"], brain: str, as_of: str | None, db: str | None, out: Path | None
+    account: str,
+    kind: Literal["brief", "qbr"],
+    brain: str,
+    as_of: str | None,
+    db: str | None,
+    out: Path | None,
+    json_out: bool,
 ) -> BriefResult:
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     return run_brief(
         store=store,
         settings=settings,
@@ -72,7 +78,7 @@ def brief(
     json_out: JsonOption = False,
 ) -> None:
     """Account brief: health, whitespace map, prioritised opportunities with evidence, scenarios, gaps, drafts."""
-    _show(_run(account, "brief", brain, as_of, db, out), json_out, "brief_md")
+    _show(_run(account, "brief", brain, as_of, db, out, json_out), json_out, "brief_md")
 
 
 def qbr(
@@ -84,4 +90,4 @@ def qbr(
     json_out: JsonOption = False,
 ) -> None:
     """QBR packet (seed 004 Steps 3-4) for the account's next QBR, plus a gated QBR invitation draft."""
-    _show(_run(account, "qbr", brain, as_of, db, out), json_out, "qbr_md")
+    _show(_run(account, "qbr", brain, as_of, db, out, json_out), json_out, "qbr_md")

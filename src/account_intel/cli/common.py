@@ -27,7 +27,12 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Run as of this date (YYYY-MM-DD); default: today.", metavar="DATE")
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Run as of this date (YYYY-MM-DD); default: the store's data date (see `db status`), else today.",
+        metavar="DATE",
+    ),
 ]
 
 
@@ -57,9 +62,40 @@ def parse_date(value: str | None, *, option: str = "--as-of") -> date | None:
         raise ValidationFailed(f"{option} '{value}' is not a date; use YYYY-MM-DD, for example 2024-11-30.") from None
 
 
-def as_of_or_today(value: str | None) -> date:
-    """The `--as-of` date, or today's date read once at the edge."""
-    return parse_date(value) or SystemClock().now().date()
+def default_day(store: Store) -> tuple[date, str]:
+    """The day a command runs on without a date option: the store's data date, else today; and which it is."""
+    from account_intel.store.data_date import data_as_of
+
+    with store.transaction() as session:
+        recorded = data_as_of(session)
+    if recorded is not None:
+        return recorded, "the store's data date"
+    return SystemClock().now().date(), "today"
+
+
+def as_of_for(value: str | None, store: Store, *, quiet: bool = False, option: str = "--as-of") -> date:
+    """The `--as-of` date, else the store's data date (announced on stderr unless quiet), else today."""
+    day = parse_date(value, option=option)
+    if day is not None:
+        return day
+    day, what = default_day(store)
+    if not quiet and what != "today":
+        err_console.print(f"As of {day.isoformat()}, {what} ({option} to change)", style="dim", highlight=False)
+    return day
+
+
+def action_day(value: str | None, store: Store, *, quiet: bool = False, option: str = "--at") -> date | None:
+    """The day a write happens: the date option, else the store's data date (announced unless quiet), else None
+    (now), so that an entry by hand on a demo store lands on the demo's timeline."""
+    day = parse_date(value, option=option)
+    if day is not None:
+        return day
+    recorded, what = default_day(store)
+    if what == "today":
+        return None
+    if not quiet:
+        err_console.print(f"At {recorded.isoformat()}, {what} ({option} to change)", style="dim", highlight=False)
+    return recorded
 
 
 def clock_for(as_of: date | None) -> FixedClock | SystemClock:

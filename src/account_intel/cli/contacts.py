@@ -32,6 +32,7 @@ def add_command(
 ) -> None:
     """Add a contact to an account."""
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, find_account(session, account))
         view = add_contact(
@@ -43,7 +44,7 @@ def add_command(
             email=email,
             phone=phone,
             role=role,
-            at=moment(at),
+            at=when,
             actor=actor,
         )
     if json_out:

@@ -24,7 +24,8 @@ from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    action_day,
+    as_of_for,
     clock_for,
     console,
     open_store,
@@ -124,7 +125,7 @@ def show_command(
 ) -> None:
     """Show an account's health: score, band, components, the override in force and why it moved."""
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:
         account_id = find_account(session, account).id
@@ -134,7 +135,7 @@ def show_command(
             as_of=day,
             config=config,
             store_snapshot=snapshot,
-            at=clock_for(parse_date(as_of)).now(),
+            at=clock_for(day).now(),
         )
     if json_out:
         print_json(report)
@@ -158,7 +159,7 @@ def override_command(
 ) -> None:
     """Set a manual score or band with its reason; recomputes never remove it; it stops at --expires or a clear."""
     store, _ = open_store(db)
-    at = clock_for(parse_date(as_of)).now()
+    at = clock_for(action_day(as_of, store, quiet=json_out, option="--as-of")).now()
     with store.transaction() as session:
         account_id = find_account(session, account).id
         user = find_user(session, as_user).id
@@ -186,7 +187,7 @@ def clear_override_command(
 ) -> None:
     """Clear the override in force; the computed score shows again."""
     store, _ = open_store(db)
-    at = clock_for(parse_date(as_of)).now()
+    at = clock_for(action_day(as_of, store, option="--as-of")).now()
     with store.transaction() as session:
         account_id = find_account(session, account).id
         row = clear_override(session, account_id=account_id, cleared_by=find_user(session, as_user).id, at=at)

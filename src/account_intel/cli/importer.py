@@ -67,8 +67,10 @@ def import_command(
     as_of: Annotated[
         str | None,
         typer.Option(
+            "--snapshot-date",
             "--as-of",
-            help="Derive ARR, tier and segment on this date (YYYY-MM-DD); default: the latest date in the data.",
+            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it and it becomes"
+            " the store's data date; default: the latest date in the data.",
             metavar="DATE",
         ),
     ] = None,
@@ -77,7 +79,7 @@ def import_command(
 ) -> None:
     """Import CSV files into the store, all or nothing: one wrong row and nothing is written; every error is listed."""
     try:
-        day = parse_date(as_of)
+        day = parse_date(as_of, option="--snapshot-date")
         plan = load_mapping(mapping) if mapping is not None else identity_mapping(directory)
         store, settings = open_store(db)
     except DomainError as exc:
@@ -145,6 +147,11 @@ def render_report(out: Console, report: ImportReport) -> None:
     for warning in report.warnings:
         out.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     out.print(f"As of {report.as_of.isoformat()}: {report.as_of_source}.", highlight=False)
+    if report.written:
+        out.print(
+            f"The store's data date is now {report.as_of.isoformat()}: commands run as of it without --as-of.",
+            highlight=False,
+        )
     if report.accounts is not None:
         accounts = report.accounts
         tiers = ", ".join(f"{tier} {count}" for tier, count in accounts.by_tier.items())

@@ -97,9 +97,10 @@ def create_command(
         override_reason=override,
     )
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, find_account(session, data.account)) if data.account else None
-        view = service.create_opportunity(session, data=data, at=moment(at), actor=actor)
+        view = service.create_opportunity(session, data=data, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -162,9 +163,10 @@ def move_command(
     """Move an opportunity to the next stage (one at a time; back to an earlier one is allowed)."""
     move = parse(StageMove, "Failed to update opportunity.", stage=stage, probability=probability, note=note)
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        view = service.move_stage(session, opportunity_id=opportunity, move=move, at=moment(at), actor=actor)
+        view = service.move_stage(session, opportunity_id=opportunity, move=move, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -190,8 +192,8 @@ def win_command(
         close_date=parse_date(close_date, option="--date"),
         product_id=product,
     )
-    when = moment(at if at or not close_date else close_date)
     store, settings = open_store(db)
+    when = moment(at if at or not close_date else close_date, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
         result = closing.win_opportunity(
@@ -217,9 +219,10 @@ def lose_command(
     """Close as lost from any open stage, with a reason and a follow-up reminder; no ARR impact."""
     data = parse(LossInput, closing.CLOSE_FAILED, reason=reason, note=note, follow_up_days=follow_up_days)
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        result = closing.lose_opportunity(session, opportunity_id=opportunity, data=data, at=moment(at), actor=actor)
+        result = closing.lose_opportunity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
     if json_out:
         print_json(result)
         return
@@ -273,9 +276,10 @@ def log_command(
         tasks=_task_specs(task),
     )
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        view = activities.log_activity(session, opportunity_id=opportunity, data=data, at=moment(at), actor=actor)
+        view = activities.log_activity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
         after = service.get_opportunity(session, opportunity)
         summary = show.logged_summary(view, after)
     if json_out:
@@ -298,10 +302,11 @@ def task_command(
 ) -> None:
     """Create a task on an opportunity, or complete a task with --complete."""
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = find_user(session, as_user).id if as_user else None
         if complete:
-            view = tasks.complete_task(session, task_id=ref, at=moment(at), actor=actor)
+            view = tasks.complete_task(session, task_id=ref, at=when, actor=actor)
         else:
             data = parse(
                 TaskInput,
@@ -310,7 +315,7 @@ def task_command(
                 due_date=parse_date(due, option="--due"),
                 assignee=assignee,
             )
-            view = tasks.create_task(session, opportunity_id=ref, task=data, at=moment(at), actor=actor)
+            view = tasks.create_task(session, opportunity_id=ref, task=data, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -349,8 +354,8 @@ def metrics_command(
     json_out: JsonOption = False,
 ) -> None:
     """Time to close by type, win rate by stage reached, and per-owner quarter results against the seed's targets."""
-    day = moment(at).date()
     store, _ = open_store(db)
+    day = moment(at, store, quiet=json_out).date()
     with store.transaction() as session:
         owner_id = find_user(session, owner).id if owner else None
         result = metrics.pipeline_metrics(session, as_of=day, quarter=quarter, owner_id=owner_id)

@@ -61,8 +61,8 @@ def proposal_command(
         raise ValidationFailed(f"Unknown --format {', '.join(unknown)}; use md, html or pdf.")
     if send and not to:
         raise ValidationFailed("Name the recipient contact with --to.")
-    when = moment(at)
     store, settings = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
         existing = proposals.latest_proposal(session, service.get_opportunity(session, opportunity).id)

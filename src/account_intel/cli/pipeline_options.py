@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from account_intel.cli.common import parse_date
+from account_intel.cli.common import action_day, parse_date
 from account_intel.clock import FixedClock, SystemClock
 from account_intel.errors import ValidationFailed
 from account_intel.pipeline.people import default_actor, find_user
 from account_intel.pipeline.service import get_opportunity
 from account_intel.settings import Settings
+from account_intel.store.engine import Store
 from account_intel.store.models import Account
 
 AsUserOption = Annotated[
@@ -26,13 +27,19 @@ AsUserOption = Annotated[
 ]
 AtOption = Annotated[
     str | None,
-    typer.Option("--at", "--as-of", help="When it happens (YYYY-MM-DD); default: now.", metavar="DATE"),
+    typer.Option(
+        "--at",
+        "--as-of",
+        help="When it happens (YYYY-MM-DD); default: the store's data date (see `db status`), else now.",
+        metavar="DATE",
+    ),
 ]
 
 
-def moment(at: str | None) -> datetime:
-    """The time of the action: noon UTC on `--at`, or the system time read once here at the edge."""
-    day = parse_date(at, option="--at")
+def moment(at: str | None, store: Store | None = None, *, quiet: bool = False) -> datetime:
+    """The time of the action: noon UTC on `--at`, else on the store's data date (`action_day`), else the system
+    time read once here at the edge. Without a store (decisions, deliveries): `--at` or now."""
+    day = action_day(at, store, quiet=quiet) if store is not None else parse_date(at, option="--at")
     return FixedClock.on(day).now() if day else SystemClock().now()
 
 

@@ -19,7 +19,7 @@ from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    as_of_for,
     console,
     err_console,
     open_store,
@@ -61,7 +61,7 @@ def portfolio(
 ) -> None:
     """Scan every account: pipeline by tier, type and segment; GRR/NRR forecast; campaign target list."""
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Account)) or 0

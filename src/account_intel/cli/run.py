@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from account_intel.cli.brief import BrainOption
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, err_console, open_store
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, err_console, open_store
 from account_intel.cli.common import print_json as print_model
 from account_intel.clock import SystemClock
 from account_intel.graph.portfolio import DEFAULT_CONCURRENCY
@@ -102,7 +102,7 @@ def weekly(
 ) -> None:
     """Run every account in scope through the graph once this ISO week, then write the portfolio report."""
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with _progress(not json_out) as bar:
         summary = run_weekly(
             store=store,
@@ -158,7 +158,7 @@ def triggers(
 ) -> None:
     """Daily trigger scan: QBR D-30 packets (ready by D-7), health decline, T1 plays; each trigger fires once."""
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with _progress(not json_out) as bar:
         summary = run_triggers(
             store=store,

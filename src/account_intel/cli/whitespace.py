@@ -12,7 +12,7 @@ from rich.table import Table
 from account_intel.analytics.facts import load_catalog, load_facts
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import Status, WhitespaceItem, WhitespaceMap, build_whitespace_map
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, open_store, print_json
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 from account_intel.store.accounts import find_account
 
 STATUS_MARK = {Status.ACTIVE: "✅ Active", Status.PARTIAL: "◐ Partial", Status.NONE: "❌ None"}
@@ -27,7 +27,7 @@ def whitespace(
 ) -> None:
     """Show the white-space map: catalog × account, status, use, opportunity level and untapped potential."""
     store, _ = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         account_id = find_account(session, account).id
         catalog = load_catalog(session)

@@ -60,7 +60,7 @@ def build_demo(
             summary = summarise_portfolio(session, as_of=spec.as_of)
     finally:
         store.dispose()
-    suffix = f" --as-of {spec.as_of.isoformat()}" + (f" --db {db_option}" if db_option else "")
+    suffix = f" --db {db_option}" if db_option else ""
     stories = [
         StoryAccount(
             id=TECHFLOW_ID,
