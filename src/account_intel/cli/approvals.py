@@ -204,7 +204,7 @@ def send_command(
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Send an approved agent draft again after its delivery failed (SMTP down, outbox not writable)."""
+    """Send an agent draft: an approved one (or one whose delivery failed), or an ungated draft a person releases."""
     if not as_user:
         raise ValidationFailed("Name who sends it with --as USER.")
     from account_intel import approvals as service
@@ -215,13 +215,16 @@ def send_command(
     with store.sessions() as session:
         found = service.get_message(session, message)
         status, origin = found.status, found.origin
+        gated = bool(service.message_view(session, found, load_policy(settings.content_dir)).gate_reasons)
     if origin != AGENT_ORIGIN:
         raise InvalidStateError(f"Message {message} is a {origin} message; it is sent by its origin, not here.")
-    if status != MessageStatus.APPROVED:
+    if status == MessageStatus.DRAFT and gated:
         raise InvalidStateError(
-            f"Message {message} is {status.value}; only an approved message waiting for delivery can be sent. "
-            "A draft needs `approvals approve` first."
+            f"Message {message} goes to a gated recipient; it needs `approvals approve` by the account's AE or a "
+            "manager before it can be sent."
         )
+    if status not in (MessageStatus.APPROVED, MessageStatus.DRAFT):
+        raise InvalidStateError(f"Message {message} is {status.value}; only a draft or an approved message is sent.")
     delivery = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
     if json_out:
         print_json(
