@@ -138,6 +138,8 @@ def test_an_older_schema_asks_for_db_upgrade_and_is_not_migrated(tmp_path: Path)
         "revision": older,
         "head": known_revisions()[-1],
         "up_to_date": False,
+        "data_as_of": None,
+        "data_as_of_source": None,
     }
     upgraded = cli("db", "upgrade", "--db", url, home=tmp_path)
     assert upgraded.returncode == 0 and f"{older} -> {known_revisions()[-1]}" in upgraded.stdout

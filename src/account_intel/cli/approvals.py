@@ -210,6 +210,7 @@ def send_command(
     from account_intel import approvals as service
     from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
     from account_intel.deliverables.outreach import send_and_deliver
+    from account_intel.tools.policy import load_policy
 
     store, settings = open_store(db)
     with store.sessions() as session:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from account_intel.agents.schemas import OpportunityFindings
 from account_intel.delivery import Delivery, deliver_message
 from account_intel.domain.enums import MessageStatus
-from account_intel.errors import DeliveryError, DomainError
+from account_intel.errors import DeliveryError
 from account_intel.graph.context import GraphContext
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
@@ -56,21 +56,17 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
         for draft in findings.outreach if findings else []:
             message = existing.get((draft.contact_id, draft.subject))
             if message is None:
-                try:
-                    with session.begin_nested():  # a draft the store refuses is skipped, never the run
-                        message = draft_message(
-                            session,
-                            account_id=state["account_id"],
-                            contact_id=draft.contact_id,
-                            subject=draft.subject,
-                            body=draft.body,
-                            at=at,
-                            created_by=ctx.actor,
-                            origin=ORIGIN,
-                            thread_id=thread,
-                        )
-                except DomainError:
-                    continue
+                message = draft_message(
+                    session,
+                    account_id=state["account_id"],
+                    contact_id=draft.contact_id,
+                    subject=draft.subject,
+                    body=draft.body,
+                    at=at,
+                    created_by=ctx.actor,
+                    origin=ORIGIN,
+                    thread_id=thread,
+                )
                 existing[(draft.contact_id, draft.subject)] = message
             purposes[message.id] = (draft.purpose, draft.evidence_ids)
         views = []
