@@ -17,6 +17,9 @@ BrainOption = Annotated[
     str, typer.Option("--brain", help="auto (llm when an endpoint is configured), rules or llm.", case_sensitive=False)
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the deliverables (default: HOME/runs).")]
+RefreshOption = Annotated[
+    bool, typer.Option("--refresh", help="Compute a new deliverable even when one with the same inputs exists.")
+]
 
 
 def _brain(value: str) -> BrainChoice:
@@ -26,7 +29,13 @@ def _brain(value: str) -> BrainChoice:
 
 
 def _run(
-    account: str, kind: Literal["brief", "qbr"], brain: str, as_of: str | None, db: str | None, out: Path | None
+    account: str,
+    kind: Literal["brief", "qbr"],
+    brain: str,
+    as_of: str | None,
+    db: str | None,
+    out: Path | None,
+    refresh: bool = False,
 ) -> BriefResult:
     store, settings = open_store(db)
     day = as_of_or_today(as_of)
@@ -39,6 +48,7 @@ def _run(
         out_dir=out or Path(settings.home).expanduser() / "runs",
         clock=SystemClock(),
         kind=kind,
+        refresh=refresh,
     )
 
 
@@ -49,8 +59,10 @@ def _show(result: BriefResult, json_out: bool, key: str) -> None:
     path = result.deliverables.get(key)
     if path and Path(path).exists():
         console.print(Markdown(Path(path).read_text(encoding="utf-8")))
+    when = f"computed {result.computed_at}" if result.computed_at else "computed earlier"
+    origin = f"from cache ({when}; --refresh to recompute)" if result.cached else when
     console.print(
-        f"[bold]{result.status}[/] · thread {result.thread_id} · deliverables: "
+        f"[bold]{result.status}[/] · {origin} · thread {result.thread_id} · deliverables: "
         + ", ".join(result.deliverables.values())
     )
     for draft in result.drafts:
@@ -70,9 +82,10 @@ def brief(
     out: OutOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    refresh: RefreshOption = False,
 ) -> None:
     """Account brief: health, whitespace map, prioritised opportunities with evidence, scenarios, gaps, drafts."""
-    _show(_run(account, "brief", brain, as_of, db, out), json_out, "brief_md")
+    _show(_run(account, "brief", brain, as_of, db, out, refresh), json_out, "brief_md")
 
 
 def qbr(
@@ -82,6 +95,7 @@ def qbr(
     out: OutOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    refresh: RefreshOption = False,
 ) -> None:
     """QBR packet (seed 004 Steps 3-4) for the account's next QBR, plus a gated QBR invitation draft."""
-    _show(_run(account, "qbr", brain, as_of, db, out), json_out, "qbr_md")
+    _show(_run(account, "qbr", brain, as_of, db, out, refresh), json_out, "qbr_md")
