@@ -24,6 +24,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from account_intel.domain.json_forms import Measure
+from account_intel.domain.json_forms import Money as MoneyJSON
 from account_intel.errors import ValidationFailed
 
 CENT = Decimal("0.01")
@@ -71,8 +73,8 @@ def annualise(
     return ONE + periods_per_year * (Decimal(ratio) - ONE)
 
 
-Money = Annotated[Decimal, Field(ge=0)]
-Percent = Annotated[Decimal, Field(description="Percentage, one decimal place.")]
+Money = Annotated[MoneyJSON, Field(ge=0)]
+Percent = Annotated[Measure, Field(description="Percentage, one decimal place.")]
 
 
 class RetentionForecast(BaseModel):
@@ -134,7 +136,7 @@ def retention_forecast(
 # --- expected churn ------------------------------------------------------------------------------------------------
 
 HealthBand = Literal["Green", "Yellow", "Red"]
-Probability = Annotated[Decimal, Field(ge=0, le=1)]
+Probability = Annotated[Measure, Field(ge=0, le=1)]
 
 
 def _band(value: object) -> object:

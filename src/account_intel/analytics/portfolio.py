@@ -47,6 +47,7 @@ from account_intel.analytics.targeting import (
     assign_by_capacity,
 )
 from account_intel.domain.enums import OpportunityStage, UserRole
+from account_intel.domain.json_forms import Measure
 from account_intel.domain.tiering import Thresholds
 from account_intel.store.models import Opportunity, User
 
@@ -74,7 +75,7 @@ class TypeRow(BaseModel):
     type: str
     opportunities: int
     total_potential: Decimal
-    share_pct: Decimal
+    share_pct: Measure
     expected: Decimal
     average_propensity: float
 
@@ -87,7 +88,7 @@ class SegmentRow(BaseModel):
     arr: Decimal
     accounts_with_opportunities: int
     total_potential: Decimal
-    share_pct: Decimal
+    share_pct: Measure
     average_potential: Decimal = Field(description="Per account with an opportunity.")
     expected: Decimal
     average_propensity: float = Field(description="Mean account propensity over accounts with an opportunity.")
@@ -116,7 +117,7 @@ class TargetRow(BaseModel):
     pipeline_tier: int | None
     propensity: float
     potential: Decimal = Field(description="Counted potential.")
-    probability: Decimal
+    probability: Measure
     priority: Decimal
     readiness: str
     close_by: date
