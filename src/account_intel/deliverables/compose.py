@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ def _figure_text(figure: Figure) -> str:
     if figure.unit == "percent":
         return f"{figure.value}%"
     return str(figure.value)
+
+
+def _parts_text(total: Any, whitespace: Any) -> str:
+    """How the total potential splits when it is more than the white-space potential (a rate increase at renewal)."""
+    renewal = Decimal(total) - Decimal(whitespace)
+    if renewal <= 0:
+        return ""
+    return f" (white-space {_money(whitespace)} + rate increase at renewal {_money(renewal)})"
 
 
 def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +102,7 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         "placement": placement.model_dump(mode="json"),
         "findings": findings.model_dump(mode="json"),
         "total_potential_text": _money(findings.total_potential.value),
+        "total_potential_parts": _parts_text(findings.total_potential.value, ws.potential.value),
         "target_90d_text": _money(findings.target_90d.value),
         "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
         "figure_text": [_figure_text(s) for s in findings.scenarios],
