@@ -78,7 +78,7 @@ def test_a_bad_url_is_one_line_naming_it(tmp_path: Path, url: str, named: str) -
     [
         (b"", "empty file (0 bytes)"),
         (os.urandom(4096), "not a SQLite database"),
-        (b"SQLite format 3\x00" + b"\x10\x00" + os.urandom(200), "not a readable SQLite database"),
+        (b"SQLite format 3\x00" + b"\x10\x00" + b"\xff" * 200, "not a readable SQLite database"),
     ],
     ids=["zero-bytes", "random-bytes", "truncated"],
 )

@@ -235,13 +235,10 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
     route = opps["route"]
     candidates = opps["candidates"] if route == "expand" else []
     recs = [_recommendation(c) for c in candidates if _ids(c["evidence"])]
-    counted = [_num(c["potential"]["value"]) for c in candidates if c["in_totals"]]
     total = Figure(
         label="Total expansion potential",
-        value=sum(counted, Decimal(0)),
+        value=_num(opps["total_potential"]) if route == "expand" else Decimal(0),
         unit="usd",
-        formula="sum" if counted else None,
-        inputs=counted,
     )
     s = opps.get("scenarios") or {}
     base = s.get("base") or {}
@@ -250,7 +247,7 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
         [
             Figure(label="Conservative (90 days)", value=_num(s["conservative_90d"]), unit="usd"),
             *[Figure(label=f"Base case ({days} days)", value=_num(v), unit="usd") for days, v in base.items()],
-            Figure(label="Upside (120 days)", value=_num(s["upside_120d"]), unit="usd"),
+            Figure(label=f"Upside ({s['upside_window_days']} days)", value=_num(s["upside"]), unit="usd"),
         ]
         if s
         else []

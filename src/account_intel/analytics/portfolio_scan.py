@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from account_intel.store.engine import Store
 from account_intel.store.models import Account
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 CAMPAIGN_ORDER = {tier: index for index, tier in enumerate(CampaignTier)}
 Progress = Callable[[int], None]
 TAIL_SPLIT = 2  # each chunk takes 1/(TAIL_SPLIT x workers) of what is left (guided scheduling)
@@ -188,7 +189,7 @@ def _account(
     owners = (facts.csm_id, facts.ae_id, facts.am_id)
     for c in found:
         counted = c.counted or ZERO
-        value = counted * c.probability
+        value = (counted * c.probability).quantize(CENT, ROUND_HALF_UP)  # the candidate's own expected value
         potential += counted
         expected += value
         if c.propensity > propensity:
@@ -219,8 +220,7 @@ def _account(
     totals.potential += potential
     totals.expected += expected
     tier = tier_of(propensity, potential, spec.config.tiers)
-    if tier is not None:
-        _add(totals.tiers, tier, (1, potential, expected, propensity))
+    _add(totals.tiers, tier or 0, (1, potential, expected, propensity))  # 0: below every tier
 
 
 def segment_mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]

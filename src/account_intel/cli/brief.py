@@ -18,6 +18,9 @@ BrainOption = Annotated[
     str, typer.Option("--brain", help="auto (llm when an endpoint is configured), rules or llm.", case_sensitive=False)
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the deliverables (default: HOME/runs).")]
+RefreshOption = Annotated[
+    bool, typer.Option("--refresh", help="Compute a new deliverable even when one with the same inputs exists.")
+]
 
 
 def brain_choice(value: str) -> BrainChoice:
@@ -36,6 +39,7 @@ def _run(
     db: str | None,
     out: Path | None,
     json_out: bool,
+    refresh: bool = False,
 ) -> BriefResult:
     from account_intel.runs.brief import run_brief
     from account_intel.runs.engine import resolve_brain
@@ -51,6 +55,7 @@ def _run(
         out_dir=out or Path(settings.home).expanduser() / "runs",
         clock=SystemClock(),
         kind=kind,
+        refresh=refresh,
     )
 
 
@@ -63,8 +68,10 @@ def _show(result: BriefResult, json_out: bool, key: str) -> None:
     path = result.deliverables.get(key)
     if path and Path(path).exists():
         console.print(Markdown(Path(path).read_text(encoding="utf-8")))
+    when = f"computed {result.computed_at}" if result.computed_at else "computed earlier"
+    origin = f"from cache ({when}; --refresh to recompute)" if result.cached else when
     console.print(
-        f"[bold]{result.status}[/] · thread {result.thread_id} · deliverables: "
+        f"[bold]{result.status}[/] · {origin} · thread {result.thread_id} · deliverables: "
         + ", ".join(result.deliverables.values())
     )
     for draft in result.drafts:
@@ -84,9 +91,10 @@ def brief(
     out: OutOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    refresh: RefreshOption = False,
 ) -> None:
     """Account brief: health, whitespace map, prioritised opportunities with evidence, scenarios, gaps, drafts."""
-    _show(_run(account, "brief", brain, as_of, db, out, json_out), json_out, "brief_md")
+    _show(_run(account, "brief", brain, as_of, db, out, json_out, refresh), json_out, "brief_md")
 
 
 def qbr(
@@ -96,6 +104,7 @@ def qbr(
     out: OutOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    refresh: RefreshOption = False,
 ) -> None:
     """QBR packet (seed 004 Steps 3-4) for the account's next QBR, plus a gated QBR invitation draft."""
-    _show(_run(account, "qbr", brain, as_of, db, out, json_out), json_out, "qbr_md")
+    _show(_run(account, "qbr", brain, as_of, db, out, json_out, refresh), json_out, "qbr_md")

@@ -102,6 +102,9 @@ def portfolio(
     render_portfolio(console, report, top=top)
 
 
+TIER_NAMES = {1: "1 high/high", 2: "2 high/medium", 3: "3 medium/high", 4: "4 medium/medium", None: "below tiers"}
+
+
 def _pct(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
@@ -117,10 +120,8 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
         f"(70% of {k(r.retention.expansion.expected)} expected within 90 days)"
     )
     if f is not None:
-        out.print(
-            f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] quarterly, "
-            f"{f.nrr_annual_compounded_pct}% annualised (compounded; {f.nrr_annual_simple_pct}% simple)"
-        )
+        period = f"{r.retention.period_start} to {r.retention.period_end}"
+        out.print(f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] for the quarter {period}")
     share = f"{r.accounts_with_opportunities / r.active_accounts:.0%}" if r.active_accounts else "-"
     out.print(
         f"Accounts: {r.accounts_scanned:,} scanned, {r.active_accounts:,} active in scope "
@@ -130,20 +131,18 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
         soft_wrap=True,
     )
     tiers = Table(title="Pipeline tiers (accounts)")
-    for col in ("Tier", "Accounts", "Potential", "Avg/account", "Propensity", "Close 90d", "Expected", "Model EV"):
+    for col in ("Tier", "Accounts", "Potential", "Avg/account", "Propensity", "Expected"):
         tiers.add_column(col, justify="left" if col == "Tier" else "right")
-    names = {1: "1 high/high", 2: "2 high/medium", 3: "3 medium/high", 4: "4 medium/medium"}
     for t in r.tiers:
         tiers.add_row(
-            names[t.tier],
+            TIER_NAMES[t.tier],
             f"{t.accounts:,}",
             k(t.total_potential),
             k(t.average_potential),
             f"{t.average_propensity:.0f}",
-            f"{t.close_probability:.0%}",
             k(t.expected),
-            k(t.expected_model),
         )
+    tiers.add_row("Total", f"{r.accounts_with_opportunities:,}", k(r.total_potential), "", "", k(r.expected_value))
     out.print(tiers)
     types = Table(title="By type (counted opportunities)")
     for col in ("Type", "Opportunities", "Potential", "Share", "Expected", "Propensity"):
@@ -157,6 +156,7 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
             k(t.expected),
             f"{t.average_propensity:.0f}",
         )
+    types.add_row("Total", f"{r.opportunities:,}", k(r.total_potential), "100%", k(r.expected_value), "")
     out.print(types)
     segments = Table(title="By segment (ARR as of the date)")
     for col in ("Segment", "Accounts", "ARR", "With opp.", "Potential", "Share", "Avg/account", "Propensity"):
@@ -172,19 +172,25 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
             k(s.average_potential),
             f"{s.average_propensity:.0f}",
         )
+    segments.add_row(
+        "Total",
+        f"{r.active_accounts:,}",
+        k(r.retention.starting_arr),
+        f"{r.accounts_with_opportunities:,}",
+        k(r.total_potential),
+        "100%",
+        k(r.average_potential),
+        "",
+    )
     out.print(segments)
     ret = r.retention
     churn = ret.churn
     out.print(
-        f"Retention next quarter: starting ARR {k(ret.starting_arr)}; expected churn {k(churn.expected_churn)} "
+        f"Retention for the quarter {ret.period_start} to {ret.period_end}: starting ARR {k(ret.starting_arr)}; "
+        f"expected churn {k(churn.expected_churn)} "
         f"(Red {k(churn.by_band['Red'])}, Yellow {k(churn.by_band['Yellow'])}, Green {k(churn.by_band['Green'])}); "
         f"expansion {k(ret.expansion.conservative)} (conservative)"
-        + (
-            f" -> GRR {f.grr_pct}% (annualised {f.grr_annual_compounded_pct}%), NRR {f.nrr_pct}% "
-            f"(annualised {f.nrr_annual_compounded_pct}%)"
-            if f
-            else ""
-        ),
+        + (f" -> GRR {f.grr_pct}%, NRR {f.nrr_pct}% (quarter, not annualised)" if f else ""),
         soft_wrap=True,
     )
     campaign = " | ".join(f"{c.campaign_tier.value}: {c.opportunities:,} ({k(c.total_potential)})" for c in r.campaign)

@@ -98,14 +98,15 @@ def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
         "opportunities": report.opportunities,
         "total_potential": _money(report.total_potential),
         "expected_value": _money(report.expected_value),
+        "active_arr": _money(report.retention.starting_arr),
+        "average_potential": _money(report.average_potential),
         "tiers": [
             {
-                "tier": t.tier,
+                "tier": t.tier if t.tier is not None else "below tiers",
                 "accounts": t.accounts,
                 "potential": _money(t.total_potential),
                 "average": _money(t.average_potential),
                 "propensity": f"{t.average_propensity:.0f}",
-                "close": f"{t.close_probability:.0%}",
                 "expected": _money(t.expected),
             }
             for t in report.tiers
@@ -116,6 +117,7 @@ def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
                 "count": t.opportunities,
                 "potential": _money(t.total_potential),
                 "share": _pct(t.share_pct),
+                "expected": _money(t.expected),
             }
             for t in report.types
         ],
@@ -136,8 +138,7 @@ def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
             "expansion": _money(report.retention.expansion.conservative),
             "grr": _pct(f.grr_pct) if f else "-",
             "nrr": _pct(f.nrr_pct) if f else "-",
-            "grr_annual": _pct(f.grr_annual_compounded_pct) if f else "-",
-            "nrr_annual": _pct(f.nrr_annual_compounded_pct) if f else "-",
+            "period": f"{report.retention.period_start} to {report.retention.period_end}",
         },
         "campaign": [
             {"tier": c.campaign_tier.value, "count": c.opportunities, "potential": _money(c.total_potential)}
