@@ -182,13 +182,15 @@ def test_seats_are_counted_once_over_departments_and_locations() -> None:
     assert london.sizing and london.sizing.value == D(2 * 1_200) and london.counted is None
     # + Enterprise step + Compliance + Advanced Analytics + 2 Training days (2 of 5 features adopted: 40% < 50%)
     assert ws.potential.value == D(14 * 1_200 + 24_000 + 15_000 + 12_000 + 4_000)
-    # a big unserved office with a signal beyond the departments: only the excess counts, within employees without
-    # a seat
+    # a big unserved office with a signal: counted first at its level, so the departments' rows (the same people)
+    # share what is left of the 50 employees without a seat: nothing
     geos = [GeographyFact("G-HQ", "US", "US", 40, True), GeographyFact("G-BER", "Berlin, DE", "Germany", 50, False)]
     hiring = [OrgEventFact("E-1", "hiring", date(2024, 11, 1), "Hiring in Berlin", None, "Berlin, DE", 50)]
     ws = build_whitespace_map(_facts(headcount=90, geographies=geos, org_events=hiring), _catalog())
     berlin = _item(ws, "seats", "Berlin, DE")
-    assert berlin.counted and berlin.counted.inputs["headcount"] == 50 - 14
+    assert berlin.counted and berlin.counted.inputs["headcount"] == 50
+    departments = [i for i in ws.items if i.product_id == "seats" and i.scope == "department"]
+    assert departments and all(i.counted is None for i in departments)
     assert ws.untapped_seats.value == 50
     _grounded(ws)
 

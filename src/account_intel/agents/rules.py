@@ -228,7 +228,7 @@ def _flat_nrr(arr: Decimal) -> Figure:
 
 def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> OpportunityFindings:
     """Candidates as ranked by propensity and priority, counted ones in totals, gaps, text signals, outreach."""
-    opps = call_tool(ctx, "get_opportunities", limit=6)
+    opps = call_tool(ctx, "get_opportunities", limit=8)
     people = call_tool(ctx, "get_stakeholder_map")
     signals = call_tool(ctx, "get_signals", limit=15)
     profile = call_tool(ctx, "get_account_profile")

@@ -22,12 +22,14 @@ from account_intel.analytics.sizing import (
     geographic_expansion,
     new_service,
     seat_expansion,
+    seat_whitespace,
     tier_upgrade,
     usage_blocks,
     volume_increase,
 )
 from account_intel.analytics.targets import Target
 from account_intel.analytics.whitespace_potential import (
+    allocation_order,
     dept_gap,
     geo_gap,
     next_plan,
@@ -181,14 +183,11 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
         size = geographic_expansion(gap, price)
         locations.append(Row(target, level, size, None, OpportunityType.NEW_LOCATION, score > 0, opening, gap))
     department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, where)
-    left, excess = eligible_gap, max(0, geography_gap - department_gap)
-    for row in sorted(departments, key=lambda r: (-RANK[r.level], -r.gap)):
+    left = seat_whitespace(department_gap, geography_gap, eligible_gap)
+    rows = [(r, False) for r in departments] + [(r, True) for r in locations]
+    for row, _ in sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], x[0].has_signal, x[0].gap)):
         take = min(row.gap, left)
         left -= take
-        row.counted = row.potential if take == row.gap else seat_expansion(take, price) if take > 0 else None
-    for row in sorted(locations, key=lambda r: (-RANK[r.level], -r.gap)):
-        take = min(row.gap, excess, left)
-        excess, left = excess - take, left - take
         row.counted = row.potential if take == row.gap else seat_expansion(take, price) if take > 0 else None
     return departments + locations
 

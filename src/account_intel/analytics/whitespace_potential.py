@@ -108,3 +108,14 @@ def usage_peak(facts: AccountFacts, product: ProductFact, rules: Rules) -> tuple
 def service_units(product: ProductFact, rules: Rules) -> int:
     """Quantity a service is sized at: the default training days for a per-unit service, else 1."""
     return rules.training_days if product.pricing_unit == "unit" else 1
+
+
+LEVEL_ORDER = {"HIGH": 3, "MED": 2, "LOW": 1}
+
+
+def allocation_order(level: str | None, is_location: bool, signalled: bool, gap: int) -> tuple[int, int, int]:
+    """The order seat rows are counted in, until the untapped seats are used up: by level (HIGH first); at one
+    level a location with a signal (an office opening, hiring there) first, then the departments, then the other
+    locations; the larger gap first."""
+    group = (0 if signalled else 2) if is_location else 1
+    return (-LEVEL_ORDER.get(str(level) if level is not None else "", 0), group, -gap)

@@ -10,9 +10,10 @@ from typing import Any
 from account_intel.analytics.evidence import Evidence, row_evidence, usage_evidence
 from account_intel.analytics.facts import AccountFacts, Catalog, DepartmentFact, GeographyFact, ProductFact, UsagePoint
 from account_intel.analytics.penetration import SEAT_METRIC, Coverage, catalog_index, peak_utilisation, utilisation
-from account_intel.analytics.sizing import percent, sized, usage_blocks
+from account_intel.analytics.sizing import percent, seat_whitespace, sized, usage_blocks
 from account_intel.analytics.whitespace_model import Play, Status, WhitespaceItem
 from account_intel.analytics.whitespace_potential import (
+    allocation_order,
     dept_gap,
     geo_gap,
     next_plan,
@@ -24,7 +25,6 @@ from account_intel.analytics.whitespace_potential import (
     usage_peak,
 )
 from account_intel.analytics.whitespace_signals import (
-    LEVEL_RANK,
     Level,
     Rules,
     Signal,
@@ -285,21 +285,15 @@ class RowBuilder:
         eligible_gap: int,
         price: Decimal,
     ) -> None:
-        """Count departments first (by level), then locations beyond the department gap, within the eligible gap."""
-        left, excess = eligible_gap, max(0, geography_gap - department_gap)
-
-        def by_level(rows: list[WhitespaceItem]) -> list[WhitespaceItem]:
-            open_rows = [r for r in rows if r.sizing is not None]
-            return sorted(open_rows, key=lambda r: (-LEVEL_RANK[r.level], -_gap(r)))
-
-        for row in by_level(dept_rows):
+        """Count rows by level until the untapped seats are used up (see `allocation_order`)."""
+        left = seat_whitespace(department_gap, geography_gap, eligible_gap)
+        rows = [(r, False) for r in dept_rows if r.sizing is not None]
+        rows += [(r, True) for r in geo_rows if r.sizing is not None]
+        ordered = sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], bool(x[0].signals), _gap(x[0])))
+        for row, is_location in ordered:
             take = min(_gap(row), left)
             left -= take
-            _count(row, take, price, "no employees left without a seat")
-        for row in by_level(geo_rows):
-            take = min(_gap(row), excess, left)
-            excess, left = excess - take, left - take
-            _count(row, take, price, "same people as the department rows")
+            _count(row, take, price, "same people as the rows above" if is_location else "no untapped seats left")
 
     def modules(self, product: ProductFact) -> WhitespaceItem:
         """A module or non-seat product: owned (active or partial) or not (sized as a cross-sell)."""
