@@ -75,7 +75,16 @@ def test_techflow_matches_seed_003(demo: Store) -> None:
     london_opp = analysis.opportunities[london]
     assert london_opp.readiness.bucket is ReadinessBucket.D90_PLUS  # seed 003: office not yet opened
     assert london_opp.pipeline_type is OpportunityType.NEW_LOCATION
-    assert not london_opp.in_totals  # the same people as Engineering's unseated remainder: never counted twice
+    # the office opening is counted at its level ahead of the unsignalled departments; the seats stay counted once
+    assert london_opp.in_totals and london_opp.counted is not None
+    assert analysis.whitespace is not None
+    seat_rows = [
+        i
+        for i in analysis.whitespace.items
+        if i.kind == "product" and i.scope in ("department", "geography") and i.counted
+    ]
+    counted_seats = sum(int(i.counted.inputs.get("seats", i.counted.inputs.get("headcount", 0))) for i in seat_rows)
+    assert counted_seats == int(analysis.whitespace.untapped_seats.value)
     for o in analysis.opportunities:
         names = [f.name for f in o.propensity.factors]
         assert {"signal_strength", "whitespace_level", "health", "champion", "prior_expansions"} <= set(names)
