@@ -8,16 +8,16 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
+from account_intel.cli.tables import WholeNumbersConsole
 from account_intel.clock import FixedClock, SystemClock
 from account_intel.domain.tiering import Thresholds
 from account_intel.errors import ValidationFailed
 from account_intel.settings import Settings, load_settings
 from account_intel.store.engine import Store
 
-console = Console()
-err_console = Console(stderr=True)
+console = WholeNumbersConsole()
+err_console = WholeNumbersConsole(stderr=True)
 
 DbOption = Annotated[
     str | None,
