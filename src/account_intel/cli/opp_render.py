@@ -106,7 +106,7 @@ def opportunity_detail(d: OpportunityDetail) -> None:
             STAGE_NAME[h.from_stage] if h.from_stage else "-",
             STAGE_NAME[h.to_stage],
             f"{h.probability}%",
-            h.changed_by or "-",
+            h.changed_by_name or h.changed_by or "-",
         )
     console.print(history)
     task_table(d.tasks, title="Tasks")

@@ -49,6 +49,7 @@ FILTERS = {
     "counted": wording.count,
     "article": wording.with_article,
     "label": wording.label,
+    "without_prefix": wording.without_prefix,
 }
 
 
