@@ -211,7 +211,8 @@ def _outreach(
             "the plan for next quarter",
         )
     elif best is not None:
-        purpose, subject, topic = "intro_request", f"Introduction request - {best['name']}", best["name"]
+        topic = best["name"].split(": ", 1)[-1]
+        purpose, subject = "intro_request", f"Introduction request - {topic}"
     else:
         return []
     body = render(
