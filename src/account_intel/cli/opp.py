@@ -59,7 +59,7 @@ def create_command(
     influencer: Many = None,
     target: Annotated[list[str] | None, Opt("--target", help="Target department or area (repeatable).")] = None,
     owner: Annotated[str | None, Opt("--owner", help="Owner (user); default: the acting user.")] = None,
-    client_initiated: Annotated[bool, Opt("--client-initiated", help="The client asked for it: start at Qualified.")] = False,
+    client_initiated: Annotated[bool, Opt("--client-initiated", help="The client asked: start at Qualified.")] = False,
     evidence_file: Annotated[Path | None, Opt("--evidence-file", help="JSON list of analytics evidence.")] = None,
     recommendation: Annotated[str | None, Opt("--recommendation", help="Analytics recommendation id.")] = None,
     override: Annotated[str | None, Opt("--override", help="Reason to create despite failed preconditions.")] = None,
