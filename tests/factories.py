@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from account_intel.content import content_root
 from account_intel.domain.enums import MeddiccRole, PricingUnit, ProductKind, UserRole
 from account_intel.domain.tiering import Thresholds
 from account_intel.store.accounts import recalculate_accounts
@@ -80,3 +83,10 @@ def add_contact(
     session.add(contact)
     session.flush()
     return contact
+
+
+def content_with_policy(folder: Path, policy_text: str) -> Path:
+    """A user's own copy of the content (ACCOUNT_INTEL_CONTENT_DIR) whose outbound policy is `policy_text`."""
+    shutil.copytree(content_root(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tools" / "outbound-policy.yaml").write_text(policy_text, encoding="utf-8")
+    return folder

@@ -30,7 +30,7 @@ from account_intel.store.engine import Store
 from account_intel.store.models import Event, OutboundMessage
 from account_intel.store.outbound import decide, draft_message
 from account_intel.tools.context import ToolContext
-from tests.factories import AS_OF, T0, add_account, add_contact, add_user
+from tests.factories import AS_OF, T0, add_account, add_contact, add_user, content_with_policy
 
 HOST = "127.0.0.1"
 SENT_AT = datetime(2024, 11, 30, 9, 30, tzinfo=UTC)
@@ -256,6 +256,15 @@ def _approved_draft(store: Store, contact_id: str, *, cc: str | None = None) -> 
     return {"message_id": message_id, "gated": True, "status": MessageStatus.DRAFT.value}
 
 
+AUTO_SEND = "auto_send:\n  purposes: [introduction]\n"
+
+
+def _auto_send(settings: Settings, tmp_path: Path) -> Settings:
+    """The same settings with a content copy whose policy opts introductions into unattended sending."""
+    content = content_with_policy(tmp_path / "content", AUTO_SEND)
+    return settings.model_copy(update={"content_dir": content})
+
+
 def _context(store: Store, settings: Settings, clock: FixedClock, tmp_path: Path) -> GraphContext:
     tools = ToolContext(sessions=store.sessions, settings=settings, as_of=AS_OF, account_id="ACCT-1")
     return GraphContext(store=store, settings=settings, runner=None, tools=tools, out_dir=tmp_path / "out", clock=clock)
@@ -386,8 +395,8 @@ def test_failed_ungated_draft_stays_a_draft_until_the_server_takes_it(
     handler, port = smtp_server
     _seed(store)
     message_id = _draft(store, "C-3", account_id="ACCT-3")
-    draft = {"message_id": message_id, "gated": False, "status": MessageStatus.DRAFT.value}
-    ctx = _context(store, _settings(tmp_path / "home", port), clock, tmp_path)
+    draft = {"message_id": message_id, "gated": False, "status": MessageStatus.DRAFT.value, "purpose": "introduction"}
+    ctx = _context(store, _auto_send(_settings(tmp_path / "home", port), tmp_path), clock, tmp_path)
     handler.refuse_data = "451 4.3.0 Try again later"
     assert deliver_drafts(ctx, [draft]) == []
     assert _state(store, message_id) == (MessageStatus.DRAFT, None)
@@ -404,13 +413,42 @@ def test_the_store_refuses_an_unapproved_gated_message_before_anything_is_delive
     handler, port = smtp_server
     _seed(store)
     message_id = _draft(store, "C-1")  # T1, no approval; the draft view wrongly says it is not gated
-    draft = {"message_id": message_id, "gated": False, "status": MessageStatus.DRAFT.value}
-    ctx = _context(store, _settings(tmp_path / "home", port), clock, tmp_path)
+    draft = {"message_id": message_id, "gated": False, "status": MessageStatus.DRAFT.value, "purpose": "introduction"}
+    ctx = _context(store, _auto_send(_settings(tmp_path / "home", port), tmp_path), clock, tmp_path)
     with pytest.raises(ApprovalRequiredError):
         deliver_drafts(ctx, [draft])
     assert handler.received == []
     assert _state(store, message_id) == (MessageStatus.DRAFT, None)
     assert _kinds(store, message_id) == ["message.drafted"]
+
+
+def test_a_run_never_sends_an_ungated_draft_on_its_own(
+    store: Store, smtp_server: tuple[Collector, int], tmp_path: Path, clock: FixedClock
+) -> None:
+    handler, port = smtp_server
+    _seed(store)
+    message_id = _draft(store, "C-3", account_id="ACCT-3")  # an ungated recipient
+    draft = {"message_id": message_id, "gated": False, "status": MessageStatus.DRAFT.value, "purpose": "introduction"}
+    ctx = _context(store, _settings(tmp_path / "home", port), clock, tmp_path)  # the packaged policy: no auto-send
+    assert deliver_drafts(ctx, [draft]) == []
+    assert handler.received == [] and not (tmp_path / "home" / "outbox").exists()
+    assert _state(store, message_id) == (MessageStatus.DRAFT, None)
+    other = {**draft, "purpose": "qbr_invitation"}  # opted-in policy, but not for this purpose
+    assert deliver_drafts(_context(store, _auto_send(ctx.settings, tmp_path), clock, tmp_path), [other]) == []
+    assert handler.received == []
+
+
+def test_a_person_sends_an_ungated_draft_with_approvals_send(
+    store: Store, smtp_server: tuple[Collector, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler, port = smtp_server
+    _seed(store)
+    message_id = _draft(store, "C-3", account_id="ACCT-3")
+    _smtp_env(monkeypatch, port)
+    sent = CliRunner().invoke(app, ["approvals", "send", message_id, "--db", store.url, "--as", "U-AE"])
+    assert sent.exit_code == 0, sent.output
+    assert _state(store, message_id)[0] == MessageStatus.SENT
+    assert [r.rcpt_tos for r in handler.received] == [["c-3@cust.test"]]
 
 
 # --- `account-intel approvals send`: the operator's retry ---------------------------------------------------------

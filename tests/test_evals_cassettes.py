@@ -76,6 +76,61 @@ def test_replay_serves_in_order_and_fails_loudly_on_a_changed_request() -> None:
     assert player.errors and player.position == 0
 
 
+TOOL_BODY = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "hi"}],
+    "tool_choice": "auto",
+    "tools": [
+        {
+            "type": "function",
+            "function": {
+                "name": "Answer",
+                "description": "The answer.",
+                "parameters": {"properties": {"id": {"type": "string", "pattern": "^[a-z]+$"}}},
+            },
+        }
+    ],
+}
+
+
+def _replay_one(recorded: dict[str, object], sent: dict[str, object]) -> Player:
+    recorder = Recorder()
+    httpx.Client(transport=RecordingTransport(recorder, httpx.MockTransport(_echo))).post(
+        "http://llm.test/v1/chat/completions", json=recorded
+    )
+    player = Player(recorder.cassette)
+    httpx.Client(transport=ReplayTransport(player)).post("http://x.invalid/v1/chat/completions", json=sent)
+    return player
+
+
+def test_schema_drift_in_tool_parameters_is_reported_not_failed() -> None:
+    sent = json.loads(json.dumps(TOOL_BODY))
+    del sent["tools"][0]["function"]["parameters"]["properties"]["id"]["pattern"]
+    player = _replay_one(TOOL_BODY, sent)
+    assert player.errors == [] and player.unused() == 0
+    (drift,) = player.drift
+    assert "tools[0].function.parameters.properties.id.pattern: missing from the request" in drift
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where"),
+    [
+        (("tools", 0, "function", "name"), "Other", r"tools\[0\]\.name"),
+        (("tools", 0, "function", "description"), "Changed.", r"tools\[0\]\.description"),
+        (("tool_choice",), "required", r"tool_choice"),
+        (("messages", 0, "content"), "hello", r"messages\[0\]\.content"),
+    ],
+)
+def test_what_decides_the_answer_must_match(path: tuple[object, ...], value: str, where: str) -> None:
+    sent = json.loads(json.dumps(TOOL_BODY))
+    target = sent
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(CassetteError, match=where):
+        _replay_one(TOOL_BODY, sent)
+
+
 def _options(evals_dir: Path, out: Path, **kw: object) -> RunOptions:
     return RunOptions(
         brain="llm",

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from account_intel.cli.app import app
-from account_intel.evals.stamp import content_hash
+from account_intel.content.stamp import content_hash
 from tests.test_evals_support import EVALS
 
 # Eval fixture stores are SQLite files whatever the test database is: the PostgreSQL pass of .ci/run would only

@@ -174,7 +174,7 @@ def test_ravenstack_reimport_is_idempotent(store: Store) -> None:
 def test_ravenstack_as_of_option_changes_derivation(store: Store) -> None:
     report = _import(store, RAVENSTACK, RAVENSTACK_MAPPING, as_of=date(2023, 6, 30), dry_run=True)
     assert report.ok and not report.written
-    assert report.as_of == date(2023, 6, 30) and report.as_of_source == "--as-of option"
+    assert report.as_of == date(2023, 6, 30) and report.as_of_source == "--snapshot-date option"
     assert _row_counts(store)["accounts"] == 0
 
 

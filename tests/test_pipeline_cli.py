@@ -124,7 +124,6 @@ def test_contacts_add_and_list(db: str) -> None:
         ok(
             "contacts",
             "add",
-            "--account",
             "RetailCo",
             "--name",
             "Mark Stevens",
@@ -132,6 +131,7 @@ def test_contacts_add_and_list(db: str) -> None:
             "Director, Digital Marketing",
             "--department",
             "Digital Marketing",
+            "--new-department",
             "--email",
             "mstevens@retailco.com",
             "--role",
@@ -145,11 +145,22 @@ def test_contacts_add_and_list(db: str) -> None:
     rows = json.loads(ok("contacts", "list", "RetailCo", "--db", db, "--json"))
     assert [r["name"] for r in rows] == ["Jennifer Martinez", "Mark Stevens", "Tom Wilson"]
     assert error(
-        "contacts", "add", "--account", "RetailCo", "--name", "X", "--email", "MSTEVENS@retailco.com", "--db", db
+        "contacts", "add", "RetailCo", "--name", "X", "--email", "MSTEVENS@retailco.com", "--db", db
     ).startswith("Mark Stevens")
     assert "is not an email address" in error(
         "contacts", "add", "--account", "RetailCo", "--name", "Y", "--email", "nope", "--db", db
     )
+
+
+def test_contacts_add_refuses_a_department_the_account_does_not_have(db: str) -> None:
+    message = error("contacts", "add", "RetailCo", "--name", "Z", "--department", "Marketting", "--db", db)
+    assert "'Marketting'" in message and "(IT, Marketing)" in message and "--new-department" in message
+    rows = json.loads(ok("contacts", "list", "RetailCo", "--db", db, "--json"))
+    assert "Z" not in [r["name"] for r in rows]
+    known = json.loads(
+        ok("contacts", "add", "RetailCo", "--name", "Z", "--department", "marketing", "--db", db, "--json")
+    )
+    assert known["department"] == "Marketing" and not known["new_department"]
 
 
 def test_tasks_log_and_complete(db: str, tmp_path: Path) -> None:

@@ -91,7 +91,6 @@ def test_retailco_expansion_story_end_to_end(db_url: str, tmp_path: Path, _isola
         cli(
             "contacts",
             "add",
-            "--account",
             "RetailCo",
             "--name",
             name,
@@ -99,6 +98,7 @@ def test_retailco_expansion_story_end_to_end(db_url: str, tmp_path: Path, _isola
             title,
             "--department",
             department,
+            *(["--new-department"] if department == "Procurement" else []),
             "--email",
             email,
             "--role",

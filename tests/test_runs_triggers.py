@@ -27,6 +27,7 @@ from account_intel.cli.app import app
 from account_intel.clock import FixedClock
 from account_intel.demo.build import build_demo
 from account_intel.demo.portfolio import DemoSpec
+from account_intel.domain.enums import MessageStatus
 from account_intel.domain.tiering import Thresholds
 from account_intel.runs import trigger_detect, triggers
 from account_intel.runs.trigger_detect import decline_trigger, expansion_triggers, qbr_trigger
@@ -34,7 +35,7 @@ from account_intel.runs.triggers import TriggerScanSummary, run_triggers
 from account_intel.runs.weekly import mark_queued_triggers
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
-from account_intel.store.models import Account, AgentRun, Event, Task, TriggerFiring
+from account_intel.store.models import Account, AgentRun, Event, OutboundMessage, Task, TriggerFiring
 from tests.test_health_builders import AS_OF, catalog, healthy, series
 
 DAY = date(2024, 11, 30)
@@ -103,6 +104,16 @@ def test_qbr_d30_fires_once_and_starts_one_packet(store: Store, settings: Settin
     with store.sessions() as session:
         firing = session.get(TriggerFiring, fired.key)
         assert firing is not None and firing.due_on == qbr - timedelta(days=7) and firing.payload["attempts"] == 1
+
+
+def test_a_trigger_scan_only_drafts(store: Store, settings: Settings) -> None:
+    set_account(store, "ACCT-1005", next_qbr_date=DAY + timedelta(days=30))
+    scan(store, settings)
+    with store.sessions() as session:
+        statuses = set(session.scalars(select(OutboundMessage.status)))
+    assert MessageStatus.DRAFT in statuses and statuses == {MessageStatus.DRAFT}  # the QBR invitation waits
+    outbox = Path(settings.home) / "outbox"
+    assert not outbox.exists() or not any(outbox.iterdir())
 
 
 def test_late_packet_flagged_once_then_cleared_when_ready(

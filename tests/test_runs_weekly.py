@@ -25,7 +25,7 @@ from account_intel.cli.app import app
 from account_intel.clock import FixedClock
 from account_intel.demo.build import build_demo
 from account_intel.demo.portfolio import DemoSpec
-from account_intel.domain.enums import AccountStatus
+from account_intel.domain.enums import AccountStatus, MessageStatus
 from account_intel.domain.tiering import Thresholds
 from account_intel.graph import portfolio as portfolio_graph
 from account_intel.graph.build import build_account_graph
@@ -124,6 +124,17 @@ def test_weekly_run_writes_briefs_snapshots_and_the_portfolio_report(
     for heading in ("Pipeline by Priority", "Pipeline by Type", "Pipeline by Segment", "GRR", "Campaign Target List"):
         assert heading in markdown
     assert "Capacity per Owner" in markdown
+
+
+def test_a_weekly_run_only_drafts(settings: Settings, reference: dict[str, Any]) -> None:
+    """Nothing leaves: every message the run wrote is a draft, and the outbox stays empty."""
+    _run(settings)
+    store = Store(settings.resolved_db_url)
+    with store.sessions() as session:
+        statuses = set(session.scalars(select(OutboundMessage.status)))
+    store.dispose()
+    assert reference["state"]["drafts"] > 0 and statuses == {MessageStatus.DRAFT}
+    assert not (Path(settings.home) / "outbox").exists() or not any((Path(settings.home) / "outbox").iterdir())
 
 
 def test_rerun_in_the_same_iso_week_duplicates_nothing(settings: Settings, reference: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -190,11 +192,25 @@ def test_policy_file_is_validated_naming_the_key(tmp_path: Path) -> None:
     assert "rules[0].do_not_contact" in refused("rules:\n  - name: x\n    do_not_contact: false\n")
     assert "repeated: ['x']" in refused("rules:\n  - {name: x, executive: true}\n  - {name: x, tier_in: [T2]}\n")
     assert "rules[0].tier_in[0]" in refused("rules:\n  - name: x\n    tier_in: [T9]\n")
+    assert "unknown key 'auto_send.gated' (allowed: purposes)" in refused("auto_send:\n  gated: true\n")
+
+
+@given(
+    purposes=st.lists(st.sampled_from(["introduction", "qbr_invitation", "follow_up"]), max_size=3),
+    purpose=st.one_of(st.none(), st.sampled_from(["introduction", "qbr_invitation", "follow_up", "other"])),
+    gated=st.booleans(),
+)
+def test_auto_send_never_applies_to_a_gated_recipient_and_only_to_listed_purposes(
+    purposes: list[str], purpose: str | None, gated: bool
+) -> None:
+    policy = OutboundPolicy.model_validate({"auto_send": {"purposes": purposes}})
+    assert policy.sends_unattended(purpose=purpose, gated=gated) == (not gated and purpose in purposes)
 
 
 def test_default_and_empty_policies(tmp_path: Path) -> None:
     names = [rule.name for rule in load_policy().rules]
     assert names == ["t1-accounts", "do-not-contact"]
+    assert load_policy().auto_send.purposes == []  # runs only draft unless a user opts a purpose in
     assert parse_policy(_content(tmp_path, "") / "tools" / POLICY_FILE) == OutboundPolicy()
     (tmp_path / "tools" / POLICY_FILE).unlink()
     with pytest.raises(ContentError, match="is missing"):

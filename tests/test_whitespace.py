@@ -175,17 +175,22 @@ def test_mentions_from_the_text_matcher_replace_the_keyword_check() -> None:
 
 def test_seats_are_counted_once_over_departments_and_locations() -> None:
     ws = build_whitespace_map(_facts(), _catalog())
-    # departments lack 7 + 15 + 8 + 3 = 33 seats; London's 7 are the same people
-    assert ws.untapped_seats.value == 33
+    # served Engineering lacks 7; with no signal, Marketing, Product and Customer Success count by the adoption share
+    # (25%, rounded up): 4 of 15, 2 of 8, 1 of 3; London's 2 of 7 are the same people
+    assert ws.untapped_seats.value == 7 + 4 + 2 + 1
     london = _item(ws, "seats", "London, UK")
-    assert london.sizing and london.sizing.value == D(8_400) and london.counted is None
+    assert london.sizing and london.sizing.value == D(2 * 1_200) and london.counted is None
     # + Enterprise step + Compliance + Advanced Analytics + 2 Training days (2 of 5 features adopted: 40% < 50%)
-    assert ws.potential.value == D(33 * 1_200 + 24_000 + 15_000 + 12_000 + 4_000)
-    # a big unserved office beyond the departments: only the excess counts, within employees without a seat
+    assert ws.potential.value == D(14 * 1_200 + 24_000 + 15_000 + 12_000 + 4_000)
+    # a big unserved office with a signal: counted first at its level, so the departments' rows (the same people)
+    # share what is left of the 50 employees without a seat: nothing
     geos = [GeographyFact("G-HQ", "US", "US", 40, True), GeographyFact("G-BER", "Berlin, DE", "Germany", 50, False)]
-    ws = build_whitespace_map(_facts(headcount=90, geographies=geos), _catalog())
+    hiring = [OrgEventFact("E-1", "hiring", date(2024, 11, 1), "Hiring in Berlin", None, "Berlin, DE", 50)]
+    ws = build_whitespace_map(_facts(headcount=90, geographies=geos, org_events=hiring), _catalog())
     berlin = _item(ws, "seats", "Berlin, DE")
-    assert berlin.counted and berlin.counted.inputs["headcount"] == 50 - 33
+    assert berlin.counted and berlin.counted.inputs["headcount"] == 50
+    departments = [i for i in ws.items if i.product_id == "seats" and i.scope == "department"]
+    assert departments and all(i.counted is None for i in departments)
     assert ws.untapped_seats.value == 50
     _grounded(ws)
 
@@ -300,9 +305,10 @@ def test_techflow_map(demo_store: Store, matcher: bool) -> None:
     assert _item(ws, "prod_seats", "Customer Success").level in (Level.MED, Level.LOW)
     assert _item(ws, "svc_premium_support").status == Status.ACTIVE
     assert ws.acv.value == D(85_000)
-    assert ws.untapped_seats.value == 35  # seed: "Total untapped: 35 seats"
-    # 35 seats x $1,200 + Enterprise step $24,000 + Compliance $15,000 + Advanced Analytics $12,000
-    assert ws.potential.value == D(42_000 + 24_000 + 15_000 + 12_000)
+    # seed: "Total untapped: 35 seats"; Customer Success has no signal, so 2 of its 5 people count (adoption share)
+    assert ws.untapped_seats.value == 32
+    # 32 seats x $1,200 + Enterprise step $24,000 + Compliance $15,000 + Advanced Analytics $12,000
+    assert ws.potential.value == D(38_400 + 24_000 + 15_000 + 12_000)
     assert ws.meets_t1_entry_rule
     p = ws.penetration
     assert (p.departments.part, p.departments.whole, p.departments.detail) == (1, 4, "Engineering only")
@@ -357,7 +363,7 @@ def test_cli_prints_the_box_table_and_json(demo_url: str) -> None:
     result = runner.invoke(app, ["whitespace", "TechFlow", "--as-of", "2024-11-30", "--db", demo_url])
     assert result.exit_code == 0, result.output
     assert "TechFlow Inc. White-Space Map" in result.output
-    assert "Current ACV: $85K | White-Space Potential: $93K" in result.output
+    assert "Current ACV: $85K | White-Space Potential: $89.4K" in result.output
     assert "Seats: 25 of 60 employees (42% penetration)" in result.output
     result = runner.invoke(app, ["whitespace", "ACCT-2001", "--as-of", "2024-11-30", "--db", demo_url, "--json"])
     assert result.exit_code == 0, result.output

@@ -29,3 +29,7 @@ class InvalidStateError(DomainError):
 
 class DeliveryError(DomainError):
     """A sent message could not be handed to the mail server or written to the outbox; it can be retried."""
+
+
+class StoreError(DomainError):
+    """The store URL names nothing usable as asked: missing, malformed, another application's or at another schema."""

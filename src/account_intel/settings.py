@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     )
     llm_max_model_calls: int = Field(default=8, ge=1, description="Model calls one agent may make per account.")
 
+    outreach_max_drafts_per_run: int = Field(
+        default=3, ge=0, le=20, description="Outbound drafts one account may get from one run; the rest are dropped."
+    )
+
     smtp_host: str | None = Field(default=None, description="SMTP server for outbound mail; unset: .eml files.")
     smtp_port: int = Field(default=587, description="SMTP port.")
     smtp_username: str | None = Field(default=None, description="SMTP user, if the server needs one.")

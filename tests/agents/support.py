@@ -39,7 +39,7 @@ def store(demo_file: Path, tmp_path: Path) -> Store:
 
 
 def _settings(tmp_path: Path, **kw: Any) -> Settings:
-    return Settings(home=tmp_path / "home", openai_base_url=BASE_URL, openai_api_key="sk-test", **kw)  # type: ignore[arg-type]
+    return Settings(**{"home": tmp_path / "home", "openai_base_url": BASE_URL, "openai_api_key": "sk-test", **kw})
 
 
 def _answers(store: Store, settings: Settings, account: str = "ACCT-3421") -> dict[str, dict[str, Any]]:

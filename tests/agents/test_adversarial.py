@@ -156,3 +156,43 @@ def test_approve_edit_and_reject_across_processes(store: Store, tmp_path: Path) 
     with store.transaction() as session:
         assert session.get(OutboundMessage, other).status == MessageStatus.REJECTED
     assert not (home / "outbox" / f"{other}.eml").exists()
+
+
+def test_the_final_output_cannot_draft_outside_its_account_or_past_the_caps(
+    store: Store, tmp_path: Path, respx_mock: respx.MockRouter
+) -> None:
+    """The model's final answer names foreign, unknown and malformed recipients and too many drafts: each bad one is
+    dropped and reported, the run finishes, and no message to another account's contact exists."""
+    _, foreign = _t1_target(store)  # a T1 contact of another account
+    with store.sessions() as session:
+        mine = select(Contact).where(Contact.account_id == "ACCT-3421", Contact.email.is_not(None))
+        own = list(session.scalars(mine.order_by(Contact.id)))
+    assert len(own) >= 4
+    settings = _settings(tmp_path)
+    answers = _answers(store, settings, "ACCT-3421")
+
+    def draft(contact_id: str, subject: str = "Next step", body: str = "Hello", purpose: str = "intro_request") -> dict:
+        return {"contact_id": contact_id, "purpose": purpose, "subject": subject, "body": body, "evidence_ids": []}
+
+    answers["OpportunityFindings"]["outreach"] = [
+        draft(foreign.id),
+        draft("CONTACT-DOES-NOT-EXIST"),
+        draft(own[0].id, subject="Hi\r\nBcc: everyone@example.com"),
+        draft(own[1].id, body="x" * 3_000_000),
+        draft(own[1].id, purpose="multithreading"),
+        draft(own[2].id, purpose="expansion_follow_up"),
+        draft(own[3].id, purpose="multithreading"),
+    ]
+    respx_mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=ScriptedModel(answers))
+    result = _brief(store, settings, tmp_path, account="ACCT-3421")
+    assert result.status in {"completed", "awaiting_approval"}
+    with store.sessions() as session:
+        messages = list(session.scalars(select(OutboundMessage)))
+        owners = {c.id: c.account_id for c in session.scalars(select(Contact))}
+    assert messages and {owners[m.contact_id] for m in messages} == {"ACCT-3421"}
+    assert len(messages) == 3  # the cap per account per run
+    assert all("\n" not in m.subject and "\r" not in m.subject and len(m.body) <= 5000 for m in messages)
+    assert "Hi Bcc: everyone@example.com" in {m.subject for m in messages}
+    dropped = " ".join(result.grounding["dropped"])
+    for why in ("is not a contact of this account", "does not exist", "at most 5000", "more than 3 drafts"):
+        assert why in dropped, dropped

@@ -16,6 +16,7 @@ from langchain.agents.middleware import AgentMiddleware, AgentState, ModelCallLi
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain.agents.structured_output import StructuredOutputValidationError, ToolStrategy
 from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
 from pydantic import BaseModel, ValidationError
 
 from account_intel.agents.schemas import OUTPUT_SCHEMAS
@@ -24,6 +25,7 @@ from account_intel.content.templates import load_template, render
 from account_intel.llm.factory import LLMFactory
 from account_intel.llm.retry import RetryMiddleware
 from account_intel.llm.usage import BudgetMiddleware, TokenBudgetExceeded, TokenLedger
+from account_intel.redaction import failure_reason
 from account_intel.tools.context import ToolContext
 
 Brain = Literal["rules", "llm"]
@@ -31,6 +33,7 @@ RulesFn = Callable[[ToolContext, dict[str, Any]], BaseModel]
 
 FALLBACK_ERRORS = (
     TokenBudgetExceeded,
+    GraphRecursionError,
     ModelCallLimitExceededError,
     openai.APIError,
     httpx.HTTPError,
@@ -82,6 +85,7 @@ def build_agent(
         context_schema=ToolContext,
         middleware=[InvalidToolCallMiddleware(), *(middleware or [])],
         name=name,
+        checkpointer=False,  # an agent's inner turns are not the run's state: never checkpointed (nor their errors)
     )
 
 
@@ -116,9 +120,8 @@ class AgentRunner:
             return BrainOutcome(self.run_rules(agent, ctx, task), "rules")
         try:
             return BrainOutcome(self.run_llm(agent, ctx, task), "llm")
-        except FALLBACK_ERRORS as exc:
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-            return BrainOutcome(self.run_rules(agent, ctx, task), "rules", fallback=reason)
+        except Exception as exc:  # any failure of the model path: the rules brain answers, and the record says why
+            return BrainOutcome(self.run_rules(agent, ctx, task), "rules", fallback=failure_reason(exc, ctx.settings))
 
     def run_rules(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BaseModel:
         """The deterministic brain."""

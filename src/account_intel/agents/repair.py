@@ -19,6 +19,7 @@ from account_intel.agents.grounding import (
     check_findings,
     check_recommendation,
 )
+from account_intel.agents.outreach_screen import screen_outreach
 from account_intel.agents.schemas import (
     Claim,
     Figure,
@@ -202,6 +203,15 @@ def ground_outputs(
             )
         if _bad(check_findings(findings, ctx.sink)):
             findings = _fix_findings(runner, ctx, findings, rules("opportunity-identifier"), report)
+    with ctx.sessions() as session:
+        outreach, dropped = screen_outreach(
+            session,
+            findings.outreach,
+            account_id=state["account_id"],  # the run's account, never the one the model names
+            max_drafts=ctx.settings.outreach_max_drafts_per_run,
+        )
+    findings = findings.model_copy(update={"outreach": outreach})
+    report["dropped"] += [f"opportunity-identifier.{d}" for d in dropped]
     checked = (
         health_issues(health, ctx.sink) | placement_issues(placement, ctx.sink) | check_findings(findings, ctx.sink)
     )

@@ -237,20 +237,17 @@ def _flat_nrr(arr: Decimal) -> Figure:
 
 def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> OpportunityFindings:
     """Candidates as ranked by propensity and priority, counted ones in totals, gaps, text signals, outreach."""
-    opps = call_tool(ctx, "get_opportunities", limit=6)
+    opps = call_tool(ctx, "get_opportunities", limit=8)
     people = call_tool(ctx, "get_stakeholder_map")
     signals = call_tool(ctx, "get_signals", limit=15)
     profile = call_tool(ctx, "get_account_profile")
     route = opps["route"]
     candidates = opps["candidates"] if route == "expand" else []
     recs = [_recommendation(c) for c in candidates if _ids(c["evidence"])]
-    counted = [_num(c["potential"]["value"]) for c in candidates if c["in_totals"]]
     total = Figure(
         label="Total expansion potential",
-        value=sum(counted, Decimal(0)),
+        value=_num(opps["total_potential"]) if route == "expand" else Decimal(0),
         unit="usd",
-        formula="sum" if counted else None,
-        inputs=counted,
     )
     s = opps.get("scenarios") or {}
     base = s.get("base") or {}
@@ -259,7 +256,7 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
         [
             Figure(label="Conservative (90 days)", value=_num(s["conservative_90d"]), unit="usd"),
             *[Figure(label=f"Base case ({days} days)", value=_num(v), unit="usd") for days, v in base.items()],
-            Figure(label="Upside (120 days)", value=_num(s["upside_120d"]), unit="usd"),
+            Figure(label=f"Upside ({s['upside_window_days']} days)", value=_num(s["upside"]), unit="usd"),
         ]
         if s
         else []

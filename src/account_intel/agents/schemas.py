@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from account_intel.domain.json_forms import Measure
+
 Band = Literal["Green", "Yellow", "Red"]
 Route = Literal["expand", "rescue", "none"]
 Unit = Literal["usd", "percent", "count", "score", "days", "ratio"]
@@ -55,7 +57,7 @@ class HealthAssessment(BaseModel):
     """The health-scorer's judgment."""
 
     account_id: str
-    score: Decimal = Field(description="The computed score exactly as get_health_breakdown returned it.")
+    score: Measure = Field(description="The computed score exactly as get_health_breakdown returned it.")
     band: Band
     drivers: list[Claim] = Field(description="What drives the score and what moved since the last snapshot.")
     risks: list[Claim] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain.agents.structured_output import StructuredOutputValidationError
@@ -19,12 +19,14 @@ from langchain_core.messages import AIMessage
 
 from account_intel.agents.brains import FALLBACK_ERRORS
 from account_intel.agents.schemas import Claim, OpportunityFindings, TextSignal, TextSignals
+from account_intel.agents.untrusted import fence_safe, instruction_patterns, reads_like_instruction
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.facts import AccountFacts
 from account_intel.analytics.text_matcher import TextMatcher
 from account_intel.content.templates import load_template, render
 from account_intel.llm.retry import retrying
 from account_intel.llm.usage import CallUsage
+from account_intel.redaction import failure_reason
 from account_intel.tools.context import NUMBER, ToolContext
 
 MAX_TEXTS = 10
@@ -65,10 +67,17 @@ class Reading:
     brain: str
     fallback: str | None = None
     dropped: list[str] = field(default_factory=list)
+    suspicious: list[str] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
         """What the run record keeps about the reading."""
-        return {"brain": self.brain, "fallback": self.fallback, "kept": len(self.signals), "dropped": self.dropped}
+        return {
+            "brain": self.brain,
+            "fallback": self.fallback,
+            "kept": len(self.signals),
+            "dropped": self.dropped,
+            "suspicious": self.suspicious,
+        }
 
 
 def source_texts(facts: AccountFacts) -> list[SourceText]:
@@ -142,22 +151,28 @@ def matcher_signals(facts: AccountFacts, matcher: TextMatcher, texts: list[Sourc
 
 def read_free_text(runner: Any, ctx: ToolContext, facts: AccountFacts, matcher: TextMatcher) -> Reading:
     """Read the account's texts on the runner's brain; their evidence joins this run's sink either way."""
-    texts = source_texts(facts)
-    ctx.sink.add_evidence(t.evidence for t in texts)
+    every = source_texts(facts)
+    ctx.sink.add_evidence(t.evidence for t in every)
+    patterns = instruction_patterns(ctx.settings.content_dir)
+    flagged = {t.id: why for t in every if (why := reads_like_instruction(t.words, patterns))}
+    suspicious = [
+        f"{source}: reads like an instruction ({why}); not read as a signal" for source, why in flagged.items()
+    ]
+    texts = [t for t in every if t.id not in flagged]  # an instruction-like text is never read, by either brain
     if runner.mode != "llm" or not texts:
-        return Reading(matcher_signals(facts, matcher, texts), "rules")
+        return Reading(matcher_signals(facts, matcher, texts), "rules", suspicious=suspicious)
     try:
         answer = _ask_model(runner, ctx, facts, texts)
     except FALLBACK_ERRORS as exc:  # the model failed: the matcher's reading stands, flagged
-        fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
-        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback)
+        fallback = failure_reason(exc, ctx.settings)
+        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback, suspicious=suspicious)
     if answer is None:
         fallback = "token budget spent before reading the texts"
-        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback)
+        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback, suspicious=suspicious)
     kept, dropped = verify(answer, texts)
     for s in kept:  # a number quoted verbatim from a note is grounded in that note
         ctx.sink.add_quoted(s.quote)
-    return Reading(kept, "llm", dropped=dropped)
+    return Reading(kept, "llm", dropped=dropped, suspicious=suspicious)
 
 
 def _ask_model(runner: Any, ctx: ToolContext, facts: AccountFacts, texts: list[SourceText]) -> TextSignals | None:
@@ -168,7 +183,7 @@ def _ask_model(runner: Any, ctx: ToolContext, facts: AccountFacts, texts: list[S
         account_id=facts.account_id,
         account_name=facts.name,
         kinds=KINDS,
-        texts=texts,
+        texts=[replace(t, words=fence_safe(t.words)) for t in texts],
     )
     model = runner.llm.chat_model(spec.model_role).with_structured_output(
         TextSignals, method="function_calling", include_raw=True

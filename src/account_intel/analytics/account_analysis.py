@@ -34,11 +34,12 @@ from account_intel.analytics.facts import AccountFacts
 from account_intel.analytics.forecast import DEFAULT_CHURN_PROBABILITIES, RetentionForecast, retention_forecast
 from account_intel.analytics.health_config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
 from account_intel.analytics.health_models import HealthResult
-from account_intel.analytics.propensity_config import PropensityConfig, ReadinessBucket, load_propensity_config
+from account_intel.analytics.propensity_config import PropensityConfig, load_propensity_config
 from account_intel.analytics.readiness import REASON_TEXT, timing_share
 from account_intel.analytics.scenarios import ScenarioItem, ScenarioSummary, item, summarise
 from account_intel.analytics.signal_models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
 from account_intel.analytics.signals import detect_signals
+from account_intel.analytics.sizing import money
 from account_intel.analytics.targets import active_contacts
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import WhitespaceMap, build_whitespace_map
@@ -94,6 +95,9 @@ class AccountAnalysis(BaseModel):
     whitespace: WhitespaceMap | None = None
     opportunities: list[ExpansionOpportunity] = Field(default_factory=list, description="Ranked, best first.")
     rescue_play: PlayRecommendation | None = None
+    total_potential: Decimal = Field(
+        default=Decimal("0.00"), description="Σ counted potential of every opportunity (whitespace and renewal)."
+    )
     scenarios: ScenarioSummary | None = None
     nrr_impact: NrrImpact | None = None
     stakeholder_gaps: StakeholderGaps | None = None
@@ -224,6 +228,7 @@ def analyze_account(
         signals=signals,
         whitespace=whitespace,
         opportunities=opportunities,
+        total_potential=counted_total(opportunities),
         scenarios=scenarios,
         nrr_impact=nrr_impact(facts.arr, scenarios, health.effective_band.value),
         stakeholder_gaps=gaps,
@@ -231,16 +236,19 @@ def analyze_account(
     )
 
 
+def counted_total(opportunities: list[ExpansionOpportunity]) -> Decimal:
+    """Σ counted potential of the opportunities in totals: the account's total expansion potential."""
+    return money(sum((Decimal(o.counted.value) for o in opportunities if o.in_totals and o.counted), Decimal(0)))
+
+
 def scenario_items(opportunities: list[ExpansionOpportunity]) -> list[ScenarioItem]:
-    """The counted candidates with a demand signal as seed 003 scenario items (committed: BANT-qualified, high
-    propensity and not 90+). A catalog gap without any signal has nothing to close on: it stays out."""
+    """The counted candidates with a demand signal as seed 003 scenario items (committed: BANT-qualified and high
+    propensity; its close day puts it in a window). A catalog gap without any signal has nothing to close on."""
     out = []
     for o in opportunities:
         if not o.in_totals or o.counted is None or NO_SIGNAL in o.readiness.reasons:
             continue
-        committed = (
-            o.bant.qualified and o.propensity.band == "high" and o.readiness.bucket is not ReadinessBucket.D90_PLUS
-        )
+        committed = o.bant.qualified and o.propensity.band == "high"
         share = timing_share(o.timeline_days, CONSERVATIVE_WINDOW)
         out.append(
             item(

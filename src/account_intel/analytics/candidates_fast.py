@@ -22,17 +22,21 @@ from account_intel.analytics.sizing import (
     geographic_expansion,
     new_service,
     seat_expansion,
+    seat_whitespace,
     tier_upgrade,
     usage_blocks,
     volume_increase,
 )
 from account_intel.analytics.targets import Target
 from account_intel.analytics.whitespace_potential import (
+    allocation_order,
     dept_gap,
     geo_gap,
     next_plan,
+    reach,
     seat_gaps,
     service_units,
+    unallocated_gap,
     usage_peak,
 )
 from account_intel.analytics.whitespace_signals import (
@@ -127,9 +131,10 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
             for key in {t.lower() for t in o.target_departments}:
                 wanted[key] = wanted.get(key, 0) + 1
     staffed = {c.department_id for c in facts.contacts if c.active}
+    where = reach(facts, cov, rules)
     departments: list[Row] = []
     for dept in facts.departments:
-        seats, gap = cov.seats_by_dept.get(dept.id, 0), dept_gap(dept, cov)
+        seats, gap = cov.seats_by_dept.get(dept.id, 0), dept_gap(dept, cov, where)
         if gap == 0:
             continue  # fully seated (active), or no headcount: no size
         name = dept.name.lower()
@@ -139,16 +144,17 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
             score += 2 if seats_full else 0
         elif dept.id in staffed:
             score += 1
-        level = "HIGH" if score >= rules.high_score else "MED" if gap >= rules.min_headcount else "LOW"
+        people = (dept.headcount or 0) - seats
+        level = "HIGH" if score >= rules.high_score else "MED" if people >= rules.min_headcount else "LOW"
         kind = OpportunityType.VOLUME_INCREASE if remainder else OpportunityType.NEW_DEPARTMENT
         target = Target(
             ExpansionType.SEAT_EXPANSION, "department", dept.name, department_id=dept.id, product_id=product.id,
             served=remainder,
         )  # fmt: skip
         departments.append(Row(target, level, seat_expansion(gap, price), None, kind, score > 0, gap=gap))
-    if not any(d.headcount for d in facts.departments) and cov.eligible > cov.seats_total:
-        gap = cov.eligible - cov.seats_total
-        level = "MED" if gap >= rules.min_headcount else "LOW"
+    if not any(d.headcount for d in facts.departments) and unallocated_gap(cov, where) > 0:
+        gap = unallocated_gap(cov, where)
+        level = "MED" if cov.eligible - cov.seats_total >= rules.min_headcount else "LOW"
         target = Target(
             ExpansionType.SEAT_EXPANSION, "account", "employees without a seat", product_id=product.id, served=True
         )
@@ -157,7 +163,7 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
         )
     locations: list[Row] = []
     for geo in facts.geographies:
-        gap = geo_gap(geo, cov)
+        gap = geo_gap(geo, cov, where)
         if gap == 0:
             continue
         full = geo.name.lower()
@@ -176,15 +182,12 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
         )
         size = geographic_expansion(gap, price)
         locations.append(Row(target, level, size, None, OpportunityType.NEW_LOCATION, score > 0, opening, gap))
-    department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov)
-    left, excess = eligible_gap, max(0, geography_gap - department_gap)
-    for row in sorted(departments, key=lambda r: (-RANK[r.level], -r.gap)):
+    department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, where)
+    left = seat_whitespace(department_gap, geography_gap, eligible_gap)
+    rows = [(r, False) for r in departments] + [(r, True) for r in locations]
+    for row, _ in sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], x[0].has_signal, x[0].gap)):
         take = min(row.gap, left)
         left -= take
-        row.counted = row.potential if take == row.gap else seat_expansion(take, price) if take > 0 else None
-    for row in sorted(locations, key=lambda r: (-RANK[r.level], -r.gap)):
-        take = min(row.gap, excess, left)
-        excess, left = excess - take, left - take
         row.counted = row.potential if take == row.gap else seat_expansion(take, price) if take > 0 else None
     return departments + locations
 

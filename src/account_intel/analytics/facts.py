@@ -15,7 +15,15 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, String, and_, case, func, literal, null, select, type_coerce
 from sqlalchemy.orm import Session
 
-from account_intel.store.accounts import active_line_filter
+from account_intel.store.as_of import (
+    account_values_on,
+    accounts_between,
+    contact_flags_on,
+    in_force_on,
+    renewal_on,
+    stages_on,
+    status_on,
+)
 from account_intel.store.models import (
     Account,
     Activity,
@@ -311,7 +319,7 @@ class _Loader:
     """The queries of one chunk: each reads a contiguous id range (or the named ids) and groups rows in Python."""
 
     def __init__(self, session: Session, as_of: date, condition: Any, ids: list[str], scan: bool) -> None:
-        self.as_of, self.condition, self.scan = as_of, condition, scan
+        self.session, self.as_of, self.condition, self.scan = session, as_of, condition, scan
         self.lo, self.hi, self.wanted = ids[0], ids[-1], set(ids)
         self.execute = session.connection().execute  # Core rows: no ORM result processing on the hot path
         self.end = _start_of(as_of + timedelta(days=1))
@@ -341,7 +349,7 @@ class _Loader:
         return self.out
 
     def accounts(self) -> None:
-        """The account rows."""
+        """The account rows, with status and tier as they stood on the as-of date."""
         wanted, as_of = self.wanted, self.as_of
         for a in self.execute(
             select(
@@ -361,15 +369,21 @@ class _Loader:
                 Account.am_id,
                 Account.region,
                 Account.fiscal_year_start_month,
+                Account.churned_on,
             ).where(self.condition)
         ):
             if a[0] in wanted:
-                self.out[a[0]] = AccountFacts(
+                facts = AccountFacts(
                     *a[:14],
                     as_of,
                     region=a[14],
                     fiscal_year_start_month=a[15] or 1,  # type: ignore[misc]
                 )
+                facts.status = status_on(facts.status, facts.customer_since, a[16], as_of)
+                self.out[a[0]] = facts
+        for account_id, values in account_values_on(self.session, as_of, accounts_between(self.lo, self.hi)).items():
+            if (f := self.out.get(account_id)) is not None and values.get("tier"):
+                f.tier = values["tier"] or f.tier  # the tier history holds overrides as well as derivations
 
     def feeds(self) -> None:
         """Whether the store has an activity feed and a contact feed at all (one indexed probe each)."""
@@ -380,8 +394,10 @@ class _Loader:
                 f.store_has_activities, f.store_has_contacts = activities, contacts
 
     def lines(self) -> None:
-        """Contract lines in force on the as-of date."""
-        each = self.out.get
+        """Contract lines in force on the as-of date (none once churned), the ARR they make, and the renewal date:
+        the earliest end of a contract in force (the account's own date when none has an end, if not past)."""
+        each, as_of = self.out.get, self.as_of
+        ends: dict[str, list[date]] = {}
         for row in self.execute(
             select(
                 ContractLine.account_id,
@@ -392,13 +408,19 @@ class _Loader:
                 ContractLine.department_id,
                 ContractLine.geography_id,
                 ContractLine.start_date,
+                Contract.end_date,
             )
             .join(Contract, Contract.id == ContractLine.contract_id)
-            .where(self.in_range(ContractLine.account_id), active_line_filter(self.as_of))
+            .join(Account, Account.id == ContractLine.account_id)
+            .where(self.in_range(ContractLine.account_id), in_force_on(as_of))
             .order_by(ContractLine.account_id, ContractLine.id)
         ):
-            if (f := each(row[0])) is not None:
-                f.lines.append(LineFact(*row[1:]))
+            if (f := each(row[0])) is not None and f.status != "churned":
+                f.lines.append(LineFact(*row[1:8]))
+                ends.setdefault(row[0], []).append(row[8])
+        for f in self.out.values():
+            f.arr = sum((line.annual_value for line in f.lines), Decimal("0.00"))
+            f.renewal_date = renewal_on(ends.get(f.account_id, ()), f.renewal_date, as_of)
 
     def usage(self) -> None:
         """Monthly usage of the last USAGE_MONTHS months; feature usage summarised in SQL when scanning."""
@@ -509,9 +531,10 @@ class _Loader:
                 f.surveys.append(SurveyFact(*row[1:]))
 
     def contacts(self) -> None:
-        """Every contact (names, titles and emails left out when scanning)."""
+        """Every contact, flags as they stood on the as-of date (names, titles and emails left out when scanning)."""
         text = (literal(""), null(), null()) if self.scan else (Contact.name, Contact.title, Contact.email)
         each = self.out.get
+        history = contact_flags_on(self.session, self.as_of, accounts_between(self.lo, self.hi))
         for c in self.execute(
             select(
                 Contact.account_id,
@@ -529,7 +552,15 @@ class _Loader:
             .order_by(Contact.account_id, Contact.id)
         ):
             if (f := each(c[0])) is not None:
-                f.contacts.append(ContactFact(c[1], c[2], c[3], c[5], c[4], *c[6:]))
+                contact = ContactFact(c[1], c[2], c[3], c[5], c[4], *c[6:])
+                flags = history.get(contact.id)
+                if flags:
+                    contact = contact._replace(**flags)
+                if contact.first_contact_on is not None and contact.first_contact_on > self.as_of:
+                    continue  # first met after the date: not known then
+                if contact.left_on is not None and contact.left_on > self.as_of:  # left later: still here then
+                    contact = contact._replace(active=True, left_on=None)
+                f.contacts.append(contact)
 
     def activities(self) -> None:
         """Activities of the last ACTIVITY_DAYS days, each with its participants aggregated in SQL (one row each)."""
@@ -648,7 +679,7 @@ class _Loader:
     def opportunities(self) -> None:
         """Opportunities created by the as-of date, with stage and close as they stood then."""
         as_of, each = self.as_of, self.out.get
-        for o in self.execute(
+        rows = self.execute(
             select(
                 Opportunity.account_id,
                 Opportunity.id,
@@ -663,10 +694,14 @@ class _Loader:
             )
             .where(self.in_range(Opportunity.account_id), Opportunity.created_at < self.end)
             .order_by(Opportunity.account_id, Opportunity.created_at)
-        ):
+        ).all()
+        moved = stages_on(self.session, as_of, [o[1] for o in rows if o[0] in self.wanted])
+        for o in rows:
             if (f := each(o[0])) is not None:
                 closed_on = o[7] if o[7] is not None and o[7] <= as_of else None
-                stage = o[4] if closed_on is not None or o[4] not in ("closed_won", "closed_lost") else "open"
+                stage = o[4] if closed_on is not None else moved.get(o[1], o[4])
+                if closed_on is None and stage in ("closed_won", "closed_lost"):
+                    stage = "open"  # closed after the date, with no stage history to say where it stood
                 f.opportunities.append(
                     OpportunityFact(
                         o[1],

@@ -9,10 +9,9 @@ Formulas (S = starting ARR of the period; churn, contraction and expansion are n
     NRR = (S + expansion - churn - contraction) / S
     ending ARR = S + expansion - churn - contraction
 
-Annualising a period ratio r with p periods a year (p = 4 for quarters), two explicit conventions:
-
-    compounded: r ** p              (the period repeats p times: 110% a quarter is 146.4% a year)
-    simple:     1 + p * (r - 1)     (the period's net change is added p times: 110% a quarter is 139.6% a year)
+A forecast is stated for the period it is computed on (a quarter: the next 90 days) and is never annualised: a
+quarter's projected expansion compounded four times is not a forecast of the year. `annualise` keeps the two
+conventions for a measured ratio (compounded r ** p, simple 1 + p * (r - 1)).
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from account_intel.domain.json_forms import Measure
+from account_intel.domain.json_forms import Money as MoneyJSON
 from account_intel.errors import ValidationFailed
 
 CENT = Decimal("0.01")
@@ -72,12 +73,12 @@ def annualise(
     return ONE + periods_per_year * (Decimal(ratio) - ONE)
 
 
-Money = Annotated[Decimal, Field(ge=0)]
-Percent = Annotated[Decimal, Field(description="Percentage, one decimal place.")]
+Money = Annotated[MoneyJSON, Field(ge=0)]
+Percent = Annotated[Measure, Field(description="Percentage, one decimal place.")]
 
 
 class RetentionForecast(BaseModel):
-    """GRR and NRR of one period, with both annualisation conventions."""
+    """GRR and NRR of one period (not annualised)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -87,12 +88,8 @@ class RetentionForecast(BaseModel):
     contraction: Money = Field(description="ARR lost to downgrades during the period.")
     ending_arr: Decimal = Field(description="starting + expansion - churn - contraction.")
     periods_per_year: int = Field(description="4 for a quarter, 12 for a month.")
-    grr_pct: Percent = Field(description="Gross revenue retention of the period, %.")
+    grr_pct: Percent = Field(description="Gross revenue retention of the period, %, at most 100.")
     nrr_pct: Percent = Field(description="Net revenue retention of the period, %.")
-    grr_annual_compounded_pct: Percent = Field(description="GRR ** periods_per_year, %.")
-    grr_annual_simple_pct: Percent = Field(description="1 + periods_per_year * (GRR - 1), %.")
-    nrr_annual_compounded_pct: Percent = Field(description="NRR ** periods_per_year, %.")
-    nrr_annual_simple_pct: Percent = Field(description="1 + periods_per_year * (NRR - 1), %.")
 
 
 def retained(
@@ -124,27 +121,22 @@ def retention_forecast(
         raise ValidationFailed("Churn plus contraction cannot exceed starting ARR.")
     gross, net = retained(start, gained, lost, shrunk)
     grr, nrr = gross / start, net / start
-    p = periods_per_year
     return RetentionForecast(
         starting_arr=round_money(start),
         expansion=round_money(gained),
         churn=round_money(lost),
         contraction=round_money(shrunk),
         ending_arr=round_money(net),
-        periods_per_year=p,
+        periods_per_year=periods_per_year,
         grr_pct=to_percent(grr),
         nrr_pct=to_percent(nrr),
-        grr_annual_compounded_pct=to_percent(annualise(grr, p, Annualisation.COMPOUNDED)),
-        grr_annual_simple_pct=to_percent(annualise(grr, p, Annualisation.SIMPLE)),
-        nrr_annual_compounded_pct=to_percent(annualise(nrr, p, Annualisation.COMPOUNDED)),
-        nrr_annual_simple_pct=to_percent(annualise(nrr, p, Annualisation.SIMPLE)),
     )
 
 
 # --- expected churn ------------------------------------------------------------------------------------------------
 
 HealthBand = Literal["Green", "Yellow", "Red"]
-Probability = Annotated[Decimal, Field(ge=0, le=1)]
+Probability = Annotated[Measure, Field(ge=0, le=1)]
 
 
 def _band(value: object) -> object:

@@ -90,6 +90,15 @@ def catalog_index(catalog: Catalog) -> CatalogIndex:
     return index
 
 
+def won_seats(line: LineFact, product: ProductFact | None, catalog: Catalog) -> int:
+    """Seats a won expansion's generic line buys for its department: its value at the seat list price, rounded down."""
+    if product is not None or line.department_id is None:
+        return 0
+    seat_products = catalog_index(catalog).seat_products
+    price = seat_products[0].list_price if seat_products else Decimal(0)
+    return int(line.annual_value // price) if price > 0 else 0
+
+
 def coverage(facts: AccountFacts, catalog: Catalog, adoption_days: int = ADOPTION_DAYS) -> Coverage:
     """Derive what the account's lines in force cover, and which features it used recently."""
     seat_ids = catalog_index(catalog).seat_ids
@@ -112,12 +121,13 @@ def coverage(facts: AccountFacts, catalog: Catalog, adoption_days: int = ADOPTIO
             served_depts.add(dept)
         if geo:
             served_geos.add(geo)
-        if pid in seat_ids:
-            cov.seats_total += line.quantity
+        seats = line.quantity if pid in seat_ids else won_seats(line, product, catalog)
+        if seats:
+            cov.seats_total += seats
             if dept:
-                seats_by_dept[dept] = seats_by_dept.get(dept, 0) + line.quantity
+                seats_by_dept[dept] = seats_by_dept.get(dept, 0) + seats
             if geo:
-                seats_by_geo[geo] = seats_by_geo.get(geo, 0) + line.quantity
+                seats_by_geo[geo] = seats_by_geo.get(geo, 0) + seats
     if facts.lines:
         for g in facts.geographies:
             if g.is_hq:

@@ -1,12 +1,13 @@
 """The portfolio expansion pipeline (seed 003 example 2) and campaign target list (seed 002), from one scan.
 
 - Pipeline tiers by account (seed 003): an account's propensity is its best counted candidate's, its value the sum
-  of its counted potential; Tier 1 high/high, 2 high/medium, 3 medium/high, 4 medium/medium (`targeting`). Each
-  tier shows the seed's 90-day close probability and expected revenue, and the model's own expected value.
+  of its counted potential; Tier 1 high/high, 2 high/medium, 3 medium/high, 4 medium/medium (`targeting`), and a
+  row for accounts below every tier, so the rows add up to the totals. Expected = Σ counted potential × each
+  candidate's close probability, the same figure as the report's expected value.
 - By type (counted opportunities) and by segment (Enterprise, Mid-Market, SMB by ARR as of the date).
 - Retention (`forecast`): starting ARR of active accounts, expected churn from health bands (a quarter), expected
   expansion = counted potential x close probability of candidates closing within 90 days, and the conservative
-  target (70% of it, seed 003); GRR and NRR for the quarter with the conservative expansion, annualised both ways.
+  target (70% of it, seed 003); GRR and NRR for that quarter (the 90 days after the as-of date), not annualised.
 - Target list (seed 002): close now, develop, nurture by priority; close-now then develop opportunities go to
   owners within `users.capacity` (open opportunities already owned count), CSM first, the AE first for a tier
   upgrade or above $50K (seed 002: larger deals go to Sales); nurture is left to automated plays.
@@ -40,18 +41,19 @@ from account_intel.analytics.propensity_config import load_propensity_config
 from account_intel.analytics.propensity_fast import ScanConfig
 from account_intel.analytics.signal_models import load_signal_config
 from account_intel.analytics.targeting import (
-    DEFAULT_CLOSE_PROBABILITY,
     AssignmentRequest,
     CampaignTier,
     OwnerCapacity,
     assign_by_capacity,
 )
 from account_intel.domain.enums import OpportunityStage, UserRole
+from account_intel.domain.json_forms import Measure
 from account_intel.domain.tiering import Thresholds
 from account_intel.store.models import Opportunity, User
 
 ZERO = Decimal("0.00")
 WINDOW_DAYS = 90
+UNTIERED = 99  # sort key of the row for accounts below every tier (stored under tier 0 in the scan's sums)
 SALES_HANDOFF = Decimal(50_000)  # seed 002: qualified opportunities above $50K go to Sales (the AE)
 CLOSED = (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST)
 
@@ -59,14 +61,12 @@ CLOSED = (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST)
 class TierRow(BaseModel):
     """One pipeline tier (accounts)."""
 
-    tier: int
+    tier: int | None = Field(description="1-4; None for accounts below every tier.")
     accounts: int
     total_potential: Decimal
     average_potential: Decimal
     average_propensity: float
-    close_probability: Decimal = Field(description="Seed 003's 90-day close probability of the tier.")
-    expected: Decimal = Field(description="total_potential x the tier's close probability (seed 003).")
-    expected_model: Decimal = Field(description="Sum of counted potential x each candidate's close probability.")
+    expected: Decimal = Field(description="Sum of counted potential x each candidate's close probability.")
 
 
 class TypeRow(BaseModel):
@@ -75,7 +75,7 @@ class TypeRow(BaseModel):
     type: str
     opportunities: int
     total_potential: Decimal
-    share_pct: Decimal
+    share_pct: Measure
     expected: Decimal
     average_propensity: float
 
@@ -88,7 +88,7 @@ class SegmentRow(BaseModel):
     arr: Decimal
     accounts_with_opportunities: int
     total_potential: Decimal
-    share_pct: Decimal
+    share_pct: Measure
     average_potential: Decimal = Field(description="Per account with an opportunity.")
     expected: Decimal
     average_propensity: float = Field(description="Mean account propensity over accounts with an opportunity.")
@@ -117,7 +117,7 @@ class TargetRow(BaseModel):
     pipeline_tier: int | None
     propensity: float
     potential: Decimal = Field(description="Counted potential.")
-    probability: Decimal
+    probability: Measure
     priority: Decimal
     readiness: str
     close_by: date
@@ -128,6 +128,8 @@ class TargetRow(BaseModel):
 class Retention(BaseModel):
     """GRR and NRR of the next quarter: starting ARR, expected churn and expected expansion."""
 
+    period_start: date = Field(description="First day of the period (the day after the as-of date).")
+    period_end: date = Field(description="Last day of the period (as-of + 90 days).")
     starting_arr: Decimal
     churn: ExpectedChurn
     expansion: ExpectedExpansion
@@ -210,19 +212,16 @@ def portfolio_report(
 def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], *, seconds: float) -> PortfolioReport:
     """Turn the scan's sums into the report, assigning the target list to owners."""
     tiers = []
-    for tier in sorted(totals.tiers):
+    for tier in sorted(totals.tiers, key=lambda t: t or UNTIERED):
         accounts, potential, expected, propensity = totals.tiers[tier]
-        probability = DEFAULT_CLOSE_PROBABILITY[tier]
         tiers.append(
             TierRow(
-                tier=tier,
+                tier=tier or None,
                 accounts=accounts,
                 total_potential=round_money(potential),
                 average_potential=round_money(potential / accounts),
-                average_propensity=round(propensity / accounts, 1),
-                close_probability=probability,
-                expected=round_money(potential * probability),
-                expected_model=round_money(expected),
+                average_propensity=float(round(propensity / accounts, 1)),
+                expected=round_money(expected),
             )
         )
     types = [
@@ -232,7 +231,7 @@ def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], 
             total_potential=round_money(potential),
             share_pct=_pct(potential, totals.potential),
             expected=round_money(expected),
-            average_propensity=round(propensity / count, 1),
+            average_propensity=float(round(propensity / count, 1)),
         )
         for name, (count, potential, expected, propensity) in sorted(totals.types.items(), key=lambda kv: -kv[1][1])
     ]
@@ -251,7 +250,7 @@ def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], 
                 share_pct=_pct(potential, totals.potential),
                 average_potential=round_money(potential / with_opps) if with_opps else ZERO,
                 expected=round_money(expected),
-                average_propensity=round(propensity / with_opps, 1) if with_opps else 0.0,
+                average_propensity=float(round(propensity / with_opps, 1)) if with_opps else 0.0,
             )
         )
     campaign = [
@@ -314,7 +313,14 @@ def retention(totals: ScanTotals, as_of: date) -> Retention:
         forecast = retention_forecast(
             totals.starting_arr, expansion=expansion.conservative, churn=churn.expected_churn, periods_per_year=4
         )
-    return Retention(starting_arr=round_money(totals.starting_arr), churn=churn, expansion=expansion, forecast=forecast)
+    return Retention(
+        period_start=as_of + timedelta(days=1),
+        period_end=expansion.window_end,
+        starting_arr=round_money(totals.starting_arr),
+        churn=churn,
+        expansion=expansion,
+        forecast=forecast,
+    )
 
 
 def _preferred(kept: Kept) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from account_intel.store.engine import Store
 from account_intel.store.models import Account
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 CAMPAIGN_ORDER = {tier: index for index, tier in enumerate(CampaignTier)}
 Progress = Callable[[int], None]
 TAIL_SPLIT = 2  # each chunk takes 1/(TAIL_SPLIT x workers) of what is left (guided scheduling)
@@ -188,19 +189,19 @@ def _account(
     owners = (facts.csm_id, facts.ae_id, facts.am_id)
     for c in found:
         counted = c.counted or ZERO
-        value = counted * c.probability
+        value = (counted * c.probability).quantize(CENT, ROUND_HALF_UP)  # the candidate's own expected value
         potential += counted
         expected += value
         if c.propensity > propensity:
             propensity = c.propensity
         row = types.get(c.type.value)
         if row is None:
-            types[c.type.value] = [1, counted, value, c.propensity]
+            types[c.type.value] = [1, counted, value, _exact(c.propensity)]
         else:
             row[0] += 1
             row[1] += counted
             row[2] += value
-            row[3] += c.propensity
+            row[3] += _exact(c.propensity)
         row = campaign.get(c.campaign_tier.value)
         if row is None:
             campaign[c.campaign_tier.value] = [1, counted, value]
@@ -211,7 +212,7 @@ def _account(
         key = (c.probability, c.timeline[1])
         closing[key] = closing.get(key, ZERO) + counted
         kept.append(Kept((CAMPAIGN_ORDER[c.campaign_tier], -c.priority, c.id), c, facts.name, segment, owners))
-    _add(totals.segments, segment, (1, arr, 1 if found else 0, potential, expected, propensity))
+    _add(totals.segments, segment, (1, arr, 1 if found else 0, potential, expected, _exact(propensity)))
     if not found:
         return
     totals.with_opportunities += 1
@@ -219,8 +220,7 @@ def _account(
     totals.potential += potential
     totals.expected += expected
     tier = tier_of(propensity, potential, spec.config.tiers)
-    if tier is not None:
-        _add(totals.tiers, tier, (1, potential, expected, propensity))
+    _add(totals.tiers, tier or 0, (1, potential, expected, _exact(propensity)))  # 0: below every tier
 
 
 def segment_mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]
@@ -357,3 +357,8 @@ def _stream(session: Session, spec: ScanSpec) -> Iterator[list[AccountFacts]]:
 def expected_close(as_of: date, day: int) -> date:
     """The date a candidate is expected to close."""
     return as_of + timedelta(days=day)
+
+
+def _exact(propensity: float) -> Decimal:
+    """A propensity as the Decimal it prints as: sums of these do not depend on the order chunks finish in."""
+    return Decimal(repr(propensity))

@@ -6,6 +6,7 @@ packaged default. Unknown keys are refused with their names.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
@@ -155,6 +156,12 @@ class RenewalRules(_Section):
     extension_months: int = Field(default=12, ge=1, le=60)
 
 
+class SizingRules(_Section):
+    """How people without a seat are sized (the addressable cap, docs/data-model.md)."""
+
+    adoption_share: Decimal = Field(default=Decimal("0.25"), ge=0, le=1)
+
+
 class PlaySpec(_Section):
     """A play: its name and steps."""
 
@@ -174,6 +181,7 @@ class PropensityConfig(_Section):
     cycle_days: dict[ExpansionType, tuple[int, int]]
     effort: dict[ExpansionType, Effort]
     renewal: RenewalRules = Field(default_factory=RenewalRules)
+    sizing: SizingRules = Field(default_factory=SizingRules)
     plays: dict[PlayKey, PlaySpec]
 
     _source: str = PrivateAttr(default="built-in")

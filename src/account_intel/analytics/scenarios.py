@@ -10,6 +10,8 @@ An item is (name, potential, probability, close_day, timing_factor, committed):
 - upside(window) = Σ potential of every item with close_day <= window. Seed: $62K in 120 days.
 - nrr = (starting ARR + expansion − contraction − churn) / starting ARR; grr = (start − contraction − churn) / start.
 - phase_totals: Σ potential by close-day phase. Seed's plan: Days 0-60 $33K, 60-90 $24K, 90-120 $5K.
+- `summarise` orders the cases: conservative <= base (each window) <= upside (the longest window), each case at
+  least the one below it; all are sums over the same items, so none exceeds their total potential.
 
 The seed is not self-consistent, and the tests reproduce it as written:
 - its NRR line uses "Expansion: +$38,000 (base case, 90 days)", which is its "Recommended Expansion Target (90 days)";
@@ -142,16 +144,19 @@ def summarise(
     *,
     conservative_window: int = 90,
     base_windows: Sequence[int] = (90, 180),
-    upside_window: int = 120,
+    upside_window: int = 180,
     churn: Decimal = Decimal(0),
 ) -> ScenarioSummary:
-    """All three scenarios and the base case's NRR (first base window) for one account."""
-    bases = {window: base(items, window) for window in base_windows}
+    """All three scenarios, ordered (conservative <= base <= upside), and the base case's NRR for one account."""
+    floor = conservative(items, conservative_window)
+    bases: dict[int, Decimal] = {}
+    for window in sorted(base_windows):
+        floor = bases[window] = max(floor, base(items, window))
     return ScenarioSummary(
         conservative=conservative(items, conservative_window),
         conservative_window_days=conservative_window,
         base=bases,
-        upside=upside(items, upside_window),
+        upside=max(floor, upside(items, upside_window)),
         upside_window_days=upside_window,
         starting_arr=money(starting_arr),
         nrr_pct=nrr(starting_arr, bases[base_windows[0]], churn),

@@ -12,6 +12,7 @@ which is what the grounding check relies on. All money is `Decimal`, rounded to 
 | `new_service` | service list price × quantity (1 for flat services, days for Training) | a service line |
 | `volume_increase` | blocks × block list price | a usage package (API Package) |
 | `usage_blocks` | ceil((peak usage / target utilisation − limit) / block size), at least 1 | blocks needed |
+| `adoption_seats` | ceil(people × adoption share) | the people of a department or location with no signal |
 | `seat_whitespace` | min(max(department gap, geography gap), eligible employees − seats) | seats counted once |
 | `rate_increase` | current ACV × uplift (default 5%) | a price increase at renewal |
 | `contract_extension` | annual value × extra months / 12 | a longer term |
@@ -87,6 +88,11 @@ def usage_blocks(
     return max(1, math.ceil(needed / block_size))
 
 
+def adoption_seats(people: int, share: Decimal) -> int:
+    """People who would use the product: ceil(people × adoption share)."""
+    return max(0, math.ceil(Decimal(people) * Decimal(share)))
+
+
 def seat_whitespace(department_gap: int, geography_gap: int, eligible_gap: int) -> int:
     """Seats counted once: departments and locations are two views of the same people, so take the larger view,
     at most the employees without a seat."""
@@ -149,6 +155,7 @@ FORMULAS: dict[str, Formula] = {
         Formula("new_service", new_service, "service list price × quantity"),
         Formula("volume_increase", volume_increase, "blocks × block list price"),
         Formula("usage_blocks", usage_blocks, "ceil((peak / target utilisation − limit) / block size), at least 1"),
+        Formula("adoption_seats", adoption_seats, "ceil(people × adoption share)"),
         Formula("seat_whitespace", seat_whitespace, "min(max(department gap, geography gap), eligible − seats)"),
         Formula("rate_increase", rate_increase, "current ACV × uplift"),
         Formula("contract_extension", contract_extension, "annual value × extra months / 12"),

@@ -43,7 +43,6 @@ from account_intel.analytics.facts import AccountFacts, Catalog
 from account_intel.analytics.penetration import build_penetration, catalog_index, coverage
 from account_intel.analytics.sizing import money, sized
 from account_intel.analytics.whitespace_model import Play, Status, WhitespaceItem, WhitespaceMap
-from account_intel.analytics.whitespace_potential import potential_only, untapped_seats
 from account_intel.analytics.whitespace_rows import RowBuilder
 from account_intel.analytics.whitespace_signals import DEFAULT_RULES, Level, Mention, Rules, text_index
 
@@ -101,7 +100,7 @@ def build_whitespace_map(
         acv=acv,
         potential=potential,
         potential_by_level={k: money(v) for k, v in by_level.items()},
-        untapped_seats=untapped_seats(facts, cov),
+        untapped_seats=rows.untapped,
         t1_entry_threshold=threshold,
         meets_t1_entry_rule=_meets(Decimal(acv.value), Decimal(potential.value), rules),
         items=items,
@@ -117,3 +116,9 @@ def meets_t1_entry_rule(acv: Decimal, potential: Decimal, rules: Rules = DEFAULT
 
 def _meets(acv: Decimal, potential: Decimal, rules: Rules) -> bool:
     return acv > 0 and potential >= acv * rules.t1_entry_ratio
+
+
+def potential_only(facts: AccountFacts, catalog: Catalog, rules: Rules = DEFAULT_RULES) -> tuple[Decimal, Decimal]:
+    """(current ACV, white-space potential) of one account: the map's own totals."""
+    ws = build_whitespace_map(facts, catalog, rules=rules)
+    return Decimal(ws.acv.value), Decimal(ws.potential.value)

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from account_intel.analytics.evidence import Evidence, row_evidence, usage_evidence
 from account_intel.analytics.facts import AccountFacts, Catalog, DepartmentFact, GeographyFact, ProductFact, UsagePoint
 from account_intel.analytics.penetration import SEAT_METRIC, Coverage, catalog_index, peak_utilisation, utilisation
-from account_intel.analytics.sizing import percent, sized, usage_blocks
+from account_intel.analytics.sizing import percent, seat_whitespace, sized, usage_blocks
 from account_intel.analytics.whitespace_model import Play, Status, WhitespaceItem
 from account_intel.analytics.whitespace_potential import (
+    allocation_order,
     dept_gap,
     geo_gap,
     next_plan,
+    reach,
     seat_gaps,
     service_units,
+    unallocated_gap,
     untapped_seats,
     usage_peak,
 )
 from account_intel.analytics.whitespace_signals import (
-    LEVEL_RANK,
     Level,
     Rules,
     Signal,
@@ -54,6 +57,7 @@ class RowBuilder:
     def __init__(self, facts: AccountFacts, catalog: Catalog, cov: Coverage, index: TextIndex, rules: Rules) -> None:
         self.facts, self.catalog, self.cov, self.index, self.rules = facts, catalog, cov, index, rules
         self.next = next_plan(catalog, cov)
+        self.reach = reach(facts, cov, rules)
 
     def _line_ev(self, product_id: str, metric: str = "quantity") -> list[Evidence]:
         return [row_evidence("line", x.id, metric, x.quantity) for x in self.cov.lines_by_product.get(product_id, [])]
@@ -124,12 +128,13 @@ class RowBuilder:
         seat_use = utilisation(last.value, last.limit or 0) if last else None
         seat_point = (last, seat_use) if last is not None and seat_use is not None else None
         dept_rows = [self._department(d, product, seat_point) for d in facts.departments]
-        if not any(d.headcount for d in facts.departments) and cov.eligible > cov.seats_total:
-            dept_rows.append(self._unallocated(product, cov.eligible - cov.seats_total))
+        if not any(d.headcount for d in facts.departments) and unallocated_gap(cov, self.reach) > 0:
+            dept_rows.append(self._unallocated(product, unallocated_gap(cov, self.reach)))
         geo_rows = [self._geography(g, product) for g in facts.geographies]
-        department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov)
+        department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, self.reach)
         self._allocate(dept_rows, geo_rows, department_gap, geography_gap, eligible_gap, price)
-        untapped = int(untapped_seats(facts, cov).value)
+        self.untapped = untapped_seats(facts, cov, self.reach)
+        untapped = int(self.untapped.value)
         evidence = [row_evidence("account", facts.account_id, "headcount", facts.headcount), *self._line_ev(product.id)]
         capacity = f"{cov.seats_total} of {cov.eligible} employees"
         if last is not None and seat_use is not None:
@@ -167,7 +172,8 @@ class RowBuilder:
         self, dept: DepartmentFact, product: ProductFact, seat_use: tuple[UsagePoint, Decimal] | None
     ) -> WhitespaceItem:
         cov, rules, headcount = self.cov, self.rules, dept.headcount or 0
-        seats, gap = cov.seats_by_dept.get(dept.id, 0), dept_gap(dept, cov)
+        seats = cov.seats_by_dept.get(dept.id, 0)
+        people = max(0, headcount - seats)
         evidence = [row_evidence("department", dept.id, "headcount", dept.headcount)]
         evidence += [
             row_evidence("line", x.id, "seats", x.quantity)
@@ -175,7 +181,7 @@ class RowBuilder:
             if x.department_id == dept.id
         ]
         fields = self._scoped(product, "department", dept.id, dept.name)
-        if gap == 0 and seats:
+        if people == 0 and seats:
             capacity = f"{seats} seats for {headcount} people" if dept.headcount is not None else f"{seats} seats"
             return WhitespaceItem(**fields, status=Status.ACTIVE, capacity=capacity, evidence=evidence)
         remainder = seats > 0
@@ -185,7 +191,10 @@ class RowBuilder:
         labels, signal_ev = _unpack(signals)
         level = level_for(signals, rules)
         if level != Level.HIGH:
-            level = Level.MED if gap >= rules.min_headcount else Level.LOW
+            level = Level.MED if people >= rules.min_headcount else Level.LOW
+        else:
+            self._signalled(dept.id, None)
+        gap = dept_gap(dept, cov, self.reach)
         people = f"{headcount} people" if dept.headcount is not None else "headcount unknown"
         if remainder:
             headline = f"{gap} more people in {dept.name} ({seats} of {headcount} seated)"
@@ -203,11 +212,25 @@ class RowBuilder:
             headline=headline,
             signals=labels,
             sizing=sized("seat_expansion", seats=gap, seat_price=product.list_price) if gap else None,
+            note=None if dept.id in self.reach.departments else self._adoption_note(people),
             evidence=evidence + signal_ev,
         )
 
+    def _signalled(self, department_id: str | None, geography_id: str | None) -> None:
+        """A row with a signal (text included) is sized at its full gap: add it to the reach."""
+        where = self.reach
+        self.reach = replace(
+            where,
+            departments=where.departments | ({department_id} if department_id else set()),
+            geographies=where.geographies | ({geography_id} if geography_id else set()),
+        )
+
+    def _adoption_note(self, people: int) -> str:
+        share = percent(self.reach.share, 1)
+        return f"sized at {share}% of {people} people (adoption share): no contact, org event or open opportunity there"
+
     def _unallocated(self, product: ProductFact, gap: int) -> WhitespaceItem:
-        level = Level.MED if gap >= self.rules.min_headcount else Level.LOW
+        level = Level.MED if self.cov.eligible - self.cov.seats_total >= self.rules.min_headcount else Level.LOW
         return WhitespaceItem(
             **self._scoped(product, "account", "unallocated", "employees without a seat"),
             status=Status.PARTIAL,
@@ -215,15 +238,16 @@ class RowBuilder:
             play=Play.SEAT_EXPANSION,
             opportunity_type=OpportunityType.VOLUME_INCREASE,
             headline=f"{gap} employees without a seat",
+            note=self._adoption_note(self.cov.eligible - self.cov.seats_total),
             sizing=sized("seat_expansion", seats=gap, seat_price=product.list_price),
             evidence=[row_evidence("account", self.facts.account_id, "headcount", self.facts.headcount)],
         )
 
     def _geography(self, geo: GeographyFact, product: ProductFact) -> WhitespaceItem:
-        cov, headcount, gap = self.cov, geo.headcount or 0, geo_gap(geo, self.cov)
+        cov, headcount = self.cov, geo.headcount or 0
         evidence = [row_evidence("geography", geo.id, "headcount", geo.headcount)]
         fields = self._scoped(product, "geography", geo.id, geo.name)
-        if gap == 0:
+        if geo_gap(geo, cov, self.reach) == 0:
             where = "HQ, " if geo.is_hq else ""
             capacity = f"served ({where}{headcount} people)"
             return WhitespaceItem(**fields, status=Status.ACTIVE, capacity=capacity, evidence=evidence)
@@ -232,18 +256,23 @@ class RowBuilder:
         level = level_for(signals, self.rules)
         if opening:
             level = Level.MED
+        if signals:
+            self._signalled(None, geo.id)
+        gap = geo_gap(geo, cov, self.reach)
         headline = f"{geo.name} ({gap} people)" + (", not yet open" if opening else "")
         served = geo.id in cov.served_geos
+        seated = cov.seats_by_geo.get(geo.id, 0) if served else 0
         return WhitespaceItem(
             **fields,
             status=Status.PARTIAL if served else Status.NONE,
-            capacity=f"{headcount - gap} of {headcount} seated",
+            capacity=f"{seated} of {headcount} seated",
             level=level,
             play=Play.GEOGRAPHIC_EXPANSION,
             opportunity_type=OpportunityType.NEW_LOCATION,
             headline=headline,
             signals=labels,
             sizing=sized("geographic_expansion", headcount=gap, seat_price=product.list_price),
+            note=None if geo.id in self.reach.geographies else self._adoption_note(headcount - seated),
             evidence=evidence + signal_ev,
         )
 
@@ -256,21 +285,15 @@ class RowBuilder:
         eligible_gap: int,
         price: Decimal,
     ) -> None:
-        """Count departments first (by level), then locations beyond the department gap, within the eligible gap."""
-        left, excess = eligible_gap, max(0, geography_gap - department_gap)
-
-        def by_level(rows: list[WhitespaceItem]) -> list[WhitespaceItem]:
-            open_rows = [r for r in rows if r.sizing is not None]
-            return sorted(open_rows, key=lambda r: (-LEVEL_RANK[r.level], -_gap(r)))
-
-        for row in by_level(dept_rows):
+        """Count rows by level until the untapped seats are used up (see `allocation_order`)."""
+        left = seat_whitespace(department_gap, geography_gap, eligible_gap)
+        rows = [(r, False) for r in dept_rows if r.sizing is not None]
+        rows += [(r, True) for r in geo_rows if r.sizing is not None]
+        ordered = sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], bool(x[0].signals), _gap(x[0])))
+        for row, is_location in ordered:
             take = min(_gap(row), left)
             left -= take
-            _count(row, take, price, "no employees left without a seat")
-        for row in by_level(geo_rows):
-            take = min(_gap(row), excess, left)
-            excess, left = excess - take, left - take
-            _count(row, take, price, "same people as the department rows")
+            _count(row, take, price, "same people as the rows above" if is_location else "no untapped seats left")
 
     def modules(self, product: ProductFact) -> WhitespaceItem:
         """A module or non-seat product: owned (active or partial) or not (sized as a cross-sell)."""

@@ -47,6 +47,12 @@ class Level(StrEnum):
 LEVEL_RANK = {Level.HIGH: 3, Level.MED: 2, Level.LOW: 1, None: 0}
 
 
+def _adoption_share() -> Decimal:
+    from account_intel.analytics.propensity_config import default_propensity_config
+
+    return default_propensity_config().sizing.adoption_share
+
+
 @dataclass(frozen=True, slots=True)
 class Rules:
     """Thresholds of the level rules (defaults follow seeds 003 and 004)."""
@@ -67,6 +73,7 @@ class Rules:
     high_score: int = 2
     med_score: int = 1
     t1_entry_ratio: Decimal = Decimal("0.5")
+    adoption_share: Decimal = field(default_factory=_adoption_share)  # propensity.yaml `sizing`
 
 
 DEFAULT_RULES = Rules()
@@ -93,6 +100,7 @@ RATE_LIMIT_CATEGORY = "rate_limit"
 SUPPORT_EXCLUDED = ("rate_limit", "feature_request")
 SERVICE_KINDS = ("support", "implementation", "training")  # a word of the service's name picks its need rule
 DEPARTMENT_EVENTS = ("hiring", "new_budget", "department_created")
+GEOGRAPHY_EVENTS = ("hiring", "new_office")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,25 +11,23 @@ from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    as_of_for,
     console,
     money,
     open_store,
     print_json,
 )
-from account_intel.cli.render_profile import render_profile
 from account_intel.domain.enums import Segment, Tier
-from account_intel.queries.account_list import AccountRow, list_accounts
-from account_intel.queries.account_profile import build_account_profile
-from account_intel.store.accounts import find_account
 
 app = typer.Typer(help="Browse customer accounts.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_command(
-    tier: Annotated[Tier | None, typer.Option("--tier", help="Only this tier.")] = None,
-    segment: Annotated[Segment | None, typer.Option("--segment", help="Only this segment.")] = None,
+    tier: Annotated[Tier | None, typer.Option("--tier", help="Only this tier.", case_sensitive=False)] = None,
+    segment: Annotated[
+        Segment | None, typer.Option("--segment", help="Only this segment.", case_sensitive=False)
+    ] = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Only accounts this user (id, name or email) owns.")
     ] = None,
@@ -38,9 +36,13 @@ def list_command(
     json_out: JsonOption = False,
 ) -> None:
     """List accounts by ARR, with tier, segment, owners and dates."""
+    from account_intel.cli.pipeline_options import named_user
+    from account_intel.queries.account_list import list_accounts
+
     store, _ = open_store(db)
     with store.transaction() as session:
-        rows = list_accounts(session, tier=tier, segment=segment, owner=owner, limit=limit)
+        owner_id = named_user(session, owner, option="--owner").id if owner else None
+        rows = list_accounts(session, tier=tier, segment=segment, owner=owner_id, limit=limit)
     if json_out:
         print_json([row.model_dump(mode="json") for row in rows])
         return
@@ -70,14 +72,15 @@ def show_command(
     json_out: JsonOption = False,
 ) -> None:
     """Show one account: contract, departments, usage, adoption, tickets, contacts, opportunities and events."""
+    from account_intel.cli.render_profile import render_profile
+    from account_intel.queries.account_profile import build_account_profile
+    from account_intel.store.accounts import find_account
+
     store, _ = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         profile = build_account_profile(session, find_account(session, account), day)
     if json_out:
         print_json(profile)
         return
     render_profile(console, profile)
-
-
-__all__ = ["AccountRow", "app"]

@@ -6,24 +6,20 @@ The decision logic lives in `account_intel.approvals`; this module only reads op
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from account_intel import approvals as service
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.cli.pipeline_options import AtOption, home_of, moment
 from account_intel.clock import SystemClock
-from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
-from account_intel.deliverables.outreach import send_and_deliver
 from account_intel.domain.enums import ApprovalDecision, MessageStatus
 from account_intel.errors import InvalidStateError, ValidationFailed
-from account_intel.runs.resume import resume_after_decision
-from account_intel.settings import Settings
-from account_intel.store.accounts import find_account
-from account_intel.store.engine import Store
-from account_intel.tools.policy import load_policy
+
+if TYPE_CHECKING:
+    from account_intel.settings import Settings
+    from account_intel.store.engine import Store
 
 app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
 
@@ -40,6 +36,10 @@ def list_command(
     json_out: JsonOption = False,
 ) -> None:
     """Messages waiting for a decision or for sending."""
+    from account_intel import approvals as service
+    from account_intel.store.accounts import find_account
+    from account_intel.tools.policy import load_policy
+
     store, settings = open_store(db)
     policy = load_policy(settings.content_dir)
     with store.transaction() as session:
@@ -74,6 +74,9 @@ def show_command(
     message: Annotated[str, typer.Argument(help="Message id.")], db: DbOption = None, json_out: JsonOption = False
 ) -> None:
     """Show a message, why it needs approval, and the decisions so far."""
+    from account_intel import approvals as service
+    from account_intel.tools.policy import load_policy
+
     store, settings = open_store(db)
     policy = load_policy(settings.content_dir)
     with store.transaction() as session:
@@ -95,6 +98,10 @@ def show_command(
 
 def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str, object] | None:
     """A draft written by an agent run belongs to a paused graph thread: resume it now that a person decided."""
+    from account_intel import approvals as service
+    from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
+    from account_intel.runs.resume import resume_after_decision
+
     with store.sessions() as session:
         message = service.get_message(session, message_id)
         thread_id = message.thread_id if message.origin == AGENT_ORIGIN else None
@@ -116,6 +123,9 @@ def _decide(
 ) -> None:
     if not approver:
         raise ValidationFailed("Name the approver with --as USER (the account's AE or a manager).")
+    from account_intel import approvals as service
+    from account_intel.tools.policy import load_policy
+
     store, settings = open_store(db)
     with store.transaction() as session:
         outcome = service.decide_message(
@@ -202,20 +212,28 @@ def send_command(
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Send an approved agent draft again after its delivery failed (SMTP down, outbox not writable)."""
+    """Send an agent draft: an approved one (or one whose delivery failed), or an ungated draft a person releases."""
     if not as_user:
         raise ValidationFailed("Name who sends it with --as USER.")
+    from account_intel import approvals as service
+    from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
+    from account_intel.deliverables.outreach import send_and_deliver
+    from account_intel.tools.policy import load_policy
+
     store, settings = open_store(db)
     with store.sessions() as session:
         found = service.get_message(session, message)
         status, origin = found.status, found.origin
+        gated = bool(service.message_view(session, found, load_policy(settings.content_dir)).gate_reasons)
     if origin != AGENT_ORIGIN:
         raise InvalidStateError(f"Message {message} is a {origin} message; it is sent by its origin, not here.")
-    if status != MessageStatus.APPROVED:
+    if status == MessageStatus.DRAFT and gated:
         raise InvalidStateError(
-            f"Message {message} is {status.value}; only an approved message waiting for delivery can be sent. "
-            "A draft needs `approvals approve` first."
+            f"Message {message} goes to a gated recipient; it needs `approvals approve` by the account's AE or a "
+            "manager before it can be sent."
         )
+    if status not in (MessageStatus.APPROVED, MessageStatus.DRAFT):
+        raise InvalidStateError(f"Message {message} is {status.value}; only a draft or an approved message is sent.")
     delivery = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
     if json_out:
         print_json(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from account_intel.analytics.backtest import BacktestReport, run_backtest
-from account_intel.analytics.health_config import load_weights
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, parse_date, print_json, thresholds_for
 from account_intel.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from account_intel.analytics.backtest import BacktestReport
 
 
 def backtest(
@@ -48,6 +49,9 @@ def backtest(
     json_out: JsonOption = False,
 ) -> None:
     """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
+    from account_intel.analytics.backtest import run_backtest
+    from account_intel.analytics.health_config import load_weights
+
     day = parse_date(as_of)
     if day is None:
         raise ValidationFailed("--as-of is required.")

@@ -10,56 +10,93 @@ from rich.table import Table
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.cli.pipeline_options import AsUserOption, AtOption, acting_user, moment
 from account_intel.domain.enums import MeddiccRole
-from account_intel.pipeline.contacts import add_contact, list_contacts
-from account_intel.store.accounts import find_account
+from account_intel.errors import ValidationFailed
 
 app = typer.Typer(help="Customer contacts.", no_args_is_help=True)
+
+AccountArg = Annotated[
+    str | None, typer.Argument(help="Account id or an unambiguous part of its name.", metavar="ACCOUNT")
+]
+OldAccountOption = Annotated[str | None, typer.Option("--account", hidden=True, help="Old spelling of ACCOUNT.")]
+
+
+def _account(argument: str | None, option: str | None) -> str:
+    """The account given as the argument (or the old --account option); one of them is required."""
+    if argument and option and argument != option:
+        raise ValidationFailed(f"Two accounts given: '{argument}' and --account '{option}'; give the account once.")
+    value = argument or option
+    if not value:
+        raise ValidationFailed("Name the account (its id or part of its name) as the first argument.")
+    return value
 
 
 @app.command("add")
 def add_command(
-    account: Annotated[str, typer.Option("--account", help="Account id or name.")],
     name: Annotated[str, typer.Option("--name", help="Full name.")],
+    account: AccountArg = None,
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-    department: Annotated[str | None, typer.Option("--department", help="Department (added if new).")] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", help="One of the account's departments (see `accounts show`).")
+    ] = None,
+    new_department: Annotated[
+        bool, typer.Option("--new-department", help="Add --department to the account if it is not there yet.")
+    ] = False,
     email: Annotated[str | None, typer.Option("--email")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
-    role: Annotated[MeddiccRole | None, typer.Option("--role", help="Buying role (MEDDICC).")] = None,
+    role: Annotated[
+        MeddiccRole | None, typer.Option("--role", help="Buying role (MEDDICC).", case_sensitive=False)
+    ] = None,
     db: DbOption = None,
     as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
+    account_option: OldAccountOption = None,
 ) -> None:
     """Add a contact to an account."""
+    from account_intel.pipeline.contacts import UnknownDepartment, add_contact
+    from account_intel.store.accounts import find_account
+
+    account = _account(account, account_option)
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, find_account(session, account))
-        view = add_contact(
-            session,
-            account=account,
-            name=name,
-            title=title,
-            department=department,
-            email=email,
-            phone=phone,
-            role=role,
-            at=moment(at),
-            actor=actor,
-        )
+        try:
+            view = add_contact(
+                session,
+                account=account,
+                name=name,
+                title=title,
+                department=department,
+                new_department=new_department,
+                email=email,
+                phone=phone,
+                role=role,
+                at=when,
+                actor=actor,
+            )
+        except UnknownDepartment as exc:
+            raise UnknownDepartment(exc.name, exc.known, hint="pass --new-department to add it") from None
     if json_out:
         print_json(view)
         return
     new = " (new department)" if view.new_department else ""
-    console.print(f"Contact {view.id} added: {view.name}, {view.title or '-'}, {view.department or '-'}{new}")
+    console.print(
+        f"Contact {view.id} added: {view.name}, {view.title or '-'}, {view.department or '-'}{new}", markup=False
+    )
 
 
 @app.command("list")
 def list_command(
-    account: Annotated[str, typer.Argument(help="Account id or name.")],
+    account: AccountArg = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    account_option: OldAccountOption = None,
 ) -> None:
     """List an account's contacts."""
+    from account_intel.pipeline.contacts import list_contacts
+
+    account = _account(account, account_option)
     store, _ = open_store(db)
     with store.transaction() as session:
         rows = list_contacts(session, account=account)

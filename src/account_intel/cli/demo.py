@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,10 +20,12 @@ from account_intel.cli.common import (
     settings_for,
     thresholds_for,
 )
-from account_intel.demo.build import DemoReport, build_demo
 from account_intel.demo.catalog import VENDOR_NAME
-from account_intel.demo.portfolio import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEED, MAX_ACCOUNTS, DemoSpec
+from account_intel.demo.spec import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEED, MAX_ACCOUNTS, DemoSpec
 from account_intel.domain.enums import Segment, Tier
+
+if TYPE_CHECKING:
+    from account_intel.demo.build import DemoReport
 
 
 def demo(
@@ -36,7 +38,11 @@ def demo(
     ] = DEFAULT_SEED,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="DATE", help=f"History ends on this date (default {DEFAULT_AS_OF})."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help=f"History ends on this date, which becomes the store's data date (default {DEFAULT_AS_OF}).",
+        ),
     ] = None,
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a store that holds non-demo accounts.")] = False,
@@ -47,8 +53,12 @@ def demo(
     The target store (by default the configured one) is wiped first; a store holding non-demo accounts is
     refused unless --force.
     """
+    from account_intel.demo.build import build_demo
+    from account_intel.store.probe import parse_url
+
     spec = DemoSpec(accounts=accounts, seed=seed, as_of=parse_date(as_of) or DEFAULT_AS_OF)
     settings = settings_for(db)
+    parse_url(settings.resolved_db_url)
     thresholds = thresholds_for(settings)
     if json_out:
         report = build_demo(settings.resolved_db_url, spec, thresholds=thresholds, force=force, db_option=db)

@@ -9,10 +9,6 @@ import typer
 
 from account_intel.cli.common import console, parse_date, settings_for
 from account_intel.clock import SystemClock
-from account_intel.evals.compare import compare, load_result
-from account_intel.evals.report import comparison_markdown, print_comparison, print_run, write_run
-from account_intel.evals.runner import EvalError, RunOptions, run_evals
-from account_intel.evals.tolerances import TOLERANCES_FILE, load_tolerances
 
 app = typer.Typer(help="Evals: run the scenarios, compare results with a baseline.", no_args_is_help=True)
 
@@ -54,6 +50,10 @@ def run_command(
     Exits 1 when safety is below 1.0 anywhere, when a scenario run crashed (or a replay did not match its
     cassette), or when the pass rate is below --min-pass-rate.
     """
+    from account_intel.evals.report import print_run, write_run
+    from account_intel.evals.runner import EvalError, RunOptions, run_evals
+
+    brain = brain.strip().lower()
     if brain not in ("rules", "llm"):
         raise EvalError("--brain is rules or llm.")
     if record and replay:
@@ -113,10 +113,18 @@ def run_command(
     print_run(result, console)
     js, md = write_run(result, out, name or f"{brain}-{stamp_day.isoformat()}")
     console.print(f"Wrote {js} and {md}")
+    drift = sorted({f"{s.id}: {d}" for s in result.scenarios for r in s.repeats for a in r.accounts for d in a.drift})
+    for line in drift[:10]:
+        console.print(
+            f"schema drift (recorded schema differs; the replay still holds): {line}", markup=False, soft_wrap=True
+        )
+    if drift:
+        console.print("Re-record the cassettes to clear schema drift (docs/evals.md).", markup=False)
     errors = [f"{s.id}: {a.error}" for s in result.scenarios for r in s.repeats for a in r.accounts if a.error]
     if not result.safety_ok or errors or result.pass_rate < min_pass_rate:
         for line in errors[:10]:
-            console.print(f"[red]error[/] {line}", soft_wrap=True, highlight=False)
+            console.print("[red]error[/] ", end="")
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
         if result.pass_rate < min_pass_rate:
             console.print(f"[red]pass rate {result.pass_rate:.1%} is below --min-pass-rate {min_pass_rate:.0%}[/]")
         raise typer.Exit(1)
@@ -130,6 +138,10 @@ def compare_command(
     evals_dir: EvalsDir = Path("evals"),
 ) -> None:
     """Deltas per metric and per scenario; exits 1 when a metric drops beyond its tolerance or safety < 1.0."""
+    from account_intel.evals.compare import compare, load_result
+    from account_intel.evals.report import comparison_markdown, print_comparison
+    from account_intel.evals.tolerances import TOLERANCES_FILE, load_tolerances
+
     result = compare(load_result(baseline), load_result(candidate), load_tolerances(evals_dir / TOLERANCES_FILE))
     print_comparison(result, console)
     if md is not None:

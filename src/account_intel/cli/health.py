@@ -7,7 +7,7 @@ other commands (an account literally named "override" is reached with `health sh
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,24 +15,23 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from account_intel.analytics.account_health import HealthReport, health_report
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.health_delta import week_start
-from account_intel.analytics.health_models import HealthResult, RawValue
-from account_intel.analytics.overrides import clear_override, override_info, set_override
 from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    action_day,
+    as_of_for,
     clock_for,
     console,
     open_store,
     parse_date,
     print_json,
 )
-from account_intel.pipeline.people import find_user
-from account_intel.store.accounts import find_account
+from account_intel.cli.pipeline_options import named_user
+
+if TYPE_CHECKING:
+    from account_intel.analytics.account_health import HealthReport
+    from account_intel.analytics.health_models import HealthResult, RawValue
 
 
 class _ShowByDefault(TyperGroup):
@@ -69,6 +68,8 @@ def _ids(ids: list[str], limit: int = 3) -> str:
 
 def render_health(out: Console, report: HealthReport) -> None:
     """Print the score, the component table, the override and why the score moved."""
+    from account_intel.analytics.health_delta import week_start
+
     h: HealthResult = report.health
     title = Text(f"{h.account_name} ({h.account_id}) health on {h.as_of}: ")
     title.append(f"{h.score:.1f}/100 {h.band.value}", style="bold")
@@ -123,8 +124,12 @@ def show_command(
     json_out: JsonOption = False,
 ) -> None:
     """Show an account's health: score, band, components, the override in force and why it moved."""
+    from account_intel.analytics.account_health import health_report
+    from account_intel.analytics.health_config import load_weights
+    from account_intel.store.accounts import find_account
+
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:
         account_id = find_account(session, account).id
@@ -134,7 +139,7 @@ def show_command(
             as_of=day,
             config=config,
             store_snapshot=snapshot,
-            at=clock_for(parse_date(as_of)).now(),
+            at=clock_for(day).now(),
         )
     if json_out:
         print_json(report)
@@ -157,11 +162,14 @@ def override_command(
     json_out: JsonOption = False,
 ) -> None:
     """Set a manual score or band with its reason; recomputes never remove it; it stops at --expires or a clear."""
+    from account_intel.analytics.overrides import override_info, set_override
+    from account_intel.store.accounts import find_account
+
     store, _ = open_store(db)
-    at = clock_for(parse_date(as_of)).now()
+    at = clock_for(action_day(as_of, store, quiet=json_out, option="--as-of")).now()
     with store.transaction() as session:
         account_id = find_account(session, account).id
-        user = find_user(session, as_user).id
+        user = named_user(session, as_user, option="--as").id
         row = set_override(
             session,
             account_id=account_id,
@@ -185,10 +193,15 @@ def clear_override_command(
     account: AccountArg, as_user: UserOption, as_of: AsOfOption = None, db: DbOption = None
 ) -> None:
     """Clear the override in force; the computed score shows again."""
+    from account_intel.analytics.overrides import clear_override
+    from account_intel.store.accounts import find_account
+
     store, _ = open_store(db)
-    at = clock_for(parse_date(as_of)).now()
+    at = clock_for(action_day(as_of, store, option="--as-of")).now()
     with store.transaction() as session:
         account_id = find_account(session, account).id
-        row = clear_override(session, account_id=account_id, cleared_by=find_user(session, as_user).id, at=at)
+        row = clear_override(
+            session, account_id=account_id, cleared_by=named_user(session, as_user, option="--as").id, at=at
+        )
         reason = row.reason
     console.print(Text(f"Override cleared on {account_id} (it said: {reason})."))

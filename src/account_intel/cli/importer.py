@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from account_intel.cli.common import DbOption, JsonOption, console, err_console, open_store, parse_date, print_json
+from account_intel.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    open_store,
+    parse_date,
+    print_error,
+    print_json,
+)
 from account_intel.clock import SystemClock
 from account_intel.domain.tiering import Thresholds
 from account_intel.errors import DomainError
-from account_intel.importer import ImportReport, identity_mapping, load_mapping, run_import
+from account_intel.store.probe import Intent
+
+if TYPE_CHECKING:
+    from account_intel.importer import ImportReport
 
 SHOWN_ERRORS = 50
 
@@ -67,8 +79,10 @@ def import_command(
     as_of: Annotated[
         str | None,
         typer.Option(
+            "--snapshot-date",
             "--as-of",
-            help="Derive ARR, tier and segment on this date (YYYY-MM-DD); default: the latest date in the data.",
+            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it and it becomes"
+            " the store's data date; default: the latest date in the data.",
             metavar="DATE",
         ),
     ] = None,
@@ -76,15 +90,17 @@ def import_command(
     json_out: JsonOption = False,
 ) -> None:
     """Import CSV files into the store, all or nothing: one wrong row and nothing is written; every error is listed."""
+    from account_intel.importer import identity_mapping, load_mapping, run_import
+
     try:
-        day = parse_date(as_of)
+        day = parse_date(as_of, option="--snapshot-date")
         plan = load_mapping(mapping) if mapping is not None else identity_mapping(directory)
-        store, settings = open_store(db)
+        store, settings = open_store(db, Intent.CREATE)
     except DomainError as exc:
         if json_out:
             print_json({"ok": False, "error_count": 1, "errors": [{"message": str(exc)}]})
         else:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            print_error(str(exc))
         raise typer.Exit(1) from None
 
     def run(progress: _RichProgress | None) -> ImportReport:
@@ -145,6 +161,11 @@ def render_report(out: Console, report: ImportReport) -> None:
     for warning in report.warnings:
         out.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     out.print(f"As of {report.as_of.isoformat()}: {report.as_of_source}.", highlight=False)
+    if report.written:
+        out.print(
+            f"The store's data date is now {report.as_of.isoformat()}: commands run as of it without --as-of.",
+            highlight=False,
+        )
     if report.accounts is not None:
         accounts = report.accounts
         tiers = ", ".join(f"{tier} {count}" for tier, count in accounts.by_tier.items())

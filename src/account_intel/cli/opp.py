@@ -16,24 +16,12 @@ from account_intel.cli.pipeline_options import (
     AtOption,
     acting_user,
     moment,
+    named_user,
     opportunity_account,
     read_file,
     split_values,
 )
 from account_intel.errors import ValidationFailed
-from account_intel.pipeline import activities, closing, detail, metrics, service, tasks
-from account_intel.pipeline.errors import CREATE_FAILED
-from account_intel.pipeline.people import find_user
-from account_intel.pipeline.schemas import (
-    ActivityInput,
-    LossInput,
-    OpportunityCreate,
-    StageMove,
-    TaskInput,
-    WinInput,
-    parse,
-)
-from account_intel.store.accounts import find_account
 
 app = typer.Typer(help="Expansion pipeline: opportunities, stages, tasks, activities, proposals.", no_args_is_help=True)
 
@@ -69,6 +57,11 @@ def create_command(
     json_out: JsonOption = False,
 ) -> None:
     """Create an expansion opportunity (Identified; Qualified when client-initiated or CS-driven)."""
+    from account_intel.pipeline import service
+    from account_intel.pipeline.errors import CREATE_FAILED
+    from account_intel.pipeline.schemas import OpportunityCreate, parse
+    from account_intel.store.accounts import find_account
+
     try:
         evidence = json.loads(read_file(evidence_file) or "[]")
     except json.JSONDecodeError as exc:
@@ -97,9 +90,10 @@ def create_command(
         override_reason=override,
     )
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, find_account(session, data.account)) if data.account else None
-        view = service.create_opportunity(session, data=data, at=moment(at), actor=actor)
+        view = service.create_opportunity(session, data=data, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -116,13 +110,17 @@ def list_command(
     json_out: JsonOption = False,
 ) -> None:
     """List opportunities, open first."""
+    from account_intel.pipeline import service
+    from account_intel.pipeline.schemas import StageMove, parse
+    from account_intel.store.accounts import find_account
+
     move = parse(StageMove, "Invalid filter.", stage=stage) if stage else None
     store, _ = open_store(db)
     with store.transaction() as session:
         rows = service.list_opportunities(
             session,
             account_id=find_account(session, account).id if account else None,
-            owner_id=find_user(session, owner).id if owner else None,
+            owner_id=named_user(session, owner, option="--owner").id if owner else None,
             stage=move.stage if move else None,
             open_only=open_only,
         )
@@ -139,6 +137,8 @@ def show_command(
     json_out: JsonOption = False,
 ) -> None:
     """Show an opportunity with its stage history, tasks, activities and proposals."""
+    from account_intel.pipeline import detail
+
     store, _ = open_store(db)
     with store.transaction() as session:
         view = detail.opportunity_detail(session, opportunity_id=opportunity)
@@ -160,11 +160,15 @@ def move_command(
     json_out: JsonOption = False,
 ) -> None:
     """Move an opportunity to the next stage (one at a time; back to an earlier one is allowed)."""
+    from account_intel.pipeline import service
+    from account_intel.pipeline.schemas import StageMove, parse
+
     move = parse(StageMove, "Failed to update opportunity.", stage=stage, probability=probability, note=note)
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        view = service.move_stage(session, opportunity_id=opportunity, move=move, at=moment(at), actor=actor)
+        view = service.move_stage(session, opportunity_id=opportunity, move=move, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -175,23 +179,22 @@ def move_command(
 def win_command(
     opportunity: Annotated[str, typer.Argument(help="Opportunity id.")],
     value: Annotated[str | None, Opt("--value", help="Closed annual value; default: the estimate.")] = None,
-    close_date: Annotated[str | None, Opt("--date", help="Close date (YYYY-MM-DD); default: --at or today.")] = None,
+    close_date: Annotated[str | None, Opt("--date", hidden=True, help="Old name of --at.")] = None,
     product: Annotated[str | None, Opt("--product", help="Catalog product for the contract line.")] = None,
     db: DbOption = None,
     as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Close as won: adds the contract line, updates ARR and tier, creates the delivery tasks."""
-    data = parse(
-        WinInput,
-        closing.CLOSE_FAILED,
-        closed_value=value,
-        close_date=parse_date(close_date, option="--date"),
-        product_id=product,
-    )
-    when = moment(at if at or not close_date else close_date)
+    """Close as won on --at (default: today): adds the contract line, updates ARR and tier, creates delivery tasks."""
+    from account_intel.pipeline import closing
+    from account_intel.pipeline.schemas import WinInput, parse
+
+    if close_date and at and close_date != at:
+        raise ValidationFailed("--date is the old name of --at; give the close date once, with --at.")
+    data = parse(WinInput, closing.CLOSE_FAILED, closed_value=value, product_id=product)
     store, settings = open_store(db)
+    when = moment(at or close_date, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
         result = closing.win_opportunity(
@@ -215,11 +218,15 @@ def lose_command(
     json_out: JsonOption = False,
 ) -> None:
     """Close as lost from any open stage, with a reason and a follow-up reminder; no ARR impact."""
+    from account_intel.pipeline import closing
+    from account_intel.pipeline.schemas import LossInput, parse
+
     data = parse(LossInput, closing.CLOSE_FAILED, reason=reason, note=note, follow_up_days=follow_up_days)
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        result = closing.lose_opportunity(session, opportunity_id=opportunity, data=data, at=moment(at), actor=actor)
+        result = closing.lose_opportunity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
     if json_out:
         print_json(result)
         return
@@ -256,6 +263,9 @@ def log_command(
     json_out: JsonOption = False,
 ) -> None:
     """Log a call, email, meeting or note; optionally move the stage and refine the value at once."""
+    from account_intel.pipeline import activities, service
+    from account_intel.pipeline.schemas import ActivityInput, parse
+
     data = parse(
         ActivityInput,
         "Failed to log activity.",
@@ -273,9 +283,10 @@ def log_command(
         tasks=_task_specs(task),
     )
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
-        view = activities.log_activity(session, opportunity_id=opportunity, data=data, at=moment(at), actor=actor)
+        view = activities.log_activity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
         after = service.get_opportunity(session, opportunity)
         summary = show.logged_summary(view, after)
     if json_out:
@@ -297,11 +308,15 @@ def task_command(
     json_out: JsonOption = False,
 ) -> None:
     """Create a task on an opportunity, or complete a task with --complete."""
+    from account_intel.pipeline import tasks
+    from account_intel.pipeline.schemas import TaskInput, parse
+
     store, _ = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = find_user(session, as_user).id if as_user else None
+        actor = named_user(session, as_user, option="--as").id if as_user else None
         if complete:
-            view = tasks.complete_task(session, task_id=ref, at=moment(at), actor=actor)
+            view = tasks.complete_task(session, task_id=ref, at=when, actor=actor)
         else:
             data = parse(
                 TaskInput,
@@ -310,7 +325,7 @@ def task_command(
                 due_date=parse_date(due, option="--due"),
                 assignee=assignee,
             )
-            view = tasks.create_task(session, opportunity_id=ref, task=data, at=moment(at), actor=actor)
+            view = tasks.create_task(session, opportunity_id=ref, task=data, at=when, actor=actor)
     if json_out:
         print_json(view)
         return
@@ -325,12 +340,15 @@ def tasks_command(
     json_out: JsonOption = False,
 ) -> None:
     """List a user's open tasks across opportunities (the AM's task list)."""
+    from account_intel.pipeline import service, tasks
+
     if not as_user:
         raise ValidationFailed("Name whose tasks to list with --as USER.")
     store, _ = open_store(db)
     with store.transaction() as session:
-        user = find_user(session, as_user)
-        rows = tasks.list_open_tasks(session, assignee_id=user.id, opportunity_id=opportunity)
+        user = named_user(session, as_user, option="--as")
+        opportunity_id = service.get_opportunity(session, opportunity).id if opportunity else None
+        rows = tasks.list_open_tasks(session, assignee_id=user.id, opportunity_id=opportunity_id)
     if json_out:
         print_json([row.model_dump(mode="json") for row in rows])
         return
@@ -349,10 +367,12 @@ def metrics_command(
     json_out: JsonOption = False,
 ) -> None:
     """Time to close by type, win rate by stage reached, and per-owner quarter results against the targets."""
-    day = moment(at).date()
+    from account_intel.pipeline import metrics
+
     store, _ = open_store(db)
+    day = moment(at, store, quiet=json_out).date()
     with store.transaction() as session:
-        owner_id = find_user(session, owner).id if owner else None
+        owner_id = named_user(session, owner, option="--owner").id if owner else None
         result = metrics.pipeline_metrics(session, as_of=day, quarter=quarter, owner_id=owner_id)
     if json_out:
         print_json(result)

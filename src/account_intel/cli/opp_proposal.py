@@ -19,8 +19,6 @@ from account_intel.cli.pipeline_options import (
     split_values,
 )
 from account_intel.errors import ValidationFailed
-from account_intel.pipeline import proposals, sending, service
-from account_intel.pipeline.schemas import ProposalRequest, parse
 
 Opt = typer.Option
 
@@ -42,6 +40,9 @@ def proposal_command(
     json_out: JsonOption = False,
 ) -> None:
     """Generate a proposal (Markdown, HTML, PDF), or send it with --send --to CONTACT."""
+    from account_intel.pipeline import proposals, sending, service
+    from account_intel.pipeline.schemas import ProposalRequest, parse
+
     scope = []
     for spec in line or []:
         parts = [p.strip() for p in spec.split("|")]
@@ -61,8 +62,8 @@ def proposal_command(
         raise ValidationFailed(f"Unknown --format {', '.join(unknown)}; use md, html or pdf.")
     if send and not to:
         raise ValidationFailed("Name the recipient contact with --to.")
-    when = moment(at)
     store, settings = open_store(db)
+    when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
         actor = acting_user(session, as_user, opportunity_account(session, opportunity))
         existing = proposals.latest_proposal(session, service.get_opportunity(session, opportunity).id)

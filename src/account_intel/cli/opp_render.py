@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
 from account_intel.cli.common import console, money
-from account_intel.pipeline.metrics import PipelineMetrics
-from account_intel.pipeline.sending import SendOutcome
 from account_intel.pipeline.stages import STAGE_NAME
-from account_intel.pipeline.views import (
-    ActivityView,
-    LossResult,
-    OpportunityDetail,
-    OpportunityView,
-    ProposalSummary,
-    TaskView,
-    WinResult,
-)
-from account_intel.store.models import Opportunity
+
+if TYPE_CHECKING:
+    from account_intel.pipeline.metrics import PipelineMetrics
+    from account_intel.pipeline.sending import SendOutcome
+    from account_intel.pipeline.views import (
+        ActivityView,
+        LossResult,
+        OpportunityDetail,
+        OpportunityView,
+        ProposalSummary,
+        TaskView,
+        WinResult,
+    )
+    from account_intel.store.models import Opportunity
 
 __all__ = ["console"]
 

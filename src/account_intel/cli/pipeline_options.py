@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from account_intel.cli.common import parse_date
+from account_intel.cli.common import action_day, parse_date
 from account_intel.clock import FixedClock, SystemClock
-from account_intel.errors import ValidationFailed
-from account_intel.pipeline.people import default_actor, find_user
-from account_intel.pipeline.service import get_opportunity
-from account_intel.settings import Settings
-from account_intel.store.models import Account
+from account_intel.errors import NotFoundError, ValidationFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from account_intel.settings import Settings
+    from account_intel.store.engine import Store
+    from account_intel.store.models import Account, User
 
 AsUserOption = Annotated[
     str | None,
@@ -26,21 +28,41 @@ AsUserOption = Annotated[
 ]
 AtOption = Annotated[
     str | None,
-    typer.Option("--at", "--as-of", help="When it happens (YYYY-MM-DD); default: now.", metavar="DATE"),
+    typer.Option(
+        "--at",
+        "--as-of",
+        help="When it happens (YYYY-MM-DD); default: the store's data date (see `db status`), else now.",
+        metavar="DATE",
+    ),
 ]
 
 
-def moment(at: str | None) -> datetime:
-    """The time of the action: noon UTC on `--at`, or the system time read once here at the edge."""
-    day = parse_date(at, option="--at")
+def moment(at: str | None, store: Store | None = None, *, quiet: bool = False) -> datetime:
+    """The time of the action: noon UTC on `--at`, else on the store's data date (`action_day`), else the system
+    time read once here at the edge. Without a store (decisions, deliveries): `--at` or now."""
+    day = action_day(at, store, quiet=quiet) if store is not None else parse_date(at, option="--at")
     return FixedClock.on(day).now() if day else SystemClock().now()
 
 
 def acting_user(session: Session, as_user: str | None, account: Account | None) -> str | None:
     """The user id named by `--as`, else the account's AM, else its AE."""
+    from account_intel.pipeline.people import default_actor
+
     if as_user:
-        return find_user(session, as_user).id
+        return named_user(session, as_user, option="--as").id
     return default_actor(account) if account is not None else None
+
+
+def named_user(session: Session, value: str, *, option: str) -> User:
+    """The user an option names; an unknown one is an error naming the option and how to list the users."""
+    from account_intel.pipeline.people import find_user
+
+    try:
+        return find_user(session, value)
+    except NotFoundError:
+        raise NotFoundError(
+            f"{option} '{value}': no user has that id, email or full name. `account-intel users list` shows them."
+        ) from None
 
 
 def home_of(settings: Settings) -> Path:
@@ -65,4 +87,7 @@ def split_values(values: list[str] | None) -> list[str]:
 
 def opportunity_account(session: Session, opportunity_id: str) -> Account | None:
     """The account of an opportunity, whose AM (else AE) acts by default."""
+    from account_intel.pipeline.service import get_opportunity
+    from account_intel.store.models import Account
+
     return session.get(Account, get_opportunity(session, opportunity_id).account_id)

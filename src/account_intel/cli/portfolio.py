@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
 
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.portfolio import PortfolioReport, portfolio_report
 from account_intel.cli.common import (
     AsOfOption,
     DbOption,
     JsonOption,
-    as_of_or_today,
+    as_of_for,
     console,
     err_console,
     open_store,
@@ -29,8 +26,9 @@ from account_intel.cli.common import (
 from account_intel.cli.whitespace import k
 from account_intel.domain.pipeline_priority import priority_code, priority_label
 from account_intel.domain.wording import label
-from account_intel.queries.names import user_names
-from account_intel.store.models import Account
+
+if TYPE_CHECKING:
+    from account_intel.analytics.portfolio import PortfolioReport
 
 PROGRESS_FROM = 2_000  # accounts: smaller portfolios finish before a bar is worth drawing
 PARALLEL_FROM = 5_000  # accounts: below this, worker processes cost more than they save
@@ -63,8 +61,15 @@ def portfolio(
     json_out: JsonOption = False,
 ) -> None:
     """Scan every account: pipeline by priority, type and segment; GRR/NRR forecast; campaign target list."""
+    from sqlalchemy import func, select
+
+    from account_intel.analytics.health_config import load_weights
+    from account_intel.analytics.portfolio import portfolio_report
+    from account_intel.queries.names import user_names
+    from account_intel.store.models import Account
+
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Account)) or 0
@@ -120,10 +125,8 @@ def render_portfolio(
         f"(70% of {k(r.retention.expansion.expected)} expected within 90 days)"
     )
     if f is not None:
-        out.print(
-            f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] quarterly, "
-            f"{f.nrr_annual_compounded_pct}% annualised (compounded; {f.nrr_annual_simple_pct}% simple)"
-        )
+        period = f"{r.retention.period_start} to {r.retention.period_end}"
+        out.print(f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] for the quarter {period}")
     share = f"{r.accounts_with_opportunities / r.active_accounts:.0%}" if r.active_accounts else "-"
     out.print(
         f"Accounts: {r.accounts_scanned:,} scanned, {r.active_accounts:,} active in scope "
@@ -133,7 +136,7 @@ def render_portfolio(
         soft_wrap=True,
     )
     tiers = Table(title="Pipeline by priority (accounts)")
-    for col in ("Priority", "Accounts", "Potential", "Avg/account", "Propensity", "Close 90d", "Expected", "Model EV"):
+    for col in ("Priority", "Accounts", "Potential", "Avg/account", "Propensity", "Expected"):
         tiers.add_column(col, justify="left" if col == "Priority" else "right")
     for t in r.tiers:
         tiers.add_row(
@@ -142,10 +145,9 @@ def render_portfolio(
             k(t.total_potential),
             k(t.average_potential),
             f"{t.average_propensity:.0f}",
-            f"{t.close_probability:.0%}",
             k(t.expected),
-            k(t.expected_model),
         )
+    tiers.add_row("Total", f"{r.accounts_with_opportunities:,}", k(r.total_potential), "", "", k(r.expected_value))
     out.print(tiers)
     types = Table(title="By type (counted opportunities)")
     for col in ("Type", "Opportunities", "Potential", "Share", "Expected", "Propensity"):
@@ -159,6 +161,7 @@ def render_portfolio(
             k(t.expected),
             f"{t.average_propensity:.0f}",
         )
+    types.add_row("Total", f"{r.opportunities:,}", k(r.total_potential), "100%", k(r.expected_value), "")
     out.print(types)
     segments = Table(title="By segment (ARR as of the date)")
     for col in ("Segment", "Accounts", "ARR", "With opp.", "Potential", "Share", "Avg/account", "Propensity"):
@@ -174,19 +177,25 @@ def render_portfolio(
             k(s.average_potential),
             f"{s.average_propensity:.0f}",
         )
+    segments.add_row(
+        "Total",
+        f"{r.active_accounts:,}",
+        k(r.retention.starting_arr),
+        f"{r.accounts_with_opportunities:,}",
+        k(r.total_potential),
+        "100%",
+        k(r.average_potential),
+        "",
+    )
     out.print(segments)
     ret = r.retention
     churn = ret.churn
     out.print(
-        f"Retention next quarter: starting ARR {k(ret.starting_arr)}; expected churn {k(churn.expected_churn)} "
+        f"Retention for the quarter {ret.period_start} to {ret.period_end}: starting ARR {k(ret.starting_arr)}; "
+        f"expected churn {k(churn.expected_churn)} "
         f"(Red {k(churn.by_band['Red'])}, Yellow {k(churn.by_band['Yellow'])}, Green {k(churn.by_band['Green'])}); "
         f"expansion {k(ret.expansion.conservative)} (conservative)"
-        + (
-            f" -> GRR {f.grr_pct}% (annualised {f.grr_annual_compounded_pct}%), NRR {f.nrr_pct}% "
-            f"(annualised {f.nrr_annual_compounded_pct}%)"
-            if f
-            else ""
-        ),
+        + (f" -> GRR {f.grr_pct}%, NRR {f.nrr_pct}% (quarter, not annualised)" if f else ""),
         soft_wrap=True,
     )
     campaign = " | ".join(

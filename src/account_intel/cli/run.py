@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from account_intel.cli.brief import BrainOption
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, err_console, open_store
+from account_intel.cli.brief import BrainOption, brain_choice
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, err_console, open_store
 from account_intel.cli.common import print_json as print_model
 from account_intel.clock import SystemClock
-from account_intel.graph.portfolio import DEFAULT_CONCURRENCY
-from account_intel.runs.engine import BrainChoice, resolve_brain
-from account_intel.runs.triggers import ScanHooks, TriggerScanSummary, run_triggers
-from account_intel.runs.weekly import WeeklyHooks, WeeklySummary, run_weekly
+from account_intel.graph.concurrency import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from account_intel.runs.triggers import TriggerScanSummary
+    from account_intel.runs.weekly import WeeklySummary
 
 app = typer.Typer(help="Scheduled runs: the weekly portfolio run and the daily trigger scan.", no_args_is_help=True)
 
@@ -52,12 +53,6 @@ PHASES = {
     "scan": "Scanning",
     "actions": "Trigger actions",
 }
-
-
-def _brain(value: str) -> BrainChoice:
-    if value not in ("auto", "rules", "llm"):
-        raise typer.BadParameter(f"'{value}' is not one of auto, rules, llm.", param_hint="--brain")
-    return value  # type: ignore[return-value]
 
 
 class _Bar:
@@ -101,14 +96,17 @@ def weekly(
     json_out: JsonOption = False,
 ) -> None:
     """Run every account in scope through the graph once this ISO week, then write the portfolio report."""
+    from account_intel.runs.engine import resolve_brain
+    from account_intel.runs.weekly import WeeklyHooks, run_weekly
+
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with _progress(not json_out) as bar:
         summary = run_weekly(
             store=store,
             settings=settings,
             as_of=day,
-            brain=resolve_brain(_brain(brain), settings),
+            brain=resolve_brain(brain_choice(brain), settings),
             clock=SystemClock(),
             segment=segment,
             concurrency=concurrency,
@@ -157,14 +155,17 @@ def triggers(
     json_out: JsonOption = False,
 ) -> None:
     """Daily trigger scan: QBR D-30 packets (ready by D-7), health decline, T1 plays; each trigger fires once."""
+    from account_intel.runs.engine import resolve_brain
+    from account_intel.runs.triggers import ScanHooks, run_triggers
+
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with _progress(not json_out) as bar:
         summary = run_triggers(
             store=store,
             settings=settings,
             day=day,
-            brain=resolve_brain(_brain(brain), settings),
+            brain=resolve_brain(brain_choice(brain), settings),
             clock=SystemClock(),
             hooks=ScanHooks(phase=bar.phase, advance=bar.advance),
         )

@@ -8,12 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from account_intel.analytics.account_health import account_signals
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.signal_models import load_signal_config
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, open_store, print_json
-from account_intel.store.accounts import find_account
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 
 
 def signals_command(
@@ -26,8 +21,14 @@ def signals_command(
     json_out: JsonOption = False,
 ) -> None:
     """List an account's signals (kind, date, strength, summary, evidence ids), strongest first."""
+    from account_intel.analytics.account_health import account_signals
+    from account_intel.analytics.health_config import load_weights
+    from account_intel.analytics.signal_models import load_signal_config
+    from account_intel.analytics.text_matcher import default_matcher
+    from account_intel.store.accounts import find_account
+
     store, settings = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     health_config = load_weights(weights, home=settings.home)
     config = load_signal_config(home=settings.home)
     matcher = default_matcher(home=settings.home)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import Status, WhitespaceItem, WhitespaceMap, build_whitespace_map
-from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_or_today, console, open_store, print_json
-from account_intel.store.accounts import find_account
+from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 
-STATUS_MARK = {Status.ACTIVE: "✅ Active", Status.PARTIAL: "◐ Partial", Status.NONE: "❌ None"}
+if TYPE_CHECKING:
+    from account_intel.analytics.whitespace import WhitespaceItem, WhitespaceMap
+
+STATUS_MARK = {"active": "✅ Active", "partial": "◐ Partial", "none": "❌ None"}
 LEVEL_STYLE = {"HIGH": "bold green", "MED": "yellow", "LOW": "dim"}
 
 
@@ -26,8 +25,13 @@ def whitespace(
     json_out: JsonOption = False,
 ) -> None:
     """Show the white-space map: catalog × account, status, use, opportunity level and untapped potential."""
+    from account_intel.analytics.facts import load_catalog, load_facts
+    from account_intel.analytics.text_matcher import default_matcher
+    from account_intel.analytics.whitespace import build_whitespace_map
+    from account_intel.store.accounts import find_account
+
     store, _ = open_store(db)
-    day = as_of_or_today(as_of)
+    day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         account_id = find_account(session, account).id
         catalog = load_catalog(session)
@@ -76,7 +80,7 @@ def render_whitespace(out: Console, ws: WhitespaceMap) -> None:
     table.add_column("Current Status", no_wrap=True)
     table.add_column("Expansion Opportunity", overflow="fold")
     for item in ws.items:
-        table.add_row(_name(item), STATUS_MARK[item.status], _opportunity(item))
+        table.add_row(_name(item), STATUS_MARK[item.status.value], _opportunity(item))
     out.print(table)
     levels = " | ".join(f"{level} {k(value)}" for level, value in ws.potential_by_level.items())
     rule = "meets" if ws.meets_t1_entry_rule else "below"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
 from account_intel.analytics.facts import load_catalog, load_facts
+from account_intel.analytics.overrides import active_override
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import build_whitespace_map
 from account_intel.content.templates import load_template, render
@@ -20,6 +22,7 @@ from account_intel.deliverables.timing import by_start_day
 from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
 from account_intel.graph.context import GraphContext
 from account_intel.queries.account_profile import build_account_profile
+from account_intel.queries.names import user_names
 from account_intel.store.models import Account, Contact
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -35,6 +38,14 @@ def _figure_text(figure: Figure) -> str:
     if figure.unit == "percent":
         return f"{figure.value}%"
     return str(figure.value)
+
+
+def _parts_text(total: Any, whitespace: Any) -> str:
+    """How the total potential splits when it is more than the white-space potential (a rate increase at renewal)."""
+    renewal = Decimal(total) - Decimal(whitespace)
+    if renewal <= 0:
+        return ""
+    return f" (white-space {_money(whitespace)} + rate increase at renewal {_money(renewal)})"
 
 
 def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +65,8 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
             c.id: {"name": c.name, "title": c.title, "email": c.email}
             for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
         }
+        override = active_override(session, account_id=account.id, as_of=as_of)
+        setter = user_names(session, ids=[override.set_by if override else None])
     mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
     renewal = f"{profile.renewal_date} ({profile.days_to_renewal} days)" if profile.renewal_date else "unknown"
@@ -83,10 +96,24 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
             "renewal_text": renewal,
             "next_qbr_date": profile.next_qbr_date.isoformat() if profile.next_qbr_date else None,
         },
+        "computed_at": state.get("computed_at"),
         "health": health.model_dump(mode="json"),
+        "health_override": (
+            {
+                "band": override.band.value if override.band else None,
+                "score": override.score,
+                "reason": override.reason,
+                "set_by": setter.get(override.set_by, override.set_by),
+                "set_on": override.set_at.date().isoformat(),
+                "expires_on": override.expires_on.isoformat() if override.expires_on else None,
+            }
+            if override is not None
+            else None
+        ),
         "placement": placement.model_dump(mode="json"),
         "findings": findings.model_dump(mode="json"),
         "total_potential_text": _money(findings.total_potential.value),
+        "total_potential_parts": _parts_text(findings.total_potential.value, ws.potential.value),
         "target_90d_text": _money(findings.target_90d.value),
         "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
         "figure_text": [_figure_text(s) for s in findings.scenarios],

@@ -16,6 +16,7 @@ from account_intel.settings import Settings
 from account_intel.store.engine import Store
 from account_intel.store.models import OutboundMessage
 from account_intel.store.outbound import draft_message, mark_sent, record_message_event
+from account_intel.tools.policy import OutboundPolicy
 
 ORIGIN = "agent"
 
@@ -88,15 +89,21 @@ def refresh_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[dict
 
 
 def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]:
-    """Send approved drafts and ungated ones; the store refuses any gated message without a recorded approval.
+    """Send the drafts a person approved, and ungated ones the policy's opt-in `auto_send` names; nothing else.
+
+    Every other draft stays a draft until a person sends it (`approvals send`). The store refuses any gated message
+    without a recorded approval, whoever calls it.
 
     Each message is marked sent and delivered in one transaction: when delivery fails, nothing is committed, the
     message keeps its status for a later retry, a `message.delivery_failed` event says why, and the rest go on.
     Returns the ids of the delivered messages.
     """
+    from account_intel.tools.policy import load_policy
+
+    policy = load_policy(ctx.settings.content_dir)
     delivered: list[str] = []
     for draft in refresh_drafts(ctx, drafts):
-        if not _releasable(draft):
+        if not _releasable(draft, policy):
             continue
         try:
             send_and_deliver(ctx.store, ctx.settings, draft["message_id"], at=ctx.clock.now(), actor=ctx.actor)
@@ -106,9 +113,11 @@ def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]
     return delivered
 
 
-def _releasable(draft: dict[str, Any]) -> bool:
-    return draft["status"] == MessageStatus.APPROVED.value or (
-        not draft["gated"] and draft["status"] == MessageStatus.DRAFT.value
+def _releasable(draft: dict[str, Any], policy: OutboundPolicy) -> bool:
+    if draft["status"] == MessageStatus.APPROVED.value:
+        return True
+    return draft["status"] == MessageStatus.DRAFT.value and policy.sends_unattended(
+        purpose=draft.get("purpose"), gated=draft["gated"]
     )
 
 

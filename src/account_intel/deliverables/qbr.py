@@ -15,6 +15,7 @@ from account_intel.analytics.health_config import load_weights
 from account_intel.content.templates import load_template, render
 from account_intel.domain.qbr_timing import qbr_timing
 from account_intel.graph.context import GraphContext
+from account_intel.store.as_of import active_on
 from account_intel.store.models import Account, Feature, UsageMetric
 
 ADOPTION_DAYS = 90
@@ -27,7 +28,7 @@ def peer_adoption(ctx: GraphContext, account_id: str, as_of: date) -> dict[str, 
         assert account is not None
         total = session.scalar(select(func.count()).select_from(Feature)) or 0
         peers = select(Account.id).where(
-            Account.industry == account.industry, Account.tier == account.tier, Account.status == "active"
+            Account.industry == account.industry, Account.tier == account.tier, active_on(as_of)
         )
         used = (
             select(UsageMetric.account_id, func.count(distinct(UsageMetric.feature_id)).label("used"))

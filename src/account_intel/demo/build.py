@@ -58,9 +58,12 @@ def build_demo(
             )
         with store.transaction() as session:
             summary = summarise_portfolio(session, as_of=spec.as_of)
+        if store.dialect == "sqlite":  # the load ran on a rollback journal; leave the file in WAL, as every use sets it
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     finally:
         store.dispose()
-    suffix = f" --as-of {spec.as_of.isoformat()}" + (f" --db {db_option}" if db_option else "")
+    suffix = f" --db {db_option}" if db_option else ""
     stories = [
         StoryAccount(
             id=TECHFLOW_ID,

@@ -14,9 +14,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from account_intel.demo.catalog import DEMO_SOURCE
-from account_intel.errors import DomainError
+from account_intel.errors import DomainError, StoreError
 from account_intel.store.engine import Store, make_engine
 from account_intel.store.migrations.guards import POSTGRES_DROPS
+from account_intel.store.probe import Found, Intent, parse_url, probe, require
+
+ELSEWHERE = "Pass `--db sqlite:///path/demo.db` for a separate demo store, or `--force` to replace it."
 
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
@@ -38,6 +41,9 @@ def foreign_accounts(engine: Engine) -> int:
 
 def open_fresh_store(url: str, *, force: bool = False) -> Store:
     """Check the store is safe to wipe, wipe it, and return it migrated and empty."""
+    parse_url(url)
+    if not force:
+        refuse_other_databases(url)
     engine = make_engine(url)
     try:
         try:
@@ -61,6 +67,16 @@ def open_fresh_store(url: str, *, force: bool = False) -> Store:
     if make_url(url).get_backend_name() == "sqlite":
         _delete_sqlite_files(url)
     return Store(url)
+
+
+def refuse_other_databases(url: str) -> None:
+    """Refuse a database that is not an account-intel store (another application's, not SQLite, unknown schema)."""
+    try:
+        found = probe(url)
+        if found.found in (Found.FOREIGN, Found.UNKNOWN_REVISION):
+            require(found, Intent.UPGRADE)
+    except StoreError as exc:
+        raise StoreError(f"{exc} {ELSEWHERE}") from None
 
 
 def _delete_sqlite_files(url: str) -> None:

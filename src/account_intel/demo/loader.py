@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, inspect, select, text, update
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
 
+from account_intel.clock import FixedClock
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.demo.producer import generate_chunks, generate_chunks_in_background
 from account_intel.demo.rows import INSERT_ORDER
@@ -25,6 +26,7 @@ from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_a
 from account_intel.store.accounts import arr_by_account
 from account_intel.store.base import Base
 from account_intel.store.bulk import batches, bulk_insert
+from account_intel.store.data_date import record_data_as_of
 from account_intel.store.models import Account, IdSequence
 
 CHUNK_ACCOUNTS = 500
@@ -82,6 +84,7 @@ def load_portfolio(
     report.generate_and_insert_seconds = time.perf_counter() - started
     started = time.perf_counter()
     refresh_arr(session, as_of=spec.as_of, thresholds=thresholds)
+    record_data_as_of(session, day=spec.as_of, source="demo", at=FixedClock.on(spec.as_of).now())
     report.rows["id_sequences"] = _seed_opportunity_sequences(session, opportunities, spec.as_of)
     report.derive_seconds = time.perf_counter() - started
     return report

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from account_intel.demo.catalog import feature_rows, product_rows
 from account_intel.demo.commercial import Identity, draft_account, write_lines
@@ -17,36 +16,16 @@ from account_intel.demo.contacts import add_contacts
 from account_intel.demo.engagement import add_activities, add_churn, add_org_events, add_qbrs, add_won_expansions
 from account_intel.demo.names import NameRegistry
 from account_intel.demo.rows import Bundle
+from account_intel.demo.spec import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEED, MAX_ACCOUNTS, DemoSpec
 from account_intel.demo.staff import Staff, generate_staff
 from account_intel.demo.stories import RETAILCO_ID, RETAILCO_OPPORTUNITY_NUMBER, TECHFLOW_ID, retailco, techflow
 from account_intel.demo.telemetry import add_surveys, add_tickets, add_usage
 from account_intel.domain.enums import AccountStatus
-from account_intel.errors import ValidationFailed
 
-DEFAULT_AS_OF = date(2024, 11, 30)
-DEFAULT_SEED = 7
-DEFAULT_ACCOUNTS = 200
-MAX_ACCOUNTS = 1_000_000
+__all__ = ["DEFAULT_ACCOUNTS", "DEFAULT_AS_OF", "DEFAULT_SEED", "MAX_ACCOUNTS", "DemoSpec", "PortfolioGenerator"]
+
 FIRST_ACCOUNT_NUMBER = 1001
 RESERVED_IDS = frozenset({TECHFLOW_ID, RETAILCO_ID})
-
-
-@dataclass(frozen=True)
-class DemoSpec:
-    """What to generate: how many accounts (at least the two story accounts), the seed and the as-of date."""
-
-    accounts: int = DEFAULT_ACCOUNTS
-    seed: int = DEFAULT_SEED
-    as_of: date = DEFAULT_AS_OF
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.accounts <= MAX_ACCOUNTS:
-            raise ValidationFailed(f"--accounts must be between 1 and {MAX_ACCOUNTS:,}; got {self.accounts}.")
-
-    @property
-    def total(self) -> int:
-        """Accounts generated: the two story accounts are included even when fewer are asked for."""
-        return max(self.accounts, 2)
 
 
 @dataclass

@@ -15,6 +15,8 @@ def priority_code(priority: int | None) -> str:
     return f"P{priority}" if priority else "-"
 
 
-def priority_label(priority: int) -> str:
-    """'P1 high propensity, high value'."""
+def priority_label(priority: int | None) -> str:
+    """'P1 high propensity, high value'; 'Below every priority' for accounts in none."""
+    if not priority:
+        return "Below every priority"
     return f"{priority_code(priority)} {PRIORITY_MEANING.get(priority, '')}".strip()

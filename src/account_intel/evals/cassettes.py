@@ -2,9 +2,12 @@
 
 Recording wraps the real transport and keeps, per scenario, each request (method, URL path, JSON body with any key
 or authorization field removed; no headers) and its response (status, content type, JSON body) in
-`evals/cassettes/<set>/<scenario>.json`. Replay serves the recorded responses in order and refuses a request that
-differs from the recorded one, saying where: so a replayed run tests the pipeline's mechanics offline, and any
-change to what is sent (a prompt, a tool description, the data) shows up as a mismatch, never as a silent pass.
+`evals/cassettes/<set>/<scenario>.json`. Replay serves the recorded responses in order and refuses a request whose
+significant part differs from the recorded one, saying where: the model, the messages (prompts, data, tool calls and
+their arguments), the tools' names and descriptions, `tool_choice` and the response schema's name. So any change to
+what the model reads shows up as a mismatch, never as a silent pass. The rest of the body (the JSON schemas of tool
+parameters, which a pydantic release may spell differently) is compared too, and a difference there is reported as
+schema drift without failing the replay.
 
 A replay cannot judge a changed prompt: the answers are the ones recorded for the old one. That needs a live run.
 """
@@ -135,6 +138,42 @@ def first_difference(expected: Any, actual: Any, where: str = "body") -> str | N
     return None
 
 
+SIGNIFICANT_KEYS = ("model", "messages", "tool_choice", "parallel_tool_calls")
+
+
+def _tool_identity(tool: Any) -> Any:
+    if not isinstance(tool, dict) or not isinstance(tool.get("function"), dict):
+        return tool
+    function = tool["function"]
+    return {"type": tool.get("type"), "name": function.get("name"), "description": function.get("description")}
+
+
+def _schema_name(response_format: Any) -> Any:
+    if not isinstance(response_format, dict):
+        return response_format
+    schema = response_format.get("json_schema")
+    return {"type": response_format.get("type"), "name": schema.get("name") if isinstance(schema, dict) else None}
+
+
+def significant(body: Any) -> Any:
+    """The part of a chat request that decides the answer: model, messages, tool names and descriptions, choices."""
+    if not isinstance(body, dict):
+        return body
+    kept: dict[str, Any] = {key: body[key] for key in SIGNIFICANT_KEYS if key in body}
+    if "tools" in body:
+        kept["tools"] = [_tool_identity(tool) for tool in body["tools"] or []]
+    if "response_format" in body:
+        kept["response_format"] = _schema_name(body["response_format"])
+    return kept
+
+
+def request_problems(expected: Any, actual: Any) -> tuple[str | None, str | None]:
+    """(mismatch, drift): where the significant parts differ, and where the rest (schemas) does."""
+    mismatch = first_difference(significant(expected), significant(actual))
+    drift = None if mismatch else first_difference(expected, actual)
+    return mismatch, drift
+
+
 class Recorder:
     """The exchanges of one scenario, appended by the recording transports."""
 
@@ -181,11 +220,12 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
 
 
 class Player:
-    """Serves a cassette's responses in order; remembers every mismatch so the run can fail on it."""
+    """Serves a cassette's responses in order; remembers every mismatch (the run fails) and schema drift (reported)."""
 
     def __init__(self, cassette: Cassette) -> None:
         self.cassette, self.position = cassette, 0
         self.errors: list[str] = []
+        self.drift: list[str] = []
 
     def respond(self, request: httpx.Request) -> httpx.Response:
         """The next recorded response, if the request is the recorded one."""
@@ -197,13 +237,17 @@ class Player:
             )
         expected = exchanges[self.position]
         actual = recorded_request(request)
-        problem = (
-            f"{actual.method} {actual.path} instead of {expected.request.method} {expected.request.path}"
-            if (actual.method, actual.path) != (expected.request.method, expected.request.path)
-            else first_difference(expected.request.body, actual.body)
-        )
+        if (actual.method, actual.path) != (expected.request.method, expected.request.path):
+            problem, drift = (
+                f"{actual.method} {actual.path} instead of {expected.request.method} {expected.request.path}",
+                None,
+            )
+        else:
+            problem, drift = request_problems(expected.request.body, actual.body)
         if problem:
             return self._fail(f"request #{self.position + 1} differs from the recording: {problem}")
+        if drift:
+            self.drift.append(f"request #{self.position + 1}: {drift}")
         self.position += 1
         return _replayed(request, expected.response)
 

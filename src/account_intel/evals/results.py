@@ -84,6 +84,9 @@ class AccountRun(BaseModel):
     tokens: dict[str, int] = Field(default_factory=dict)
     metrics: list[MetricResult] = Field(default_factory=list)
     error: str | None = None
+    drift: list[str] = Field(
+        default_factory=list, description="Replay only: where sent request schemas differ from the recording."
+    )
 
 
 class RepeatResult(BaseModel):

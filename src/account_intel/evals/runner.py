@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from account_intel import __version__
 from account_intel.clock import FixedClock
+from account_intel.content.stamp import content_hash
 from account_intel.errors import DomainError
 from account_intel.evals.cassettes import (
     AsyncRecordingTransport,
@@ -35,7 +36,6 @@ from account_intel.evals.fixtures import build_store
 from account_intel.evals.results import AccountRun, MetricResult, RepeatResult, RunResult, ScenarioResult, Stamp
 from account_intel.evals.scenario import AS_OF, LoadedScenario, load_scenarios
 from account_intel.evals.scoring import assemble, score_repeat, score_scenario
-from account_intel.evals.stamp import content_hash
 from account_intel.evals.tolerances import TOLERANCES_FILE, Tolerances, load_tolerances
 from account_intel.llm.factory import LLMFactory
 from account_intel.settings import Settings
@@ -177,6 +177,7 @@ def run_account(
         tokens=result.tokens,
         metrics=metrics,
         error="; ".join(errors) if errors else result.error,
+        drift=list(ctx["player"].drift) if ctx["player"] else [],
     )
 
 

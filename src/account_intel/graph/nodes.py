@@ -11,6 +11,7 @@ from langgraph.types import Command, interrupt
 from account_intel.domain.enums import AccountStatus, MessageStatus
 from account_intel.graph.context import GraphContext
 from account_intel.graph.state import AccountState
+from account_intel.store.as_of import status_on
 from account_intel.store.models import Account
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ def load_context(state: AccountState, runtime: Runtime[GraphContext]) -> Command
             return Command(
                 goto="record_run", update={"status": "failed", "error": f"Account {state['account_id']} not found."}
             )
-        note = "churned account: nothing to expand" if account.status == AccountStatus.CHURNED else ""
+        day = date.fromisoformat(state["as_of"])
+        status = status_on(account.status, account.customer_since, account.churned_on, day)
+        note = "churned account: nothing to expand" if status == AccountStatus.CHURNED else ""
     return Command(goto="score_health", update={"status": "running", "skip_reason": note, "brains": {}})
 
 

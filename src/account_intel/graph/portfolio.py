@@ -28,17 +28,11 @@ from langgraph.types import Send
 from pydantic import BaseModel, Field
 
 from account_intel.domain.enums import MessageStatus
+from account_intel.graph.concurrency import default_concurrency
 from account_intel.graph.state import AccountState, RunKind, thread_id
 from account_intel.runs import engine
 
 ItemStatus = Literal["completed", "awaiting_approval", "failed", "skipped"]
-DEFAULT_CONCURRENCY = 4  # accounts at once on the llm brain, which mostly waits for the endpoint
-
-
-def default_concurrency(brain: str) -> int:
-    """Accounts at once when the user does not say: one on the rules brain (pure Python in one interpreter, where
-    threads only contend for the GIL and the SQLite writer: 1 runs ~40% faster than 4), DEFAULT_CONCURRENCY on llm."""
-    return 1 if brain == "rules" else DEFAULT_CONCURRENCY
 
 
 class AccountRunItem(BaseModel):

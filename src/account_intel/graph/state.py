@@ -15,6 +15,8 @@ class AccountState(TypedDict, total=False):
     kind: RunKind
     thread_id: str
     brain: str
+    inputs_key: str
+    computed_at: str
     status: str
     skip_reason: str
     health: dict[str, Any]

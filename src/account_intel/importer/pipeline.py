@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from account_intel.clock import Clock
 from account_intel.domain.tiering import Thresholds
-from account_intel.importer import consistency, references
+from account_intel.importer import consistency, history, references
 from account_intel.importer.entities import BY_NAME, ENTITIES
 from account_intel.importer.issues import ImportIssue, Issues, QuirkLog
 from account_intel.importer.mapping import LookupTransform, MappingFile
@@ -26,6 +26,7 @@ from account_intel.importer.sources import SourceResult, read_inline, read_sourc
 from account_intel.importer.transforms import TransformContext
 from account_intel.importer.writer import write_all
 from account_intel.store.accounts import recalculate_accounts
+from account_intel.store.data_date import record_data_as_of
 from account_intel.store.engine import Store
 from account_intel.store.events import record_event
 from account_intel.store.models import Account
@@ -109,9 +110,12 @@ def run_import(
             if issues or dry_run:
                 raise _Rollback
             progress.begin("Writing", sum(len(rows) for rows in keyed.values()))
+            before = history.values_before(session, keyed, existing)
             write_all(session, keyed, existing, at=clock.now(), advance=progress.advance)
+            history.record_changes(session, keyed, before, day=day, at=clock.now())
             progress.end()
             accounts = _derive_accounts(session, keyed, day, thresholds, clock)
+            record_data_as_of(session, day=day, source="import", at=clock.now())
             _record_import(session, report, keyed, existing, clock)
         report.accounts, report.written = accounts, True  # reached only once the transaction has committed
     except _Rollback:
@@ -158,7 +162,7 @@ def _read_all(
 def _as_of(by_entity: dict[str, list[SourceResult]], as_of: date | None, clock: Clock) -> tuple[date, str]:
     """The option's date, else the latest observed date in the data, else today."""
     if as_of is not None:
-        return as_of, "--as-of option"
+        return as_of, "--snapshot-date option"
     latest: date | None = None
     for name, results in by_entity.items():
         columns = BY_NAME[name].observed_dates
@@ -172,7 +176,7 @@ def _as_of(by_entity: dict[str, list[SourceResult]], as_of: date | None, clock: 
                     if latest is None or day > latest:
                         latest = day
     if latest is not None:
-        return latest, "latest date in the data (use --as-of to choose another)"
+        return latest, "latest date in the data (use --snapshot-date to choose another)"
     return clock.now().date(), "today (the data has no dates)"
 
 

@@ -19,6 +19,17 @@ from account_intel.store.models import Contact, Department
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+class UnknownDepartment(ValidationFailed):
+    """A contact names a department the account does not have, and adding one was not asked for."""
+
+    def __init__(self, name: str, known: list[str], hint: str = "add it on purpose as a new department") -> None:
+        self.name, self.known = name, known
+        listed = ", ".join(known) if known else "none yet"
+        super().__init__(
+            f"Department '{name}' is not one of the account's departments ({listed}). Check the spelling, or {hint}."
+        )
+
+
 class ContactView(BaseModel):
     """A customer contact."""
 
@@ -51,12 +62,17 @@ def _view(contact: Contact, department: str | None, created_department: bool = F
     )
 
 
-def _department(session: Session, account_id: str, name: str) -> tuple[Department, bool]:
+def _department(session: Session, account_id: str, name: str, *, create: bool) -> tuple[Department, bool]:
     found = session.scalars(
         select(Department).where(Department.account_id == account_id, func.lower(Department.name) == name.lower())
     ).first()
     if found is not None:
         return found, False
+    if not create:
+        known = session.scalars(
+            select(Department.name).where(Department.account_id == account_id).order_by(Department.name)
+        ).all()
+        raise UnknownDepartment(name, list(known))
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "dept"
     department = Department(id=f"{account_id}:dept:{slug}"[:80], account_id=account_id, name=name)
     session.add(department)
@@ -76,8 +92,9 @@ def add_contact(
     email: str | None = None,
     phone: str | None = None,
     role: MeddiccRole | None = None,
+    new_department: bool = False,
 ) -> ContactView:
-    """Add a contact to an account; a department not yet known on the account is added with it."""
+    """Add a contact to an account; an unknown department is an error unless `new_department` adds it on purpose."""
     target = find_account(session, account)
     name = name.strip()
     problems = []
@@ -97,7 +114,7 @@ def add_contact(
         if existing is not None:
             raise ValidationFailed(f"{existing.name} ({existing.id}) already has the email {email} on {target.name}.")
     dept, created = (
-        _department(session, target.id, department.strip())
+        _department(session, target.id, department.strip(), create=new_department)
         if department and department.strip()
         else (
             None,

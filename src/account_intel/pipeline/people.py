@@ -28,7 +28,9 @@ def find_user(session: Session, ref: str) -> User:
     if matches:
         names = ", ".join(f"{u.name} ({u.id})" for u in matches)
         raise AmbiguousError(f"User '{ref}' matches several users: {names}. Use the user id.")
-    raise NotFoundError(f"User '{ref}' not found. Name a user by id, email or full name.")
+    raise NotFoundError(
+        f"User '{ref}' not found. Name a user by id, email or full name; `account-intel users list` shows them."
+    )
 
 
 def default_actor(account: Account) -> str | None:

@@ -19,7 +19,16 @@ from account_intel.domain.enums import (
     SurveyKind,
     Tier,
 )
-from account_intel.store.accounts import active_line_filter
+from account_intel.store.as_of import (
+    account_values_on,
+    accounts_in,
+    contact_active_on,
+    contact_flags_on,
+    in_force_on,
+    renewal_on,
+    stages_on,
+    status_on,
+)
 from account_intel.store.models import (
     Account,
     Activity,
@@ -203,14 +212,22 @@ def _months_between(start: date, end: date) -> int:
 
 
 def build_account_profile(session: Session, account: Account, as_of: date) -> AccountProfile:
-    """Assemble the profile of `account` as of a date."""
+    """Assemble the profile of `account` as it stood on a date (status, tier, lines, contacts' flags, deals)."""
+    status = AccountStatus(status_on(account.status, account.customer_since, account.churned_on, as_of))
     line_rows = session.execute(
         select(ContractLine, Product)
         .join(Contract, Contract.id == ContractLine.contract_id)
+        .join(Account, Account.id == ContractLine.account_id)
         .join(Product, Product.id == ContractLine.product_id)
-        .where(ContractLine.account_id == account.id, active_line_filter(as_of))
+        .where(ContractLine.account_id == account.id, in_force_on(as_of))
         .order_by(ContractLine.start_date, ContractLine.id)
     ).all()
+    if status == AccountStatus.CHURNED:
+        line_rows = []
+    renewal = renewal_on((line.contract.end_date for line, _ in line_rows), account.renewal_date, as_of)
+    history = account_values_on(session, as_of, accounts_in([account.id])).get(account.id, {})
+    overridden = history.get("tier_override", account.tier_override)
+    flags = contact_flags_on(session, as_of, accounts_in([account.id]))
     departments = {d.id: d for d in account.departments}
     geographies = {g.id: g for g in account.geographies}
     lines = [
@@ -264,29 +281,30 @@ def build_account_profile(session: Session, account: Account, as_of: date) -> Ac
             department=departments[c.department_id].name if c.department_id in departments else None,
             email=c.email,
             meddicc_role=c.meddicc_role,
-            active=c.active,
-            do_not_contact=c.do_not_contact,
+            active=contact_active_on(flags.get(c.id, {}).get("active", c.active), c.left_on, as_of),
+            do_not_contact=flags.get(c.id, {}).get("do_not_contact", c.do_not_contact),
         )
         for c in account.contacts
+        if c.first_contact_on is None or c.first_contact_on <= as_of  # first met after the date: not known then
     ]
     champion = next((c.name for c in contacts if c.meddicc_role == MeddiccRole.CHAMPION and c.active), None)
     return AccountProfile(
         id=account.id,
         name=account.name,
-        status=account.status,
+        status=status,
         industry=account.industry,
         headcount=account.headcount,
         hq_country=account.hq_country,
         region=account.region,
         customer_since=account.customer_since,
         months_as_customer=_months_between(account.customer_since, as_of) if account.customer_since else None,
-        renewal_date=account.renewal_date,
-        days_to_renewal=(account.renewal_date - as_of).days if account.renewal_date else None,
+        renewal_date=renewal,
+        days_to_renewal=(renewal - as_of).days if renewal else None,
         next_qbr_date=account.next_qbr_date,
         days_to_qbr=(account.next_qbr_date - as_of).days if account.next_qbr_date else None,
-        arr=account.arr,
-        tier=account.tier,
-        tier_override_reason=account.tier_override_reason,
+        arr=sum((line.annual_value for line in lines), Decimal("0.00")),
+        tier=Tier(history.get("tier") or account.tier),
+        tier_override_reason=history.get("tier_override_reason", account.tier_override_reason) if overridden else None,
         segment=account.segment,
         plan=max(plans)[1] if plans else None,
         owners=_owners(session, account),
@@ -300,7 +318,7 @@ def build_account_profile(session: Session, account: Account, as_of: date) -> Ac
         adoption=_adoption(session, account.id, as_of),
         tickets=_tickets(session, account.id, as_of),
         surveys=_surveys(session, account.id, as_of),
-        opportunities=_opportunities(session, account.id),
+        opportunities=_opportunities(session, account.id, as_of),
         org_events=_org_events(session, account.id, as_of),
         recent_activities=_activities(session, account.id, as_of),
         as_of=as_of,
@@ -415,21 +433,32 @@ def _surveys(session: Session, account_id: str, as_of: date) -> SurveyView:
     )
 
 
-def _opportunities(session: Session, account_id: str) -> list[OpportunityView]:
-    rows = session.scalars(
-        select(Opportunity).where(Opportunity.account_id == account_id).order_by(Opportunity.created_at)
-    )
-    return [
-        OpportunityView(
-            id=o.id,
-            name=o.name,
-            type=o.type.value,
-            stage=o.stage,
-            value=o.closed_value or o.estimated_value,
-            closed_on=o.closed_on,
+def _opportunities(session: Session, account_id: str, as_of: date) -> list[OpportunityView]:
+    rows = list(
+        session.scalars(
+            select(Opportunity)
+            .where(Opportunity.account_id == account_id, Opportunity.created_at < _start_of(as_of + timedelta(days=1)))
+            .order_by(Opportunity.created_at)
         )
-        for o in rows
-    ]
+    )
+    moved = stages_on(session, as_of, [o.id for o in rows])
+    views = []
+    for o in rows:
+        closed = o.closed_on is not None and o.closed_on <= as_of
+        stage = o.stage if closed else OpportunityStage(moved.get(o.id, o.stage))
+        if not closed and stage in (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST):
+            stage = OpportunityStage.IDENTIFIED  # closed after the date, with no stage history: open then
+        views.append(
+            OpportunityView(
+                id=o.id,
+                name=o.name,
+                type=o.type.value,
+                stage=stage,
+                value=(o.closed_value if closed else None) or o.estimated_value,
+                closed_on=o.closed_on if closed else None,
+            )
+        )
+    return views
 
 
 def _org_events(session: Session, account_id: str, as_of: date) -> list[OrgEventView]:

@@ -23,7 +23,7 @@ from account_intel.analytics.health_config import HealthConfig
 from account_intel.analytics.health_models import HealthSnapshotData, QuickHealth
 from account_intel.analytics.signal_models import Signal, SignalConfig
 from account_intel.analytics.signals import decline_signals
-from account_intel.analytics.whitespace_potential import potential_only
+from account_intel.analytics.whitespace import potential_only
 from account_intel.domain.qbr_timing import QBR_READY_DAYS
 
 Action = Literal["qbr_packet", "t1_play", "csm_task", "next_weekly"]

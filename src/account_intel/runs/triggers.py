@@ -45,6 +45,7 @@ from account_intel.runs.trigger_detect import (
     qbr_trigger,
 )
 from account_intel.settings import Settings
+from account_intel.store.as_of import active_on
 from account_intel.store.engine import Store
 from account_intel.store.events import record_event
 from account_intel.store.models import Account, AgentRun, Event, OutboundMessage, Task, TriggerFiring
@@ -290,7 +291,7 @@ def late_packets(store: Store, *, day: date, clock: Clock) -> list[LatePacket]:
     with store.transaction() as session:
         due = session.execute(
             select(Account.id, Account.next_qbr_date).where(
-                Account.status == AccountStatus.ACTIVE, Account.next_qbr_date >= day, Account.next_qbr_date <= horizon
+                active_on(day), Account.next_qbr_date >= day, Account.next_qbr_date <= horizon
             )
         ).all()
         threads: dict[str, tuple[str, date]] = {f"qbr:{a}:{qbr.isoformat()}": (a, qbr) for a, qbr in due if qbr}

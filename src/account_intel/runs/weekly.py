@@ -53,6 +53,7 @@ from account_intel.runs.engine import RunEnvironment, make_environment
 from account_intel.runs.weekly_report import write_weekly_report
 from account_intel.settings import Settings
 from account_intel.store.accounts import arr_by_account
+from account_intel.store.as_of import active_on
 from account_intel.store.engine import Store
 from account_intel.store.models import Account, TriggerFiring
 
@@ -132,7 +133,7 @@ def select_accounts(
     fields and values as `analytics.portfolio`), chunk by chunk and vectorised, never by walking ORM objects."""
     with store.sessions() as session:
         if not segment:
-            stmt = select(Account.id).where(Account.status == AccountStatus.ACTIVE).order_by(Account.id)
+            stmt = select(Account.id).where(active_on(as_of)).order_by(Account.id)
             return list(session.scalars(stmt))
         compile_segment(segment)  # a bad expression fails here, pointing at the offending characters
         spec = ScanSpec(

@@ -102,15 +102,16 @@ def portfolio_view(report: PortfolioReport, owner_names: dict[str, str] | None =
         "opportunities": report.opportunities,
         "total_potential": _money(report.total_potential),
         "expected_value": _money(report.expected_value),
+        "active_arr": _money(report.retention.starting_arr),
+        "average_potential": _money(report.average_potential),
         "tiers": [
             {
                 "priority": priority_code(t.tier),
-                "meaning": PRIORITY_MEANING.get(t.tier, ""),
+                "meaning": PRIORITY_MEANING.get(t.tier or 0, "below every priority"),
                 "accounts": t.accounts,
                 "potential": _money(t.total_potential),
                 "average": _money(t.average_potential),
                 "propensity": f"{t.average_propensity:.0f}",
-                "close": f"{t.close_probability:.0%}",
                 "expected": _money(t.expected),
             }
             for t in report.tiers
@@ -121,6 +122,7 @@ def portfolio_view(report: PortfolioReport, owner_names: dict[str, str] | None =
                 "count": t.opportunities,
                 "potential": _money(t.total_potential),
                 "share": _pct(t.share_pct),
+                "expected": _money(t.expected),
             }
             for t in report.types
         ],
@@ -141,8 +143,7 @@ def portfolio_view(report: PortfolioReport, owner_names: dict[str, str] | None =
             "expansion": _money(report.retention.expansion.conservative),
             "grr": _pct(f.grr_pct) if f else "-",
             "nrr": _pct(f.nrr_pct) if f else "-",
-            "grr_annual": _pct(f.grr_annual_compounded_pct) if f else "-",
-            "nrr_annual": _pct(f.nrr_annual_compounded_pct) if f else "-",
+            "period": f"{report.retention.period_start} to {report.retention.period_end}",
         },
         "campaign": [
             {"list": c.campaign_tier.value, "count": c.opportunities, "potential": _money(c.total_potential)}

@@ -14,6 +14,7 @@ from account_intel.domain.enums import AccountStatus, ContractStatus, Segment, T
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
 from account_intel.errors import AmbiguousError, NotFoundError, ValidationFailed
 from account_intel.store.events import record_event
+from account_intel.store.history import record_change
 from account_intel.store.models import Account, Contract, ContractLine, User
 
 ZERO = Decimal("0.00")
@@ -133,6 +134,8 @@ def recalculate_accounts(
         change = AccountChange(
             account.id, account.arr or ZERO, new_arr, account.tier, new_tier, account.segment, new_segment
         )
+        if account.arr_as_of is not None:  # a first derivation has no earlier tier to date
+            _record_tier(session, account, change.old_tier, new_tier, effective_on=as_of, at=at)
         account.arr, account.arr_as_of, account.tier, account.segment = new_arr, as_of, new_tier, new_segment
         if (change.old_arr, change.old_tier, change.old_segment) == (new_arr, new_tier, new_segment):
             continue
@@ -197,6 +200,20 @@ def _record_change_events(
         )
 
 
+def _record_tier(session: Session, account: Account, old: Tier, new: Tier, *, effective_on: date, at: datetime) -> None:
+    record_change(
+        session,
+        account_id=account.id,
+        entity_type="account",
+        entity_id=account.id,
+        field="tier",
+        old=old,
+        new=new,
+        effective_on=effective_on,
+        at=at,
+    )
+
+
 def override_tier(
     session: Session,
     *,
@@ -210,10 +227,33 @@ def override_tier(
     """Set (or clear, with `tier=None`) a manual tier; a reason is required to set one."""
     if tier is not None and not (reason and reason.strip()):
         raise ValidationFailed("A manual tier override needs a reason (--reason).")
-    old_tier = account.tier
+    old_tier, old_override, old_reason = account.tier, account.tier_override, account.tier_override_reason
     account.tier_override = tier
     account.tier_override_reason = reason.strip() if tier is not None and reason else None
     account.tier = tier or tier_for_arr(account.arr or ZERO, thresholds)
+    record_change(
+        session,
+        account_id=account.id,
+        entity_type="account",
+        entity_id=account.id,
+        field="tier_override",
+        old=old_override,
+        new=tier,
+        effective_on=at.date(),
+        at=at,
+    )
+    record_change(
+        session,
+        account_id=account.id,
+        entity_type="account",
+        entity_id=account.id,
+        field="tier_override_reason",
+        old=old_reason,
+        new=account.tier_override_reason,
+        effective_on=at.date(),
+        at=at,
+    )
+    _record_tier(session, account, old_tier, account.tier, effective_on=at.date(), at=at)
     if old_tier != account.tier:
         record_event(
             session,

@@ -1,19 +1,20 @@
-"""Engines and sessions for the store; the schema is brought up to date by Alembic on first use."""
+"""Engines and sessions for the store; the schema is brought up to date by Alembic on first use, or checked first."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from account_intel.store.probe import Intent, probe, require
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,6 +42,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config that runs this package's migrations on `engine`."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -49,17 +52,23 @@ def alembic_config(engine: Engine) -> Config:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision(engine: Engine) -> str | None:
     """The newest revision this package knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def upgrade(engine: Engine) -> str | None:
     """Apply every pending migration; return the revision reached."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
     return current_revision(engine)
 
@@ -79,6 +88,12 @@ class Store:
         if migrate:
             ensure_schema(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, intent: Intent = Intent.USE, **engine_kwargs: Any) -> Store:
+        """Open a store only as `intent` allows; anything else is refused with nothing created or changed."""
+        require(probe(url), intent)
+        return cls(url, migrate=intent is not Intent.USE, **engine_kwargs)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

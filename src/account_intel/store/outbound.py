@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier, UserRole
 from account_intel.errors import ApprovalRequiredError, InvalidStateError, NotFoundError, ValidationFailed
+from account_intel.store.draft_text import clean_body, clean_subject
 from account_intel.store.events import record_event
 from account_intel.store.migrations.guards import SEND_REFUSED
 from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, User
@@ -92,11 +93,14 @@ def draft_message(
     contact = session.get(Contact, contact_id) if contact_id else None
     if contact_id and contact is None:
         raise NotFoundError(f"Contact '{contact_id}' not found.")
+    if contact is not None and contact.account_id != account_id:
+        raise ValidationFailed(
+            f"Contact '{contact.id}' belongs to another account; a message is filed under its recipient's account."
+        )
     address = to_address or (contact.email if contact else None)
     if not address:
         raise ValidationFailed("A message needs a recipient: a contact with an email address, or --to ADDRESS.")
-    if not subject.strip():
-        raise ValidationFailed("A message needs a subject.")
+    subject, body = clean_subject(subject), clean_body(body)
     number = next_value(session, f"message:{at.year}")
     message = OutboundMessage(
         id=f"MSG-{at.year}-{number:06d}",
@@ -124,6 +128,22 @@ def can_approve(session: Session, *, user: User, account: Account) -> bool:
     return user.role == UserRole.MANAGER or user.id == account.ae_id
 
 
+def _already_decided(session: Session, message: OutboundMessage) -> InvalidStateError:
+    """The refusal of a second decision, naming the first (or saying the message is sent)."""
+    if message.status == MessageStatus.SENT:
+        return InvalidStateError(f"Message {message.id} was already sent.")
+    first = session.scalars(
+        select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id).limit(1)
+    ).first()
+    who = ""
+    if first is not None:
+        user = session.get(User, first.approver_id)
+        who = f" by {user.name if user else first.approver_id} on {first.decided_at:%Y-%m-%d %H:%M} UTC"
+    verb = "rejected" if message.status == MessageStatus.REJECTED else message.status.value
+    final = " A rejection is final: draft a new message." if message.status == MessageStatus.REJECTED else ""
+    return InvalidStateError(f"Message {message.id} was already {verb}{who}.{final}")
+
+
 def decide(
     session: Session,
     *,
@@ -134,9 +154,12 @@ def decide(
     final_text: str | None = None,
     note: str | None = None,
 ) -> MessageApproval:
-    """Record a human decision: approve as is, approve with an edited text, or reject with a reason."""
-    if message.status == MessageStatus.SENT:
-        raise InvalidStateError(f"Message {message.id} was already sent.")
+    """Record a human decision: approve as is, approve with an edited text, or reject with a reason.
+
+    One decision per message, and a rejection is final: the message moves out of `draft` by a conditional update,
+    so of two concurrent decisions exactly one wins and the other is refused, naming the winner."""
+    if message.status != MessageStatus.DRAFT:
+        raise _already_decided(session, message)
     user = session.get(User, approver_id)
     if user is None:
         raise NotFoundError(f"User '{approver_id}' not found.")
@@ -150,7 +173,18 @@ def decide(
     if decision == ApprovalDecision.EDITED and not (final_text and final_text.strip()):
         raise ValidationFailed("An edit needs the new text.")
     before = message.body
-    after = final_text if decision == ApprovalDecision.EDITED and final_text else before
+    after = clean_body(final_text) if decision == ApprovalDecision.EDITED and final_text else before
+    status = MessageStatus.REJECTED if decision == ApprovalDecision.REJECTED else MessageStatus.APPROVED
+    won = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message.id, OutboundMessage.status == MessageStatus.DRAFT)
+        .values(status=status, body=after)
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(message)
+        raise _already_decided(session, message)
+    session.refresh(message)
     approval = MessageApproval(
         message_id=message.id,
         approver_id=user.id,
@@ -161,11 +195,6 @@ def decide(
         note=note,
     )
     session.add(approval)
-    if decision == ApprovalDecision.REJECTED:
-        message.status = MessageStatus.REJECTED
-    else:
-        message.body = after
-        message.status = MessageStatus.APPROVED
     session.flush()
     kind = "message.rejected" if decision == ApprovalDecision.REJECTED else "message.approved"
     record_message_event(

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.domain.enums import ContractStatus
 from account_intel.queries.account_profile import build_account_profile
-from account_intel.store.accounts import active_line_filter
-from account_intel.store.models import Contract, ContractLine, Product
+from account_intel.store.as_of import in_force_on
+from account_intel.store.models import Account, Contract, ContractLine, Product
 from account_intel.tools.context import ToolContext
 from account_intel.tools.results import Amount, EvidenceRef, emit, ref, top
 from account_intel.tools.scope import scoped_account, tool_errors
@@ -190,12 +190,20 @@ class ContractsResult(BaseModel):
     more_ended_contracts: int | None = Field(default=None, description="Ended contracts not listed.")
 
 
-def _in_force(contract: Contract, as_of: date) -> bool:
+def _in_force(contract: Contract, as_of: date, churned_on: date | None) -> bool:
+    """In force on the date; a contract cancelled by a churn after the date was in force until then."""
     return (
-        contract.status != ContractStatus.CANCELLED
+        (contract.status != ContractStatus.CANCELLED or (churned_on is not None and churned_on > as_of))
         and contract.start_date <= as_of
         and (contract.end_date is None or contract.end_date >= as_of)
     )
+
+
+def _status_on(contract: Contract, as_of: date, churned_on: date | None) -> str:
+    """The contract's status on the date: one cancelled by a churn after the date was still active then."""
+    if contract.status == ContractStatus.CANCELLED and churned_on is not None and churned_on > as_of:
+        return ContractStatus.ACTIVE.value
+    return contract.status.value
 
 
 @tool(args_schema=ContractsInput)
@@ -220,12 +228,13 @@ def get_contracts(
             session.scalars(
                 select(ContractLine.id)
                 .join(Contract, Contract.id == ContractLine.contract_id)
-                .where(ContractLine.account_id == account.id, active_line_filter(as_of))
+                .join(Account, Account.id == ContractLine.account_id)
+                .where(ContractLine.account_id == account.id, in_force_on(as_of))
             )
         )
         products = {p.id: p for p in session.scalars(select(Product))}
-        in_force = [c for c in contracts if _in_force(c, as_of)]
-        ended, more = top([c for c in contracts if not _in_force(c, as_of)], MAX_ENDED_CONTRACTS)
+        in_force = [c for c in contracts if _in_force(c, as_of, account.churned_on)]
+        ended, more = top([c for c in contracts if c not in in_force], MAX_ENDED_CONTRACTS)
         shown = in_force + (ended if include_ended else [])
         evidence: list[Evidence] = []
         outs: list[ContractOut] = []
@@ -237,7 +246,7 @@ def get_contracts(
                 ContractOut(
                     contract_id=contract.id,
                     kind=contract.kind.value,
-                    status=contract.status.value,
+                    status=_status_on(contract, as_of, account.churned_on),
                     in_force=live,
                     start_date=contract.start_date,
                     end_date=contract.end_date,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from account_intel.analytics.account_analysis import MULTI_THREAD_MIN, NEEDED_ROLES
 from account_intel.analytics.evidence import row_evidence
 from account_intel.domain.enums import MeddiccRole
+from account_intel.store.as_of import accounts_in, contact_active_on, contact_flags_on
 from account_intel.store.models import Activity, ActivityContact
 from account_intel.tools.account_tools import ACCOUNT_ID
 from account_intel.tools.context import ToolContext
@@ -88,15 +89,16 @@ def get_stakeholder_map(account_id: str | None = None, *, runtime: ToolRuntime[T
     with tool_errors(), context.sessions() as session:
         account = scoped_account(session, context, account_id)
         departments = {d.id: d.name for d in account.departments}
-        contacts = list(account.contacts)
+        as_of = context.as_of
+        contacts = [c for c in account.contacts if c.first_contact_on is None or c.first_contact_on <= as_of]
         touches = _last_touches(session, account.id, context.as_of)
-    as_of = context.as_of
+        flags = contact_flags_on(session, as_of, accounts_in([account.id]))
+    dnc = {c.id for c in contacts if flags.get(c.id, {}).get("do_not_contact", c.do_not_contact)}
     active = [
         c
         for c in contacts
-        if c.active
+        if contact_active_on(flags.get(c.id, {}).get("active", c.active), c.left_on, as_of)
         and (c.left_on is None or c.left_on > as_of)
-        and (c.first_contact_on is None or c.first_contact_on <= as_of)
     ]
     active.sort(key=lambda c: (ROLE_ORDER.get(c.meddicc_role, len(ROLE_ORDER)), not c.is_executive, c.name))  # type: ignore[arg-type]
     present: dict[str, int] = {}
@@ -119,7 +121,7 @@ def get_stakeholder_map(account_id: str | None = None, *, runtime: ToolRuntime[T
         roles_missing=[role.value for role in NEEDED_ROLES if role.value not in present],
         blockers=[c.name for c in active if c.meddicc_role == MeddiccRole.BLOCKER] or None,
         departments_without_contact=[name for dept_id, name in departments.items() if dept_id not in covered],
-        do_not_contact=[c.name for c in contacts if c.do_not_contact],
+        do_not_contact=[c.name for c in contacts if c.id in dnc],
         contacts=[
             ContactOut(
                 id=f"contact:{c.id}",
@@ -128,7 +130,7 @@ def get_stakeholder_map(account_id: str | None = None, *, runtime: ToolRuntime[T
                 department=departments.get(c.department_id or ""),
                 role=c.meddicc_role.value if c.meddicc_role else None,
                 executive=c.is_executive or None,
-                do_not_contact=c.do_not_contact or None,
+                do_not_contact=(c.id in dnc) or None,
                 last_touch=touches.get(c.id),
             )
             for c in shown

@@ -58,11 +58,12 @@ class CandidateOut(BaseModel):
 
 
 class ScenariosOut(BaseModel):
-    """Seed 003 scenarios over the counted candidates."""
+    """Seed 003 scenarios over the counted candidates: conservative <= base <= upside <= total_potential."""
 
     conservative_90d: Amount = Field(description="Σ potential × probability × timing within 90 days.")
-    base: dict[int, Amount] = Field(description="Committed candidates closing within N days.")
-    upside_120d: Amount
+    base: dict[int, Amount] = Field(description="Committed candidates closing within N days (at least conservative).")
+    upside: Amount = Field(description="Every candidate with a signal closing within upside_window_days.")
+    upside_window_days: int
     nrr_pct: Amount = Field(description="NRR of the base case in 90 days, %.")
 
 
@@ -94,6 +95,7 @@ class OpportunitiesResult(BaseModel):
     route_reason: str
     rescue_play: list[str] | None = Field(default=None, description="Steps of the rescue play, for a Red account.")
     total_candidates: int
+    total_potential: Amount = Field(description="Σ potential of every counted candidate (in_totals), not only shown.")
     candidates: list[CandidateOut]
     scenarios: ScenariosOut | None = None
     nrr_impact: NrrOut | None = None
@@ -139,8 +141,15 @@ def _result(analysis: AccountAnalysis, limit: int) -> tuple[OpportunitiesResult,
         route_reason=analysis.route_reason,
         rescue_play=list(analysis.rescue_play.steps) if analysis.rescue_play else None,
         total_candidates=len(analysis.opportunities),
+        total_potential=analysis.total_potential,
         candidates=[_candidate(o) for o in shown],
-        scenarios=ScenariosOut(conservative_90d=s.conservative, base=s.base, upside_120d=s.upside, nrr_pct=s.nrr_pct)
+        scenarios=ScenariosOut(
+            conservative_90d=s.conservative,
+            base=s.base,
+            upside=s.upside,
+            upside_window_days=s.upside_window_days,
+            nrr_pct=s.nrr_pct,
+        )
         if s
         else None,
         nrr_impact=NrrOut(

@@ -58,12 +58,28 @@ class GateRule(BaseModel):
         return self
 
 
+class AutoSend(BaseModel):
+    """Opt-in sending without a person, for chosen purposes and ungated recipients only; off unless listed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    purposes: list[str] = Field(
+        default_factory=list,
+        description="Draft purposes (for example qbr_invitation) that a run may send to an ungated recipient.",
+    )
+
+
 class OutboundPolicy(BaseModel):
-    """The policy file: a list of gate rules added on top of the store's floor."""
+    """The policy file: gate rules added on top of the store's floor, and the opt-in auto-send list."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rules: list[GateRule] = Field(default_factory=list)
+    auto_send: AutoSend = Field(default_factory=AutoSend)
+
+    def sends_unattended(self, *, purpose: str | None, gated: bool) -> bool:
+        """Whether a run may send this draft without a person: never when gated, else only a listed purpose."""
+        return not gated and purpose is not None and purpose in self.auto_send.purposes
 
     @model_validator(mode="after")
     def _unique_names(self) -> OutboundPolicy:
@@ -78,7 +94,13 @@ def _problem(error: ValidationError) -> str:
     for item in error.errors():
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"]).lstrip(".") or "file"
         if item["type"] == "extra_forbidden":
-            allowed = "rules" if len(item["loc"]) == 1 else ", ".join(("name", *CONDITIONS))
+            allowed = (
+                "rules, auto_send"
+                if len(item["loc"]) == 1
+                else "purposes"
+                if item["loc"][0] == "auto_send"
+                else ", ".join(("name", *CONDITIONS))
+            )
             parts.append(f"unknown key '{where}' (allowed: {allowed})")
         else:
             parts.append(f"{where}: {item['msg']}")

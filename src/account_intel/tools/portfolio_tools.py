@@ -35,12 +35,11 @@ class PortfolioInput(BaseModel):
 class TierOut(BaseModel):
     """One pipeline tier of accounts (seed 003: 1 high/high, 2 high/medium, 3 medium/high, 4 medium/medium)."""
 
-    tier: int
+    tier: int | None = Field(default=None, description="1-4; null for accounts below every tier.")
     accounts: int
     total_potential: Amount
     average_propensity: float
-    close_probability: Amount = Field(description="The tier's 90-day close probability.")
-    expected: Amount = Field(description="total_potential × close_probability.")
+    expected: Amount = Field(description="Σ counted potential × each opportunity's close probability.")
 
 
 class TypeOut(BaseModel):
@@ -81,7 +80,8 @@ class RetentionOut(BaseModel):
     expected_expansion: Amount = Field(description="Conservative 90-day expansion.")
     grr_pct: Amount | None = None
     nrr_pct: Amount | None = None
-    nrr_annual_compounded_pct: Amount | None = None
+    period_start: date
+    period_end: date
 
 
 class TargetOut(BaseModel):
@@ -161,7 +161,6 @@ def _result(report: PortfolioReport, rows: list[TargetRow], top: int) -> Portfol
                 accounts=t.accounts,
                 total_potential=t.total_potential,
                 average_propensity=t.average_propensity,
-                close_probability=t.close_probability,
                 expected=t.expected,
             )
             for t in report.tiers
@@ -201,7 +200,8 @@ def _result(report: PortfolioReport, rows: list[TargetRow], top: int) -> Portfol
             expected_expansion=retention.expansion.conservative,
             grr_pct=forecast.grr_pct if forecast else None,
             nrr_pct=forecast.nrr_pct if forecast else None,
-            nrr_annual_compounded_pct=forecast.nrr_annual_compounded_pct if forecast else None,
+            period_start=retention.period_start,
+            period_end=retention.period_end,
         ),
         target_list=[_target(row) for row in rows[:top]],
         target_list_total=len(rows),

@@ -16,6 +16,8 @@ from account_intel.content import ContentError, content_root
 from account_intel.content.filecache import by_file_text
 
 POLICY_FILE = "outbound-policy.yaml"
+UNTRUSTED_TEXT_FILE = "untrusted-text.yaml"
+NOT_TOOL_FILES = frozenset({POLICY_FILE, UNTRUSTED_TEXT_FILE})  # policy files beside the tool descriptions
 
 
 class SideEffect(StrEnum):
@@ -83,7 +85,7 @@ def load_specs(root: Path | None = None) -> dict[str, ToolSpec]:
     folder = tools_folder(root)
     if not folder.is_dir():
         raise ContentError(f"{folder} does not exist: the tool descriptions are missing.")
-    specs = [parse_spec(path) for path in sorted(folder.glob("*.yaml")) if path.name != POLICY_FILE]
+    specs = [parse_spec(path) for path in sorted(folder.glob("*.yaml")) if path.name not in NOT_TOOL_FILES]
     if strays := sorted(p.name for p in folder.glob("*.yml")):
         raise ContentError(f"{folder}: rename {strays} to .yaml; only .yaml files are read.")
     return {spec.name: spec for spec in specs}

@@ -193,8 +193,9 @@ def _nrr_check(findings: OpportunityFindings, arr: Decimal) -> Check | None:
 def _total_check(findings: OpportunityFindings, whitespace_potential: Decimal) -> Check:
     total = findings.total_potential.value
     counted = sum((r.potential_arr.value for r in findings.recommendations), Decimal(0))
+    renewal = sum((r.potential_arr.value for r in findings.recommendations if r.type == "rate_increase"), Decimal(0))
     inputs = sum(findings.total_potential.inputs, Decimal(0))
-    ok = any(abs(total - v) <= CENT for v in (whitespace_potential, counted)) or (
+    ok = any(abs(total - v) <= CENT for v in (whitespace_potential, whitespace_potential + renewal, counted)) or (
         findings.total_potential.formula == "sum" and abs(inputs - total) <= CENT
     )
     return Check(

@@ -6,6 +6,7 @@ from account_intel.store.models.catalog import Feature, Product
 from account_intel.store.models.contracts import Contract, ContractLine
 from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
 from account_intel.store.models.events import Event
+from account_intel.store.models.history import FieldChange, StoreMeta
 from account_intel.store.models.outbound import MessageApproval, OutboundMessage
 from account_intel.store.models.people import Contact, User
 from account_intel.store.models.pipeline import (
@@ -31,6 +32,7 @@ __all__ = [
     "Department",
     "Event",
     "Feature",
+    "FieldChange",
     "Geography",
     "HealthOverride",
     "HealthSnapshot",
@@ -45,6 +47,7 @@ __all__ = [
     "ProposalMessage",
     "ProposalOpportunity",
     "Qbr",
+    "StoreMeta",
     "SupportTicket",
     "SurveyResponse",
     "Task",

@@ -1,0 +1,31 @@
+"""What a demo portfolio is generated from (size, seed, as-of date); light enough for the command line's options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from account_intel.errors import ValidationFailed
+
+DEFAULT_AS_OF = date(2024, 11, 30)
+DEFAULT_SEED = 7
+DEFAULT_ACCOUNTS = 200
+MAX_ACCOUNTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """What to generate: how many accounts (at least the two story accounts), the seed and the as-of date."""
+
+    accounts: int = DEFAULT_ACCOUNTS
+    seed: int = DEFAULT_SEED
+    as_of: date = DEFAULT_AS_OF
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.accounts <= MAX_ACCOUNTS:
+            raise ValidationFailed(f"--accounts must be between 1 and {MAX_ACCOUNTS:,}; got {self.accounts}.")
+
+    @property
+    def total(self) -> int:
+        """Accounts generated: the two story accounts are included even when fewer are asked for."""
+        return max(self.accounts, 2)
