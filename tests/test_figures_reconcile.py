@@ -247,11 +247,11 @@ def check_weekly_report(report: PortfolioReport) -> None:
         portfolio=view,
         capacity=[],
     )
-    for title in ("Pipeline by Tier", "Pipeline by Type", "Pipeline by Segment"):
+    for title in ("Pipeline by Priority", "Pipeline by Type", "Pipeline by Segment"):
         section = markdown.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
         total = next(line for line in section.splitlines() if line.startswith("| **Total**"))
         assert f"| {view['total_potential']} |" in total, (title, total)
-    tiers = markdown.split("## Pipeline by Tier", 1)[1].split("\n## ", 1)[0]
+    tiers = markdown.split("## Pipeline by Priority", 1)[1].split("\n## ", 1)[0]
     assert f"| {view['expected_value']} |" in tiers
     assert "annualised:" not in markdown
 

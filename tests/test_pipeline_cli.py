@@ -277,7 +277,9 @@ def test_proposal_files_and_t1_approval_through_the_cli(db: str, tmp_path: Path)
     )
     assert error("approvals", "approve", message_id, "--db", db).startswith("Name the approver with --as USER")
     out = ok("approvals", "approve", message_id, "--as", "Avery Stone", "--at", "2024-12-10", "--db", db)
-    assert "Sent to jmartinez@acct-1001.test" in out and "EXP-2024-0001 moved to Proposal (60%)" in out
+    assert (
+        "Sent to Jennifer Martinez <jmartinez@acct-1001.test>" in out and "EXP-2024-0001 moved to Proposal (60%)" in out
+    )
     shown = json.loads(ok("opp", "show", "EXP-2024-0001", "--db", db, "--json"))
     assert shown["stage"] == "proposal" and shown["activities"][0]["kind"] == "email"
     rejected = json.loads(
@@ -290,7 +292,7 @@ def test_proposal_files_and_t1_approval_through_the_cli(db: str, tmp_path: Path)
     out = ok(
         "approvals", "edit", again["send"]["message_id"], "--text-file", str(edited), "--as", "Avery Stone", "--db", db
     )
-    assert "edited by Avery Stone" in out and "Sent to twilson@acct-1001.test" in out
+    assert "edited by Avery Stone" in out and "Sent to Tom Wilson <twilson@acct-1001.test>" in out
 
 
 def test_metrics_json(db: str) -> None:

@@ -141,7 +141,7 @@ def test_cli_portfolio_json_and_tables(demo_url: str) -> None:
         app, ["portfolio", "--as-of", "2024-11-30", "--db", demo_url, "--top", "5"], env={"COLUMNS": "200"}
     )
     assert result.exit_code == 0, result.output
-    for title in ("Pipeline tiers", "By type", "By segment", "Campaign target list", "NRR"):
+    for title in ("Pipeline by priority", "By type", "By segment", "Campaign target list", "NRR"):
         assert title in result.output
     bad = runner.invoke(app, ["portfolio", "--as-of", "2024-11-30", "--db", demo_url, "--segment", "arr >> 5"])
     assert bad.exit_code != 0

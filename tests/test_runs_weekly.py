@@ -121,7 +121,7 @@ def test_weekly_run_writes_briefs_snapshots_and_the_portfolio_report(
     assert document["portfolio"]["retention"]["forecast"]["nrr_pct"]
     assert {row["owner_id"] for row in document["capacity"]}
     markdown = Path(summary.report_md or "").read_text()
-    for heading in ("Pipeline by Tier", "Pipeline by Type", "Pipeline by Segment", "GRR", "Campaign Target List"):
+    for heading in ("Pipeline by Priority", "Pipeline by Type", "Pipeline by Segment", "GRR", "Campaign Target List"):
         assert heading in markdown
     assert "Capacity per Owner" in markdown
 

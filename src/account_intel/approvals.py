@@ -20,6 +20,7 @@ from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
 from account_intel.errors import NotFoundError
 from account_intel.pipeline import sending
 from account_intel.pipeline.people import find_user
+from account_intel.queries.names import contact_names, user_names
 from account_intel.store.models import Account, MessageApproval, OutboundMessage
 from account_intel.store.outbound import decide
 from account_intel.tools.policy import OutboundPolicy, gate_reasons, load_policy
@@ -34,6 +35,7 @@ class DecisionView(BaseModel):
     """A recorded decision on a message."""
 
     approver_id: str
+    approver_name: str | None = Field(default=None, description="The approver's name, shown instead of the id.")
     decision: ApprovalDecision
     decided_at: datetime
     edited: bool
@@ -48,6 +50,7 @@ class MessageView(BaseModel):
     account_name: str
     account_tier: Tier
     to: str
+    to_name: str | None = Field(default=None, description="The contact's name, when the message is to a contact.")
     cc: str | None = None
     subject: str
     body: str
@@ -84,15 +87,19 @@ def message_view(session: Session, message: OutboundMessage, policy: OutboundPol
     account = session.get(Account, message.account_id)
     assert account is not None
     link = sending.proposal_link(session, message.id)
-    decisions = session.scalars(
-        select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id)
+    decisions = list(
+        session.scalars(
+            select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id)
+        )
     )
+    approvers = user_names(session, ids=[d.approver_id for d in decisions])
     return MessageView(
         id=message.id,
         account_id=account.id,
         account_name=account.name,
         account_tier=account.tier,
         to=message.to_address,
+        to_name=contact_names(session, ids=[message.contact_id]).get(message.contact_id or ""),
         cc=message.cc,
         subject=message.subject,
         body=message.body,
@@ -109,6 +116,7 @@ def message_view(session: Session, message: OutboundMessage, policy: OutboundPol
         decisions=[
             DecisionView(
                 approver_id=d.approver_id,
+                approver_name=approvers.get(d.approver_id),
                 decision=d.decision,
                 decided_at=d.decided_at,
                 edited=d.text_before != d.final_text,

@@ -22,7 +22,7 @@ def _rules_brief(store: Store, tmp_path: Path, account: str) -> object:
     )
 
 
-def test_rules_brief_for_techflow_matches_seed_003_in_substance(store: Store, tmp_path: Path) -> None:
+def test_rules_brief_for_techflow_matches_the_story_in_substance(store: Store, tmp_path: Path) -> None:
     result = _rules_brief(store, tmp_path, "TechFlow")
     assert result.status == "completed" and result.health.band == "Green"
     recs = result.findings.recommendations
@@ -63,7 +63,7 @@ def test_retailco_brief_puts_marketing_first(store: Store, tmp_path: Path) -> No
     assert "Marketing" in result.findings.recommendations[0].title
 
 
-def test_qbr_packet_has_the_seed_004_agenda(store: Store, tmp_path: Path) -> None:
+def test_qbr_packet_has_its_sections_and_agenda(store: Store, tmp_path: Path) -> None:
     result = run_brief(
         store=store,
         settings=Settings(home=tmp_path / "home"),
@@ -78,7 +78,7 @@ def test_qbr_packet_has_the_seed_004_agenda(store: Store, tmp_path: Path) -> Non
     for part in (
         "Performance Review",
         "Unused Value",
-        "Expansion Value Propositions",
+        "Growth Opportunities",
         "Peer Benchmark",
         "Agenda (50 minutes)",
         "[15 min] Strategic growth opportunities",

@@ -26,6 +26,7 @@ from account_intel.agents.schemas import (
     SegmentPlacement,
 )
 from account_intel.content.templates import load_template, render
+from account_intel.domain.wording import count
 from account_intel.tools.context import ToolContext
 from account_intel.tools.registry import side_effect_of, tools_named
 from account_intel.tools.specs import SideEffect
@@ -83,6 +84,13 @@ def _ids(items: list[dict[str, Any]] | None) -> list[str]:
 
 def _num(value: Any) -> Decimal:
     return Decimal(str(value))
+
+
+def _few_contacts(active: int) -> str:
+    """The multi-threading gap in words: 'No active contacts' or 'Only 2 active contacts'."""
+    if active == 0:
+        return "No active contacts: multi-thread before pushing expansion."
+    return f"Only {count(active, 'active contact')}: multi-thread before pushing expansion."
 
 
 def health_scorer(ctx: ToolContext, task: dict[str, Any]) -> HealthAssessment:
@@ -203,7 +211,8 @@ def _outreach(
             "the plan for next quarter",
         )
     elif best is not None:
-        purpose, subject, topic = "intro_request", f"Introduction request - {best['name']}", best["name"]
+        topic = best["name"].split(": ", 1)[-1]
+        purpose, subject = "intro_request", f"Introduction request - {topic}"
     else:
         return []
     body = render(
@@ -265,7 +274,7 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
     if people["multithreading_needed"] and account_ids:
         gaps.append(
             Claim(
-                text=f"Only {people['active_contacts']} active contacts: multi-thread before pushing expansion.",
+                text=_few_contacts(people["active_contacts"]),
                 evidence_ids=[c["id"] for c in people["contacts"][:3]] or account_ids,
             )
         )

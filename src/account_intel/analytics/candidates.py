@@ -48,6 +48,7 @@ from account_intel.analytics.targets import (
     wins_before,
 )
 from account_intel.analytics.whitespace_model import WhitespaceItem, WhitespaceMap
+from account_intel.domain.wording import count, with_article
 
 CAMPAIGN_ORDER = {tier: index for index, tier in enumerate(CampaignTier)}
 RENEWAL_LEVEL = "MED"  # renewal-time candidates have no whitespace row: a renewal is a medium-strength occasion
@@ -195,14 +196,16 @@ class _Builder:
             wins=ctx.wins,
         )
         details = {
-            "signal_strength": f"{len(matched)} signal(s) on the target" if matched else "no signal on the target",
+            "signal_strength": f"{count(len(matched), 'signal')} on the target"
+            if matched
+            else "no signal on the target",
             "whitespace_level": f"level {level or 'none'}",
             "motion": f"{target.kind.value} win rate",
             "health": f"health {ctx.health:.1f}",
             "adoption": "adoption sub-score" if ctx.adoption is not None else "no usage feed",
             "champion": "active champion" if ctx.champion else "no active champion",
             "engagement": "engagement sub-score",
-            "prior_expansions": f"{ctx.wins} expansion(s) won in {config.prior_expansions.window_days} days",
+            "prior_expansions": f"{count(ctx.wins, 'expansion')} won in {config.prior_expansions.window_days} days",
         }
         propensity = explain(config, subs, details)
         readiness, voiced = self._readiness(target, matched, has_signal, opening)
@@ -350,7 +353,7 @@ def _trigger(item: WhitespaceItem | None, matched: list[Signal], voiced: list[Ac
         return str(events[0].evidence[0].value or events[0].summary)
     if voiced:
         a = voiced[-1]
-        return f"raised in a {a.kind} on {a.occurred_on}: {a.subject or 'no subject'}"
+        return f"raised in {with_article(str(a.kind))} on {a.occurred_on}: {a.subject or 'no subject'}"
     if item is not None and item.signals:
         return "; ".join(item.signals)
     if matched:

@@ -220,7 +220,7 @@ def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], 
                 accounts=accounts,
                 total_potential=round_money(potential),
                 average_potential=round_money(potential / accounts),
-                average_propensity=round(propensity / accounts, 1),
+                average_propensity=float(round(propensity / accounts, 1)),
                 expected=round_money(expected),
             )
         )
@@ -231,7 +231,7 @@ def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], 
             total_potential=round_money(potential),
             share_pct=_pct(potential, totals.potential),
             expected=round_money(expected),
-            average_propensity=round(propensity / count, 1),
+            average_propensity=float(round(propensity / count, 1)),
         )
         for name, (count, potential, expected, propensity) in sorted(totals.types.items(), key=lambda kv: -kv[1][1])
     ]
@@ -250,7 +250,7 @@ def build_report(totals: ScanTotals, spec: ScanSpec, team: list[OwnerCapacity], 
                 share_pct=_pct(potential, totals.potential),
                 average_potential=round_money(potential / with_opps) if with_opps else ZERO,
                 expected=round_money(expected),
-                average_propensity=round(propensity / with_opps, 1) if with_opps else 0.0,
+                average_propensity=float(round(propensity / with_opps, 1)) if with_opps else 0.0,
             )
         )
     campaign = [

@@ -196,12 +196,12 @@ def _account(
             propensity = c.propensity
         row = types.get(c.type.value)
         if row is None:
-            types[c.type.value] = [1, counted, value, c.propensity]
+            types[c.type.value] = [1, counted, value, _exact(c.propensity)]
         else:
             row[0] += 1
             row[1] += counted
             row[2] += value
-            row[3] += c.propensity
+            row[3] += _exact(c.propensity)
         row = campaign.get(c.campaign_tier.value)
         if row is None:
             campaign[c.campaign_tier.value] = [1, counted, value]
@@ -212,7 +212,7 @@ def _account(
         key = (c.probability, c.timeline[1])
         closing[key] = closing.get(key, ZERO) + counted
         kept.append(Kept((CAMPAIGN_ORDER[c.campaign_tier], -c.priority, c.id), c, facts.name, segment, owners))
-    _add(totals.segments, segment, (1, arr, 1 if found else 0, potential, expected, propensity))
+    _add(totals.segments, segment, (1, arr, 1 if found else 0, potential, expected, _exact(propensity)))
     if not found:
         return
     totals.with_opportunities += 1
@@ -220,7 +220,7 @@ def _account(
     totals.potential += potential
     totals.expected += expected
     tier = tier_of(propensity, potential, spec.config.tiers)
-    _add(totals.tiers, tier or 0, (1, potential, expected, propensity))  # 0: below every tier
+    _add(totals.tiers, tier or 0, (1, potential, expected, _exact(propensity)))  # 0: below every tier
 
 
 def segment_mask(rows: list, spec: ScanSpec) -> list[bool]:  # type: ignore[type-arg]
@@ -357,3 +357,8 @@ def _stream(session: Session, spec: ScanSpec) -> Iterator[list[AccountFacts]]:
 def expected_close(as_of: date, day: int) -> date:
     """The date a candidate is expected to close."""
     return as_of + timedelta(days=day)
+
+
+def _exact(propensity: float) -> Decimal:
+    """A propensity as the Decimal it prints as: sums of these do not depend on the order chunks finish in."""
+    return Decimal(repr(propensity))

@@ -49,19 +49,24 @@ def list_command(
         print_json([row.model_dump(mode="json") for row in rows])
         return
     table = Table(title=f"Pending messages ({len(rows)})")
-    for column in ("Id", "Account", "Tier", "To", "Subject", "Status", "Needs approval because"):
+    for column in ("Id", "Account", "Account tier", "To", "Subject", "Status", "Needs approval because"):
         table.add_column(column, overflow="fold")
     for m in rows:
         table.add_row(
             m.id,
             m.account_name,
             m.account_tier.value,
-            m.to,
+            _recipient(m.to_name, m.to),
             m.subject,
             m.status.value,
             "; ".join(m.gate_reasons) or "-",
         )
     console.print(table)
+
+
+def _recipient(name: str | None, address: str) -> str:
+    """'Sofia Patel <spatel@example.com>', or the address alone."""
+    return f"{name} <{address}>" if name else address
 
 
 @app.command("show")
@@ -80,13 +85,15 @@ def show_command(
         print_json(view)
         return
     console.print(
-        f"[bold]{view.id}[/] to {view.to} ({view.account_name}, {view.account_tier.value}): {view.status.value}"
+        f"[bold]{view.id}[/] to {_recipient(view.to_name, view.to)} ({view.account_name}, account tier "
+        f"{view.account_tier.value}): {view.status.value}"
     )
     if view.gate_reasons:
         console.print("Needs approval: " + "; ".join(view.gate_reasons))
     console.print(f"Subject: {view.subject}\n\n{view.body}")
     for d in view.decisions:
-        console.print(f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {d.approver_id}{': ' + d.note if d.note else ''}")
+        by = d.approver_name or d.approver_id
+        console.print(f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {by}{': ' + d.note if d.note else ''}")
 
 
 def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str, object] | None:
@@ -136,15 +143,16 @@ def _decide(
     if json_out:
         print_json({**outcome.model_dump(mode="json"), "thread": thread} if thread else outcome)
         return
+    m = outcome.message
     if thread:
         console.print(
-            f"Resumed {thread['thread_id']}: {thread['status']}; delivered {thread['delivered'] or 'nothing'}."
+            f"Resumed the {m.account_name} run: {thread['status']}; delivered {thread['delivered'] or 'nothing'}."
         )
-    m = outcome.message
-    console.print(f"{m.id}: {outcome.decision.value} by {approver}.")
+    by = (m.decisions[-1].approver_name if m.decisions else None) or approver
+    console.print(f"{m.id}: {outcome.decision.value} by {by}.")
     if outcome.sent:
         eml = (outcome.result or {}).get("eml_path")
-        console.print(f"Sent to {m.to}" + (f"; written to {eml}" if eml else "") + ".")
+        console.print(f"Sent to {_recipient(m.to_name, m.to)}" + (f"; written to {eml}" if eml else "") + ".")
         moves = (outcome.result or {}).get("stage_moves")
         for opp_id in moves if isinstance(moves, list) else []:
             console.print(f"  {opp_id} moved to Proposal (60%)")

@@ -106,5 +106,5 @@ def qbr(
     json_out: JsonOption = False,
     refresh: RefreshOption = False,
 ) -> None:
-    """QBR packet (seed 004 Steps 3-4) for the account's next QBR, plus a gated QBR invitation draft."""
+    """QBR packet for the account's next QBR (ready 7 days before it), plus a gated QBR invitation draft."""
     _show(_run(account, "qbr", brain, as_of, db, out, json_out, refresh), json_out, "qbr_md")

@@ -7,8 +7,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from account_intel.cli.tables import WholeNumbersConsole
 from account_intel.clock import FixedClock, SystemClock
 from account_intel.domain.tiering import Thresholds
 from account_intel.errors import ValidationFailed
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from account_intel.settings import Settings
     from account_intel.store.engine import Store
 
-console = Console()
-err_console = Console(stderr=True)
+console = WholeNumbersConsole()
+err_console = WholeNumbersConsole(stderr=True)
 
 DbOption = Annotated[
     str | None,

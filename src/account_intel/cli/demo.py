@@ -90,12 +90,12 @@ def render_report(report: DemoReport) -> None:
     s = report.summary
     console.print(f"Demo store: [bold]{report.store}[/]")
     console.print(
-        f"As of {report.as_of}, seed {report.seed}: {s.accounts:,} accounts ({s.active_accounts:,} active, "
+        f"As of {report.as_of}, random seed {report.seed}: {s.accounts:,} accounts ({s.active_accounts:,} active, "
         f"{s.churned_accounts:,} churned, {s.prospect_accounts:,} prospects), "
         f"{report.total_rows:,} rows in {report.seconds:.1f} s"
     )
     table = Table(title=f"{VENDOR_NAME} portfolio: active accounts · ARR")
-    table.add_column("Tier")
+    table.add_column("Account tier")
     for segment in Segment:
         table.add_column(segment.value, justify="right")
     table.add_column("Total", justify="right", style="bold")
@@ -114,8 +114,8 @@ def render_report(report: DemoReport) -> None:
         f"Near: {s.near:,} active accounts have a QBR within 30 days or a renewal within 90 days "
         f"({s.qbr_within_30_days:,} QBRs, {s.renewal_within_90_days:,} renewals)."
     )
-    names = " and ".join(f"{story.name} ({story.id})" for story in report.stories)
-    console.print(f"Seed stories: {names}. Try: [bold]{report.stories[0].try_command}[/]", soft_wrap=True)
+    names = " and ".join(story.name for story in report.stories)
+    console.print(f"Story accounts: {names}. Try: [bold]{report.stories[0].try_command}[/]", soft_wrap=True)
 
 
 def _cell(accounts: int, arr: Decimal) -> str:

@@ -47,7 +47,7 @@ def create_command(
     influencer: Many = None,
     target: Annotated[list[str] | None, Opt("--target", help="Target department or area (repeatable).")] = None,
     owner: Annotated[str | None, Opt("--owner", help="Owner (user); default: the acting user.")] = None,
-    client_initiated: Annotated[bool, Opt("--client-initiated", help="A1: the client asked; start Qualified.")] = False,
+    client_initiated: Annotated[bool, Opt("--client-initiated", help="The client asked: start at Qualified.")] = False,
     evidence_file: Annotated[Path | None, Opt("--evidence-file", help="JSON list of analytics evidence.")] = None,
     recommendation: Annotated[str | None, Opt("--recommendation", help="Analytics recommendation id.")] = None,
     override: Annotated[str | None, Opt("--override", help="Reason to create despite failed preconditions.")] = None,
@@ -366,7 +366,7 @@ def metrics_command(
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Time to close by type, win rate by stage reached, and per-owner quarter results against the seed's targets."""
+    """Time to close by type, win rate by stage reached, and per-owner quarter results against the targets."""
     from account_intel.pipeline import metrics
 
     store, _ = open_store(db)

@@ -25,7 +25,7 @@ Opt = typer.Option
 
 def proposal_command(
     opportunity: Annotated[str, typer.Argument(help="Opportunity id (the primary one of a bundle).")],
-    bundle: Annotated[list[str] | None, Opt("--bundle", help="Another opportunity to bundle (A3).")] = None,
+    bundle: Annotated[list[str] | None, Opt("--bundle", help="Another opportunity of the account to bundle.")] = None,
     discount: Annotated[str | None, Opt("--discount", help="Package discount in percent.")] = None,
     line: Annotated[list[str] | None, Opt("--line", help="Scope line 'DESCRIPTION|VOLUME|VALUE'.")] = None,
     fmt: Annotated[list[str] | None, Opt("--format", help="md, html or pdf (repeatable; default md).")] = None,

@@ -109,7 +109,7 @@ def opportunity_detail(d: OpportunityDetail) -> None:
             STAGE_NAME[h.from_stage] if h.from_stage else "-",
             STAGE_NAME[h.to_stage],
             f"{h.probability}%",
-            h.changed_by or "-",
+            h.changed_by_name or h.changed_by or "-",
         )
     console.print(history)
     task_table(d.tasks, title="Tasks")
@@ -138,7 +138,7 @@ def logged_summary(view: ActivityView, opportunity: Opportunity) -> str:
 
 
 def won(r: WinResult) -> None:
-    """The Closed Won screen of seed 000 Step 9."""
+    """The Closed Won screen: what winning did to the account."""
     body = Table.grid(padding=(0, 2))
     body.add_row("Closed", f"{r.close_date}   Contract value {money(r.closed_value)} annually")
     change = f" (+{r.arr_change_pct}%)" if r.arr_change_pct is not None else ""

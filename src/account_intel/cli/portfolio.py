@@ -1,4 +1,4 @@
-"""`account-intel portfolio`: seed 003's portfolio expansion pipeline and seed 002's campaign target list."""
+"""`account-intel portfolio`: the portfolio expansion pipeline and the campaign target list."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ from account_intel.cli.common import (
     thresholds_for,
 )
 from account_intel.cli.whitespace import k
+from account_intel.domain.pipeline_priority import priority_code, priority_label
+from account_intel.domain.wording import label
 
 if TYPE_CHECKING:
     from account_intel.analytics.portfolio import PortfolioReport
@@ -58,11 +60,12 @@ def portfolio(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Scan every account: pipeline by tier, type and segment; GRR/NRR forecast; campaign target list."""
+    """Scan every account: pipeline by priority, type and segment; GRR/NRR forecast; campaign target list."""
     from sqlalchemy import func, select
 
     from account_intel.analytics.health_config import load_weights
     from account_intel.analytics.portfolio import portfolio_report
+    from account_intel.queries.names import user_names
     from account_intel.store.models import Account
 
     store, settings = open_store(db)
@@ -99,18 +102,20 @@ def portfolio(
     if json_out:
         print_json(report)
         return
-    render_portfolio(console, report, top=top)
-
-
-TIER_NAMES = {1: "1 high/high", 2: "2 high/medium", 3: "3 medium/high", 4: "4 medium/medium", None: "below tiers"}
+    with store.sessions() as session:
+        owners = user_names(session, ids=[row.owner_id for row in report.target_list[:top]] + list(report.owner_load))
+    render_portfolio(console, report, top=top, owner_names=owners)
 
 
 def _pct(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
-def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None:
-    """Print the summary, tiers, types, segments, retention and the target list as tables."""
+def render_portfolio(
+    out: Console, r: PortfolioReport, *, top: int = 15, owner_names: dict[str, str] | None = None
+) -> None:
+    """Print the summary, pipeline priorities, types, segments, retention and the target list as tables."""
+    named = owner_names or {}
     f = r.retention.forecast
     where = f" (segment: {r.segment_expression})" if r.segment_expression else ""
     out.print(Text(f"Portfolio Expansion Pipeline Analysis - as of {r.as_of}{where}", style="bold"))
@@ -130,12 +135,12 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
         f"average potential {k(r.average_potential)} per account; {r.seconds:.1f} s",
         soft_wrap=True,
     )
-    tiers = Table(title="Pipeline tiers (accounts)")
-    for col in ("Tier", "Accounts", "Potential", "Avg/account", "Propensity", "Expected"):
-        tiers.add_column(col, justify="left" if col == "Tier" else "right")
+    tiers = Table(title="Pipeline by priority (accounts)")
+    for col in ("Priority", "Accounts", "Potential", "Avg/account", "Propensity", "Expected"):
+        tiers.add_column(col, justify="left" if col == "Priority" else "right")
     for t in r.tiers:
         tiers.add_row(
-            TIER_NAMES[t.tier],
+            priority_label(t.tier),
             f"{t.accounts:,}",
             k(t.total_potential),
             k(t.average_potential),
@@ -193,24 +198,36 @@ def render_portfolio(out: Console, r: PortfolioReport, *, top: int = 15) -> None
         + (f" -> GRR {f.grr_pct}%, NRR {f.nrr_pct}% (quarter, not annualised)" if f else ""),
         soft_wrap=True,
     )
-    campaign = " | ".join(f"{c.campaign_tier.value}: {c.opportunities:,} ({k(c.total_potential)})" for c in r.campaign)
-    out.print(f"Campaign tiers: {campaign}")
+    campaign = " | ".join(
+        f"{label(c.campaign_tier.value)}: {c.opportunities:,} ({k(c.total_potential)})" for c in r.campaign
+    )
+    out.print(f"Campaign lists: {campaign}")
     if top:
         table = Table(title=f"Campaign target list (top {min(top, len(r.target_list))} of {len(r.target_list)})")
-        for col in ("Account", "Opportunity", "Campaign", "Tier", "Prop.", "Potential", "Prob.", "Priority", "Owner"):
-            table.add_column(col, justify="right" if col in ("Prop.", "Potential", "Prob.", "Priority") else "left")
+        for col in (
+            "Account",
+            "Opportunity",
+            "Campaign",
+            "Priority",
+            "Prop.",
+            "Potential",
+            "Prob.",
+            "Weighted",
+            "Owner",
+        ):
+            table.add_column(col, justify="right" if col in ("Prop.", "Potential", "Prob.", "Weighted") else "left")
         for row in r.target_list[:top]:
             table.add_row(
                 Text(row.account_name),
-                Text(f"{row.type}: {row.target}"),
-                row.campaign_tier.value,
-                str(row.pipeline_tier or "-"),
+                Text(f"{label(row.type)}: {row.target}"),
+                label(row.campaign_tier.value),
+                priority_code(row.pipeline_tier),
                 f"{row.propensity:.0f}",
                 k(row.potential),
                 f"{row.probability:.0%}",
                 k(row.priority),
-                row.owner_id or "-",
+                named.get(row.owner_id, row.owner_id) if row.owner_id else "-",
             )
         out.print(table)
-    load = ", ".join(f"{owner} {count}" for owner, count in sorted(r.owner_load.items()))
+    load = ", ".join(f"{named.get(owner, owner)} {count}" for owner, count in sorted(r.owner_load.items()))
     out.print(Text(f"Owner load after assignment: {load or 'no owners'}; unassigned: {r.unassigned}"))

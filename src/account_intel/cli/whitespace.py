@@ -1,4 +1,4 @@
-"""`account-intel whitespace ACCOUNT`: seed 004's White-Space Map box table, then seed 003's penetration lines."""
+"""`account-intel whitespace ACCOUNT`: the White-Space Map table, then the penetration lines."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def whitespace(
 
 
 def k(value: Decimal | int) -> str:
-    """$85K / $8.4K / $2.05M: the seed's short money format."""
+    """$85K / $8.4K / $2.05M: the short money format of every deliverable."""
     amount = Decimal(value) / 1000
     if amount >= 1000:
         return f"${amount / 1000:,.2f}M"

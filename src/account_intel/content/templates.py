@@ -28,6 +28,7 @@ from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 
 from account_intel.content import ContentError, content_root
 from account_intel.content.filecache import by_file_text
+from account_intel.domain import wording
 
 _FRONT = re.compile(r"\A\{#---\n(?P<yaml>.*?)\n---#\}\n?", re.DOTALL)
 
@@ -43,14 +44,25 @@ class TemplateSpec:
     path: Path
 
 
+FILTERS = {
+    "plural": wording.plural,
+    "counted": wording.count,
+    "article": wording.with_article,
+    "label": wording.label,
+    "without_prefix": wording.without_prefix,
+}
+
+
 def _environment(autoescape: bool) -> Environment:
-    return Environment(
+    env = Environment(
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 @by_file_text

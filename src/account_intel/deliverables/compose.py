@@ -9,16 +9,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
 from account_intel.analytics.facts import load_catalog, load_facts
 from account_intel.analytics.overrides import active_override
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import build_whitespace_map
 from account_intel.content.templates import load_template, render
+from account_intel.deliverables.evidence_index import evidence_index
+from account_intel.deliverables.timing import by_start_day
 from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
 from account_intel.graph.context import GraphContext
 from account_intel.queries.account_profile import build_account_profile
-from account_intel.store.models import Account
+from account_intel.queries.names import user_names
+from account_intel.store.models import Account, Contact
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -55,7 +60,13 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         profile = build_account_profile(session, account, as_of)
         facts = load_facts(session, as_of, [account.id])[account.id]
         catalog = load_catalog(session)
+        contact_ids = {d.contact_id for d in findings.outreach}
+        contacts = {
+            c.id: {"name": c.name, "title": c.title, "email": c.email}
+            for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+        }
         override = active_override(session, account_id=account.id, as_of=as_of)
+        setter = user_names(session, ids=[override.set_by if override else None])
     mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
     renewal = f"{profile.renewal_date} ({profile.days_to_renewal} days)" if profile.renewal_date else "unknown"
@@ -92,7 +103,7 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
                 "band": override.band.value if override.band else None,
                 "score": override.score,
                 "reason": override.reason,
-                "set_by": override.set_by,
+                "set_by": setter.get(override.set_by, override.set_by),
                 "set_on": override.set_at.date().isoformat(),
                 "expires_on": override.expires_on.isoformat() if override.expires_on else None,
             }
@@ -107,7 +118,9 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
         "figure_text": [_figure_text(s) for s in findings.scenarios],
         "nrr_text": _figure_text(findings.nrr_impact),
-        "phases": [{"name": name, "entries": entries} for name, entries in phases.items()],
+        "phases": [{"name": name, "entries": phases[name]} for name in by_start_day(phases)],
+        "contacts": contacts,
+        "evidence_index": evidence_index(health, placement, findings),
         "whitespace": {
             "acv": str(ws.acv.value),
             "potential": str(ws.potential.value),

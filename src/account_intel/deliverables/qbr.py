@@ -1,5 +1,5 @@
-"""The QBR packet (seed 004 Steps 3-4): performance review, unused value, value propositions per whitespace,
-a peer benchmark against same-industry accounts of the same tier, and the 50-minute agenda."""
+"""The QBR packet for the customer: performance review, unused value, growth opportunities, a plain peer benchmark
+against same-industry accounts of the same account tier, the 50-minute agenda, and an internal appendix."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
+from account_intel.analytics.account_health import health_report
+from account_intel.analytics.health_config import load_weights
 from account_intel.content.templates import load_template, render
+from account_intel.domain.qbr_timing import qbr_timing
 from account_intel.graph.context import GraphContext
 from account_intel.store.as_of import active_on
 from account_intel.store.models import Account, Feature, UsageMetric
@@ -45,6 +48,7 @@ def peer_adoption(ctx: GraphContext, account_id: str, as_of: date) -> dict[str, 
         0, peer_count - len(rows) - (0 if account_id in rows else 1)
     )
     mean = (Decimal(sum(others)) / len(others)).quantize(Decimal("0.1")) if others else None
+    ahead_of = sum(1 for v in others if v < own)
     return {
         "industry": account.industry,
         "tier": account.tier.value,
@@ -53,14 +57,36 @@ def peer_adoption(ctx: GraphContext, account_id: str, as_of: date) -> dict[str, 
         "own_features": own,
         "peer_mean_features": mean,
         "gap_pct": ((Decimal(own) - mean) / mean * 100).quantize(Decimal("1")) if mean else None,
+        "ahead_of": ahead_of,
+        "behind": sum(1 for v in others if v > own),
+        "share_ahead": (Decimal(ahead_of) / len(others)).quantize(Decimal("0.01")) if others else None,
     }
+
+
+def health_components(ctx: GraphContext, account_id: str, as_of: date) -> list[dict[str, Any]]:
+    """Each health component with data, by name and 0-1 sub-score, for the packet's plain-words review."""
+    with ctx.store.sessions() as session:
+        report = health_report(session, account_id=account_id, as_of=as_of, config=load_weights(home=ctx.settings.home))
+    return [
+        {"name": c.name, "sub_score": c.sub_score, "points": c.contribution}
+        for c in report.health.components
+        if c.sub_score is not None
+    ]
 
 
 def write_qbr_packet(ctx: GraphContext, state: dict[str, Any], brief: dict[str, Any], folder: Path) -> Path:
     """Render qbr_packet.md beside the brief and return its path."""
     as_of = date.fromisoformat(state["as_of"])
     benchmark = peer_adoption(ctx, state["account_id"], as_of)
-    markdown = render(load_template("qbr_packet", ctx.settings.content_dir), brief=brief, benchmark=benchmark)
+    qbr_on = brief["account"]["next_qbr_date"]
+    timing = qbr_timing(date.fromisoformat(qbr_on), as_of).model_dump(mode="json") if qbr_on else None
+    markdown = render(
+        load_template("qbr_packet", ctx.settings.content_dir),
+        brief=brief,
+        benchmark=benchmark,
+        components=health_components(ctx, state["account_id"], as_of),
+        timing=timing,
+    )
     path = folder / "qbr_packet.md"
     path.write_text(markdown, encoding="utf-8")
     return path

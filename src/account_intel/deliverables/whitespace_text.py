@@ -1,4 +1,4 @@
-"""Plain-text forms of the whitespace map: the seed 004 box table, penetration lines, short money."""
+"""Plain-text forms of the whitespace map: the box table, penetration lines, short money."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ STATUS_TEXT = {"active": "✅ Active", "partial": "◐ Partial", "none": "❌ No
 
 
 def short_money(value: Decimal | int) -> str:
-    """$85K / $8.4K / $2.05M: the seeds' short money format."""
+    """$85K / $8.4K / $2.05M: the short money format of every deliverable."""
     amount = Decimal(value) / 1000
     if amount >= 1000:
         return f"${amount / 1000:,.2f}M"
@@ -53,14 +53,33 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _clip(text: str, width: int) -> str:
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    return text
+def wrap_cell(text: str, width: int) -> list[str]:
+    """The cell's text on as many lines as it needs, broken between words; a word longer than the cell is split."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while _width(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            cut = width
+            while _width(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if _width(candidate) <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 def whitespace_box(ws: WhitespaceMap, opportunity_width: int = 44) -> str:
-    """The seed 004 box table of the map, with the ACV and potential footer."""
+    """The box table of the map (long cells wrap onto more lines, nothing is cut), with the ACV and potential footer."""
     rows = [(item_name(i), STATUS_TEXT.get(i.status.value, i.status.value), opportunity_text(i)) for i in ws.items]
     w1 = max([_width(r[0]) for r in rows] + [12]) + 1
     w2 = max([_width(r[1]) for r in rows] + [10]) + 1
@@ -70,7 +89,7 @@ def whitespace_box(ws: WhitespaceMap, opportunity_width: int = 44) -> str:
     title = f"{ws.account_name} White-Space Map"
     inner = max(inner, _width(footer) + 2, _width(title) + 2)
     w3 = inner - w1 - w2 - 6
-    line = lambda a, b, c: f"│ {_pad(a, w1)}│ {_pad(b, w2)}│ {_pad(_clip(c, w3), w3)} │"  # noqa: E731
+    line = lambda a, b, c: f"│ {_pad(a, w1)}│ {_pad(b, w2)}│ {_pad(c, w3)} │"  # noqa: E731
     out = [
         "┌" + "─" * inner + "┐",
         "│" + title.center(inner) + "│",
@@ -79,7 +98,9 @@ def whitespace_box(ws: WhitespaceMap, opportunity_width: int = 44) -> str:
         line("Service", "Status", "Opportunity"),
         "├" + "─" * (w1 + 1) + "┼" + "─" * (w2 + 1) + "┼" + "─" * (w3 + 2) + "┤",
     ]
-    out += [line(*row) for row in rows]
+    for name, status, opportunity in rows:
+        for index, part in enumerate(wrap_cell(opportunity, w3)):
+            out.append(line(name, status, part) if index == 0 else line("", "", part))
     out += [
         "├" + "─" * (w1 + 1) + "┴" + "─" * (w2 + 1) + "┴" + "─" * (w3 + 2) + "┤",
         "│ " + _pad(footer, inner - 2) + " │",

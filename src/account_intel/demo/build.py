@@ -17,7 +17,7 @@ from account_intel.queries.portfolio_summary import PortfolioSummary, summarise_
 
 
 class StoryAccount(BaseModel):
-    """A seed-story account to try first."""
+    """A story account to try first."""
 
     id: str
     name: str
@@ -68,13 +68,13 @@ def build_demo(
         StoryAccount(
             id=TECHFLOW_ID,
             name="TechFlow Inc.",
-            story="Seed 003: $85K Professional, Engineering only; Marketing seats, tier upgrade, Compliance, London.",
+            story="$85K Professional, Engineering only; Marketing seats, plan upgrade, Compliance, London.",
             try_command=f"account-intel accounts show TechFlow{suffix}",
         ),
         StoryAccount(
             id=RETAILCO_ID,
             name="RetailCo",
-            story="Seed 000: $340K, IT served 18 months; the IT Director just mentioned Marketing's vendor mess.",
+            story="$340K, IT served 18 months; the IT Director just mentioned Marketing's vendor mess.",
             try_command=f"account-intel accounts show RetailCo{suffix}",
         ),
     ]

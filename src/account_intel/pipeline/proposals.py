@@ -1,5 +1,5 @@
-"""Proposals (TC-005): generated from the content folder's templates with the seed's seven sections,
-filled from the account's own data; one opportunity, or a bundle (A3) with a package discount.
+"""Proposals: generated from the content folder's templates with their seven sections,
+filled from the account's own data; one opportunity, or a bundle with a package discount.
 
 Markdown and HTML are rendered and stored with the proposal; PDF is made from the Markdown on demand when
 the optional fpdf2 library is installed.
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from account_intel.content import ContentError, content_root
 from account_intel.content.templates import TemplateSpec, parse_template, render
 from account_intel.domain.enums import OpportunityStage
+from account_intel.domain.wording import without_prefix
 from account_intel.errors import InvalidStateError, NotFoundError
 from account_intel.pipeline.errors import ProposalGenerationFailed
 from account_intel.pipeline.ids import new_id
@@ -121,7 +122,7 @@ def generate_proposal(
     actor: str | None,
     content_dir: Path | None = None,
 ) -> ProposalDocument:
-    """Generate and store a proposal for an opportunity or bundle; a template failure gives the seed's
+    """Generate and store a proposal for an opportunity or bundle; a template failure gives
     "Failed to generate proposal. Use manual creation." and stores nothing."""
     user = actor_id(session, actor)
     opportunities = _opportunities(session, request)
@@ -131,7 +132,9 @@ def generate_proposal(
     discount = (gross * request.discount_pct / 100).quantize(CENT)
     proposal_id = new_id(session, Proposal, prefix="PRP", sequence="proposal", at=at, width=4)
     title = primary.name if len(opportunities) == 1 else f"{primary.name} and {len(opportunities) - 1} more"
-    values = _Values(proposal_id, f"Proposal: {title}"[:200], gross, discount, request.discount_pct)
+    values = _Values(
+        proposal_id, f"Proposal: {without_prefix(title, 'Proposal:')}"[:200], gross, discount, request.discount_pct
+    )
     context = proposal_context(
         session, opportunities=opportunities, scope=scope, values=values.as_context(at.date()), day=at.date()
     )

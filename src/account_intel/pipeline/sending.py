@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from account_intel.content import content_root
 from account_intel.content.templates import load_template, render
 from account_intel.domain.enums import ActivityKind, MessageStatus, OpportunityStage
+from account_intel.domain.wording import without_prefix
 from account_intel.errors import InvalidStateError
 from account_intel.outbox import Attachment, build_email, deliver
 from account_intel.pipeline.activities import record_activity
@@ -114,7 +115,7 @@ def send_proposal(
     message = draft_message(
         session,
         account_id=proposal.account_id,
-        subject=subject or f"{proposal.title.removeprefix('Proposal: ')} - Proposal for {account.name}",
+        subject=subject or f"{without_prefix(proposal.title, 'Proposal:')} - Proposal for {account.name}",
         body=body,
         at=at,
         created_by=user,

@@ -78,6 +78,7 @@ class StageChangeView(BaseModel):
     probability: int
     changed_at: datetime
     changed_by: str | None = None
+    changed_by_name: str | None = Field(default=None, description="The name of the person who moved it, if a user.")
     note: str | None = None
 
 

@@ -24,9 +24,9 @@ from account_intel.analytics.health_models import HealthSnapshotData, QuickHealt
 from account_intel.analytics.signal_models import Signal, SignalConfig
 from account_intel.analytics.signals import decline_signals
 from account_intel.analytics.whitespace import potential_only
+from account_intel.domain.qbr_timing import QBR_READY_DAYS
 
 Action = Literal["qbr_packet", "t1_play", "csm_task", "next_weekly"]
-QBR_READY_DAYS = 7  # seed 004: QBR materials ready 7 days before the QBR
 WHITESPACE_MIN_RATIO = Decimal("0.5")  # seed 004: whitespace potential >= 50% of the current contract value
 
 

@@ -20,8 +20,11 @@ from account_intel.analytics.health_config import HealthConfig
 from account_intel.analytics.portfolio import PortfolioReport, owners, portfolio_report
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.whitespace_text import short_money
+from account_intel.domain.pipeline_priority import PRIORITY_MEANING, priority_code
 from account_intel.domain.tiering import Thresholds
+from account_intel.domain.wording import label
 from account_intel.graph.portfolio import AccountRunItem
+from account_intel.queries.names import account_names
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
 from account_intel.store.models import Account, User
@@ -85,8 +88,9 @@ def _pct(value: Decimal | None) -> str:
     return "-" if value is None else f"{value}%"
 
 
-def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
+def portfolio_view(report: PortfolioReport, owner_names: dict[str, str] | None = None) -> dict[str, Any]:
     """The report with its money and percentages formatted for the template (numbers stay in the JSON)."""
+    named = owner_names or {}
     f = report.retention.forecast
     churn = report.retention.churn
     return {
@@ -102,7 +106,8 @@ def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
         "average_potential": _money(report.average_potential),
         "tiers": [
             {
-                "tier": t.tier if t.tier is not None else "below tiers",
+                "priority": priority_code(t.tier),
+                "meaning": PRIORITY_MEANING.get(t.tier or 0, "below every priority"),
                 "accounts": t.accounts,
                 "potential": _money(t.total_potential),
                 "average": _money(t.average_potential),
@@ -141,17 +146,18 @@ def portfolio_view(report: PortfolioReport) -> dict[str, Any]:
             "period": f"{report.retention.period_start} to {report.retention.period_end}",
         },
         "campaign": [
-            {"tier": c.campaign_tier.value, "count": c.opportunities, "potential": _money(c.total_potential)}
+            {"list": c.campaign_tier.value, "count": c.opportunities, "potential": _money(c.total_potential)}
             for c in report.campaign
         ],
         "targets": [
             {
                 "account": row.account_name,
-                "opportunity": f"{row.type}: {row.target}",
+                "opportunity": f"{label(row.type)}: {row.target}",
                 "campaign": row.campaign_tier.value,
+                "priority": priority_code(row.pipeline_tier),
                 "potential": _money(row.potential),
                 "probability": f"{row.probability:.0%}",
-                "owner": row.owner_id or "unassigned",
+                "owner": named.get(row.owner_id, row.owner_id) if row.owner_id else "unassigned",
             }
             for row in report.target_list[:TARGETS_SHOWN]
         ],
@@ -182,12 +188,17 @@ def write_weekly_report(
             workers=1,  # the graph's thread pool is alive here: no forking
         )
     capacity = capacity_rows(store, report, [i.account_id for i in items])
+    run = summary.model_dump(mode="json")
+    with store.sessions() as session:
+        names = account_names(session, ids=[f["account_id"] for f in run["failures"]])
+    for failure in run["failures"]:
+        failure["account_name"] = names.get(failure["account_id"], failure["account_id"])
     folder.mkdir(parents=True, exist_ok=True)
     md_path, json_path = folder / "report.md", folder / "report.json"
     markdown = render(
         load_template("portfolio_summary", settings.content_dir),
-        run=summary.model_dump(mode="json"),
-        portfolio=portfolio_view(report),
+        run=run,
+        portfolio=portfolio_view(report, {row.owner_id: row.name for row in capacity}),
         capacity=[row.model_dump(mode="json") for row in capacity],
     )
     md_path.write_text(markdown, encoding="utf-8")

@@ -1,0 +1,68 @@
+"""Counts, articles and labels read as English in every deliverable."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from account_intel.deliverables.timing import by_start_day
+from account_intel.deliverables.whitespace_text import wrap_cell
+from account_intel.domain.wording import article, count, label, plural, without_prefix
+
+NOUNS = st.sampled_from(["peer", "feature", "day", "month", "source", "contact", "company", "activity", "match"])
+
+
+@given(NOUNS, st.integers(min_value=2, max_value=10_000))
+def test_more_than_one_takes_the_plural_and_one_never_does(noun: str, n: int) -> None:
+    assert count(1, noun) == f"1 {noun}"
+    many = count(n, noun)
+    assert many.startswith(f"{n:,} ") and many != f"{n:,} {noun}"
+    assert not many.endswith("(s)")
+
+
+def test_irregular_and_zero_counts() -> None:
+    assert count(12, "similar company") == "12 similar companies"
+    assert count(0, "active contact") == "no active contacts"
+    assert count(3, "person") == "3 people"
+    assert plural("box") == "boxes" and plural("day") == "days"
+
+
+def test_articles_follow_the_sound() -> None:
+    assert [article(w) for w in ("email", "meeting", "hour", "user", "SMS", "QBR", "one-pager", "upgrade")] == [
+        "an",
+        "a",
+        "an",
+        "a",
+        "an",
+        "a",
+        "a",
+        "an",
+    ]
+
+
+def test_codes_read_as_labels() -> None:
+    assert label("intro_request") == "Introduction request"
+    assert label("seat_expansion") == "Seat expansion"
+
+
+@given(st.text(alphabet="abc ", max_size=30))
+def test_a_title_never_doubles_its_prefix(rest: str) -> None:
+    title = without_prefix("Proposal: Proposal: " + rest, "Proposal:")
+    assert not title.lower().startswith("proposal:")
+
+
+def test_timing_windows_run_by_start_day() -> None:
+    assert by_start_day(["30-45 days", "60-90 days", "45-60 days", "30-60 days", "90+ days"]) == [
+        "30-45 days",
+        "30-60 days",
+        "45-60 days",
+        "60-90 days",
+        "90+ days",
+    ]
+
+
+@given(st.lists(st.sampled_from(["MED:", "London,", "(+$8.4K)", "adjacent", "use", "case", "x" * 50]), max_size=12))
+def test_wrapped_cells_keep_every_word_and_fit(words: list[str]) -> None:
+    lines = wrap_cell(" ".join(words), 20)
+    assert all(len(line) <= 20 for line in lines)
+    assert "".join(lines).replace(" ", "") == "".join(words)
