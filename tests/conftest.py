@@ -61,7 +61,7 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own ACCOUNT_INTEL_HOME and no model endpoint."""
     home = tmp_path / "home"
     monkeypatch.setenv("ACCOUNT_INTEL_HOME", str(home))
-    for name in ("ACCOUNT_INTEL_DB_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    for name in ("ACCOUNT_INTEL_DB_URL", "ACCOUNT_INTEL_TOKEN", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return home
 

@@ -90,3 +90,20 @@ def content_with_policy(folder: Path, policy_text: str) -> Path:
     shutil.copytree(content_root(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "tools" / "outbound-policy.yaml").write_text(policy_text, encoding="utf-8")
     return folder
+
+
+def token_env(url: str, user_ref: str) -> dict[str, str]:
+    """A fresh personal token for the user, as the environment a CLI call proves who it is with."""
+    from account_intel.auth.tokens import issue_token
+    from account_intel.pipeline.people import find_user
+    from account_intel.store.engine import Store
+
+    store = Store(url)
+    try:
+        with store.transaction() as session:
+            _, token = issue_token(
+                session, user=find_user(session, user_ref), name="test", at=datetime.now(UTC), created_by="test"
+            )
+    finally:
+        store.dispose()
+    return {"ACCOUNT_INTEL_TOKEN": token}

@@ -23,14 +23,19 @@ from account_intel.clock import FixedClock
 from account_intel.deliverables.outreach import deliver_drafts
 from account_intel.delivery import deliver_message, envelope_recipients
 from account_intel.domain.enums import ApprovalDecision, MessageStatus
-from account_intel.errors import ApprovalRequiredError, DeliveryError, InvalidStateError, ValidationFailed
+from account_intel.errors import (
+    ApprovalRequiredError,
+    AuthenticationError,
+    DeliveryError,
+    InvalidStateError,
+)
 from account_intel.graph.context import GraphContext
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
 from account_intel.store.models import Event, OutboundMessage
 from account_intel.store.outbound import decide, draft_message
 from account_intel.tools.context import ToolContext
-from tests.factories import AS_OF, T0, add_account, add_contact, add_user, content_with_policy
+from tests.factories import AS_OF, T0, add_account, add_contact, add_user, content_with_policy, token_env
 
 HOST = "127.0.0.1"
 SENT_AT = datetime(2024, 11, 30, 9, 30, tzinfo=UTC)
@@ -362,8 +367,9 @@ def test_a_partly_refused_delivery_is_sent_and_its_event_keeps_the_refused_addre
     message_id = draft["message_id"]
     handler.refuse_rcpt = {"gone@cust.test"}
     _smtp_env(monkeypatch, port)
-    args = ["approvals", "send", message_id, "--db", store.url, "--at", "2024-12-01", "--as", "U-AE"]
-    sent = CliRunner().invoke(app, [*args, "--json"])
+    args = ["approvals", "send", message_id, "--db", store.url]
+    ae = token_env(store.url, "U-AE")
+    sent = CliRunner().invoke(app, [*args, "--json"], env=ae)
     assert sent.exit_code == 0, sent.output
     assert json.loads(sent.output)["refused"] == {"gone@cust.test": "550 5.1.1 No such user here"}
     assert _state(store, message_id)[0] == MessageStatus.SENT  # the contact got it: it is sent, once
@@ -372,7 +378,7 @@ def test_a_partly_refused_delivery_is_sent_and_its_event_keeps_the_refused_addre
         delivered = session.scalars(select(Event).where(Event.kind == "message.delivered")).one()
         assert delivered.payload["refused"] == {"gone@cust.test": "550 5.1.1 No such user here"}
     other = _approved_draft(store, "C-2", cc="gone@cust.test")["message_id"]
-    told = CliRunner().invoke(app, ["approvals", "send", other, *args[3:]])
+    told = CliRunner().invoke(app, ["approvals", "send", other, *args[3:]], env=ae)
     assert told.exit_code == 0 and "refused gone@cust.test (550 5.1.1" in " ".join(told.output.split())
 
 
@@ -445,7 +451,9 @@ def test_a_person_sends_an_ungated_draft_with_approvals_send(
     _seed(store)
     message_id = _draft(store, "C-3", account_id="ACCT-3")
     _smtp_env(monkeypatch, port)
-    sent = CliRunner().invoke(app, ["approvals", "send", message_id, "--db", store.url, "--as", "U-AE"])
+    sent = CliRunner().invoke(
+        app, ["approvals", "send", message_id, "--db", store.url], env=token_env(store.url, "U-AE")
+    )
     assert sent.exit_code == 0, sent.output
     assert _state(store, message_id)[0] == MessageStatus.SENT
     assert [r.rcpt_tos for r in handler.received] == [["c-3@cust.test"]]
@@ -470,27 +478,28 @@ def test_approvals_send_retries_a_failed_delivery_from_the_cli(
     assert deliver_drafts(ctx, [draft]) == []
     _smtp_env(monkeypatch, port)
     runner = CliRunner()
-    base = ["approvals", "send", message_id, "--db", store.url, "--at", "2024-12-01"]
+    base = ["approvals", "send", message_id, "--db", store.url]
+    ae = token_env(store.url, "U-AE")
 
     no_user = runner.invoke(app, base)
-    assert isinstance(no_user.exception, ValidationFailed) and "--as" in str(no_user.exception)
-    still_down = runner.invoke(app, [*base, "--as", "U-AE"])
+    assert isinstance(no_user.exception, AuthenticationError) and "ACCOUNT_INTEL_TOKEN" in str(no_user.exception)
+    still_down = runner.invoke(app, base, env=ae)
     assert isinstance(still_down.exception, DeliveryError) and "451 4.3.0" in str(still_down.exception)
     assert _state(store, message_id)[0] == MessageStatus.APPROVED
     assert _kinds(store, message_id).count("message.delivery_failed") == 2
 
     handler.refuse_all_rcpt = None
-    sent = runner.invoke(app, [*base, "--as", "U-AE"])
+    sent = runner.invoke(app, base, env=ae)
     assert sent.exit_code == 0, sent.output
     assert f"smtp://{HOST}:{port}/{message_id}" in sent.output
     assert _state(store, message_id)[0] == MessageStatus.SENT
     assert [r.rcpt_tos for r in handler.received] == [["c-1@cust.test"]]
-    again = runner.invoke(app, [*base, "--as", "U-AE"])
+    again = runner.invoke(app, base, env=ae)
     assert isinstance(again.exception, InvalidStateError) and "is sent" in str(again.exception)
     assert len(handler.received) == 1
 
     unapproved = _draft(store, "C-2")
-    refused = runner.invoke(app, ["approvals", "send", unapproved, "--db", store.url, "--as", "U-AE"])
+    refused = runner.invoke(app, ["approvals", "send", unapproved, "--db", store.url], env=ae)
     assert isinstance(refused.exception, InvalidStateError) and "approvals approve" in str(refused.exception)
 
 

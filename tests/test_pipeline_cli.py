@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from account_intel.cli.app import app
 from account_intel.errors import DomainError
 from account_intel.store.engine import Store
+from tests.factories import token_env
 from tests.pipeline_support import seed_retailco
 
 runner = CliRunner()
@@ -56,14 +57,14 @@ def run(*args: str) -> object:
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
-def ok(*args: str) -> str:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+def ok(*args: str, env: dict[str, str] | None = None) -> str:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})})
     assert result.exit_code == 0, (result.output, result.exception)
     return result.output
 
 
-def error(*args: str) -> str:
-    result = runner.invoke(app, list(args))
+def error(*args: str, env: dict[str, str] | None = None) -> str:
+    result = runner.invoke(app, list(args), env=env)
     assert isinstance(result.exception, DomainError), (result.output, result.exception)
     return str(result.exception)
 
@@ -272,26 +273,37 @@ def test_proposal_files_and_t1_approval_through_the_cli(db: str, tmp_path: Path)
     pending = json.loads(ok("approvals", "list", "--db", db, "--json"))
     assert next(m["id"] for m in pending) == message_id
     assert "MegaCorp is a T1 account" in ok("approvals", "show", message_id, "--db", db)
-    assert "only the account's AE or a manager may" in error(
-        "approvals", "approve", message_id, "--as", "Sam Rivera", "--db", db
+    assert "is neither the account's AE nor a manager" in error(
+        "approvals", "approve", message_id, "--db", db, env=token_env(db, "Sam Rivera")
     )
-    assert error("approvals", "approve", message_id, "--db", db).startswith("Name the approver with --as USER")
-    out = ok("approvals", "approve", message_id, "--as", "Avery Stone", "--at", "2024-12-10", "--db", db)
+    assert error("approvals", "approve", message_id, "--db", db, env={"ACCOUNT_INTEL_TOKEN": ""}).startswith(
+        "This needs your token"
+    )
+    avery = token_env(db, "Avery Stone")
+    out = ok("approvals", "approve", message_id, "--db", db, env=avery)
     assert (
         "Sent to Jennifer Martinez <jmartinez@acct-1001.test>" in out and "EXP-2024-0001 moved to Proposal (60%)" in out
     )
     shown = json.loads(ok("opp", "show", "EXP-2024-0001", "--db", db, "--json"))
     assert shown["stage"] == "proposal" and shown["activities"][0]["kind"] == "email"
     rejected = json.loads(
-        ok("approvals", "reject", pending[1]["id"], "--as", "Morgan Lee", "--note", "Duplicate", "--db", db, "--json")
+        ok(
+            "approvals",
+            "reject",
+            pending[1]["id"],
+            "--note",
+            "Duplicate",
+            "--db",
+            db,
+            "--json",
+            env=token_env(db, "Morgan Lee"),
+        )
     )
     assert rejected["message"]["status"] == "rejected" and not rejected["sent"]
     again = json.loads(ok("opp", "proposal", "EXP-2024-0001", "--send", "--to", "Tom Wilson", "--db", db, "--json"))
     edited = tmp_path / "edited.txt"
     edited.write_text("Hi Tom,\n\nShort version attached.\n")
-    out = ok(
-        "approvals", "edit", again["send"]["message_id"], "--text-file", str(edited), "--as", "Avery Stone", "--db", db
-    )
+    out = ok("approvals", "edit", again["send"]["message_id"], "--text-file", str(edited), "--db", db, env=avery)
     assert "edited by Avery Stone" in out and "Sent to Tom Wilson <twilson@acct-1001.test>" in out
 
 

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
 from account_intel.errors import NotFoundError
 from account_intel.pipeline import sending
-from account_intel.pipeline.people import find_user
 from account_intel.queries.names import contact_names, user_names
-from account_intel.store.models import Account, MessageApproval, OutboundMessage
+from account_intel.store.models import Account, MessageApproval, OutboundMessage, User
 from account_intel.store.outbound import decide
 from account_intel.tools.policy import OutboundPolicy, gate_reasons, load_policy
 
@@ -151,7 +150,7 @@ def decide_message(
     session: Session,
     *,
     message_id: str,
-    approver: str,
+    approver: User,
     decision: ApprovalDecision,
     at: datetime,
     home: Path,
@@ -159,9 +158,10 @@ def decide_message(
     note: str | None = None,
     policy: OutboundPolicy | None = None,
 ) -> ApprovalOutcome:
-    """Approve, edit (approve a new text) or reject a message; an approval hands it to its origin's handler."""
+    """Approve, edit (approve a new text) or reject a message as the authenticated `approver`, at the server's time
+    `at`; an approval hands the message to its origin's handler."""
     message = get_message(session, message_id)
-    user = find_user(session, approver)
+    user = approver
     decide(session, message=message, approver_id=user.id, decision=decision, at=at, final_text=text, note=note)
     result = None
     if decision != ApprovalDecision.REJECTED:

@@ -33,3 +33,11 @@ class DeliveryError(DomainError):
 
 class StoreError(DomainError):
     """The store URL names nothing usable as asked: missing, malformed, another application's or at another schema."""
+
+
+class AuthenticationError(DomainError):
+    """No credentials, or credentials that prove no active user."""
+
+
+class PermissionDenied(DomainError):
+    """An authenticated user whose role does not allow the action."""

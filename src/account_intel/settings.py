@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     llm_max_model_calls: int = Field(default=8, ge=1, description="Model calls one agent may make per account.")
 
+    token: SecretStr | None = Field(
+        default=None, description="Your personal API token (ACCOUNT_INTEL_TOKEN); else HOME/credentials is read."
+    )
     outreach_max_drafts_per_run: int = Field(
         default=3, ge=0, le=20, description="Outbound drafts one account may get from one run; the rest are dropped."
     )

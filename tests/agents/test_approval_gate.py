@@ -19,6 +19,7 @@ from account_intel.store.engine import Store
 from account_intel.store.models import Account, AgentRun, Event, OutboundMessage
 from tests.agents.support import AS_OF
 from tests.agents.test_adversarial import _cli
+from tests.factories import token_env
 
 
 def _t1_account(store: Store) -> tuple[str, str, str]:
@@ -74,7 +75,7 @@ def test_approve_across_processes_resumes_from_the_stores_checkpointer(db_url: s
         assert message_id in listed.stdout
 
         # the CSM may not approve: refused, nothing recorded, nothing sent
-        refused = _cli("approvals", "approve", message_id, "--as", csm, "--db", db_url, home=home)
+        refused = _cli("approvals", "approve", message_id, "--db", db_url, home=home, token=token_env(db_url, csm))
         assert refused.returncode != 0
         assert "may not decide" in refused.stderr and "AE" in refused.stderr
         with store.transaction() as session:
@@ -82,8 +83,9 @@ def test_approve_across_processes_resumes_from_the_stores_checkpointer(db_url: s
 
         # the AE approves from another process: the thread resumes from the checkpointer and delivers
         approved = _cli(
-            "approvals", "approve", message_id, "--as", ae, "--note", "Good to go", "--db", db_url, home=home
-        )
+            "approvals", "approve", message_id, "--note", "Good to go", "--db", db_url, home=home,
+            token=token_env(db_url, ae),
+        )  # fmt: skip
         assert approved.returncode == 0, approved.stderr
         assert message_id in approved.stdout and "delivered" in approved.stdout
         assert (home / "outbox" / f"{message_id}.eml").exists()

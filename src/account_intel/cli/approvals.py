@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
-from account_intel.cli.pipeline_options import AtOption, home_of, moment
+from account_intel.cli.pipeline_options import home_of
 from account_intel.clock import SystemClock
 from account_intel.domain.enums import ApprovalDecision, MessageStatus
 from account_intel.errors import InvalidStateError, ValidationFailed
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
 
-ApproverOption = Annotated[
-    str | None, typer.Option("--as", help="Approver (the account's AE or a manager).", metavar="USER")
-]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why (required to reject).")]
 
 
@@ -112,33 +109,32 @@ def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str
 
 def _decide(
     message: str,
-    approver: str | None,
     decision: ApprovalDecision,
     *,
     db: str | None,
-    at: str | None,
     note: str | None,
     text: str | None,
     json_out: bool,
 ) -> None:
-    if not approver:
-        raise ValidationFailed("Name the approver with --as USER (the account's AE or a manager).")
     from account_intel import approvals as service
+    from account_intel.auth.principal import current_user
     from account_intel.tools.policy import load_policy
 
     store, settings = open_store(db)
     with store.transaction() as session:
+        approver = current_user(session, settings)
         outcome = service.decide_message(
             session,
             message_id=message,
             approver=approver,
             decision=decision,
-            at=moment(at),
+            at=SystemClock().now(),  # the server's clock: a decision is never backdated
             home=home_of(settings),
             text=text,
             note=note,
             policy=load_policy(settings.content_dir),
         )
+        approver_name = approver.name
     thread = _resume_graph(store, settings, message)
     if json_out:
         print_json({**outcome.model_dump(mode="json"), "thread": thread} if thread else outcome)
@@ -148,8 +144,7 @@ def _decide(
         console.print(
             f"Resumed the {m.account_name} run: {thread['status']}; delivered {thread['delivered'] or 'nothing'}."
         )
-    by = (m.decisions[-1].approver_name if m.decisions else None) or approver
-    console.print(f"{m.id}: {outcome.decision.value} by {by}.")
+    console.print(f"{m.id}: {outcome.decision.value} by {approver_name}.")
     if outcome.sent:
         eml = (outcome.result or {}).get("eml_path")
         console.print(f"Sent to {_recipient(m.to_name, m.to)}" + (f"; written to {eml}" if eml else "") + ".")
@@ -163,24 +158,20 @@ def _decide(
 @app.command("approve")
 def approve_command(
     message: Annotated[str, typer.Argument(help="Message id.")],
-    as_user: ApproverOption = None,
     note: NoteOption = None,
     db: DbOption = None,
-    at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Approve a message as it is; a proposal email is then sent."""
-    _decide(message, as_user, ApprovalDecision.APPROVED, db=db, at=at, note=note, text=None, json_out=json_out)
+    _decide(message, ApprovalDecision.APPROVED, db=db, note=note, text=None, json_out=json_out)
 
 
 @app.command("edit")
 def edit_command(
     message: Annotated[str, typer.Argument(help="Message id.")],
     text_file: Annotated[Path, typer.Option("--text-file", help="File with the new body.")],
-    as_user: ApproverOption = None,
     note: NoteOption = None,
     db: DbOption = None,
-    at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Approve a message with an edited body; the edited text is what is sent."""
@@ -188,42 +179,42 @@ def edit_command(
         text = text_file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValidationFailed(f"Cannot read {text_file}: {exc.strerror}.") from None
-    _decide(message, as_user, ApprovalDecision.EDITED, db=db, at=at, note=note, text=text, json_out=json_out)
+    _decide(message, ApprovalDecision.EDITED, db=db, note=note, text=text, json_out=json_out)
 
 
 @app.command("reject")
 def reject_command(
     message: Annotated[str, typer.Argument(help="Message id.")],
-    as_user: ApproverOption = None,
     note: NoteOption = None,
     db: DbOption = None,
-    at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Reject a message with a reason; it will not be sent."""
-    _decide(message, as_user, ApprovalDecision.REJECTED, db=db, at=at, note=note, text=None, json_out=json_out)
+    _decide(message, ApprovalDecision.REJECTED, db=db, note=note, text=None, json_out=json_out)
 
 
 @app.command("send")
 def send_command(
     message: Annotated[str, typer.Argument(help="Message id.")],
-    as_user: Annotated[str | None, typer.Option("--as", help="Who sends it (recorded).", metavar="USER")] = None,
     db: DbOption = None,
-    at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Send an agent draft: an approved one (or one whose delivery failed), or an ungated draft a person releases."""
-    if not as_user:
-        raise ValidationFailed("Name who sends it with --as USER.")
     from account_intel import approvals as service
+    from account_intel.auth.permissions import Action, authorize
+    from account_intel.auth.principal import current_user
     from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
     from account_intel.deliverables.outreach import send_and_deliver
+    from account_intel.store.models import Account
     from account_intel.tools.policy import load_policy
 
     store, settings = open_store(db)
     with store.sessions() as session:
+        sender = current_user(session, settings)
         found = service.get_message(session, message)
-        status, origin = found.status, found.origin
+        account = session.get(Account, found.account_id)
+        authorize(sender, Action.DECIDE, account)
+        status, origin, as_user = found.status, found.origin, sender.id
         gated = bool(service.message_view(session, found, load_policy(settings.content_dir)).gate_reasons)
     if origin != AGENT_ORIGIN:
         raise InvalidStateError(f"Message {message} is a {origin} message; it is sent by its origin, not here.")
@@ -234,7 +225,9 @@ def send_command(
         )
     if status not in (MessageStatus.APPROVED, MessageStatus.DRAFT):
         raise InvalidStateError(f"Message {message} is {status.value}; only a draft or an approved message is sent.")
-    delivery = send_and_deliver(store, settings, message, at=moment(at), actor=as_user)  # a failure is recorded
+    delivery = send_and_deliver(
+        store, settings, message, at=SystemClock().now(), actor=as_user
+    )  # a failure is recorded
     if json_out:
         print_json(
             {"message_id": message, "status": "sent", "delivered_to": delivery.where, "refused": delivery.refused}

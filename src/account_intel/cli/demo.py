@@ -25,7 +25,9 @@ from account_intel.demo.spec import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEE
 from account_intel.domain.enums import Segment, Tier
 
 if TYPE_CHECKING:
+    from account_intel.auth.demo_access import DemoAccess
     from account_intel.demo.build import DemoReport
+    from account_intel.settings import Settings
 
 
 def demo(
@@ -62,7 +64,8 @@ def demo(
     thresholds = thresholds_for(settings)
     if json_out:
         report = build_demo(settings.resolved_db_url, spec, thresholds=thresholds, force=force, db_option=db)
-        print_json(report)
+        access = _sign_in(settings, db)
+        print_json({**report.model_dump(mode="json"), "signed_in": access.model_dump(mode="json")})
         return
     progress = Progress(
         TextColumn("Generating {task.description}"),
@@ -83,6 +86,29 @@ def demo(
             on_progress=lambda n: progress.advance(task, n),
         )
     render_report(report)
+    access = _sign_in(settings, db)
+    if access.credentials_file:
+        console.print(
+            f"Signed in as {access.user_name} (a manager) with a token in {access.credentials_file}: "
+            "`account-intel approvals list` shows what waits for you.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Token for {access.user_name} (a manager), shown once:", highlight=False)
+        console.print(f"export ACCOUNT_INTEL_TOKEN={access.token}", soft_wrap=True, highlight=False)
+
+
+def _sign_in(settings: Settings, db: str | None) -> DemoAccess:
+    """Sign in as the demo's first manager: the token goes to HOME/credentials for the default store."""
+    from account_intel.auth.demo_access import sign_in_demo
+    from account_intel.clock import SystemClock
+    from account_intel.store.engine import Store
+
+    store = Store(settings.resolved_db_url)
+    try:
+        return sign_in_demo(store, settings, write_file=db is None, at=SystemClock().now())
+    finally:
+        store.dispose()
 
 
 def render_report(report: DemoReport) -> None:

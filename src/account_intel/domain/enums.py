@@ -36,6 +36,7 @@ class UserRole(StrEnum):
     CSM = "csm"
     AM = "am"
     MANAGER = "manager"
+    ADMIN = "admin"
 
 
 class ProductKind(StrEnum):

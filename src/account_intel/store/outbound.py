@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier, UserRole
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
 from account_intel.errors import ApprovalRequiredError, InvalidStateError, NotFoundError, ValidationFailed
 from account_intel.store.draft_text import clean_body, clean_subject
 from account_intel.store.events import record_event
@@ -124,8 +124,10 @@ def draft_message(
 
 
 def can_approve(session: Session, *, user: User, account: Account) -> bool:
-    """Only the account's AE, or a manager, may approve outreach."""
-    return user.role == UserRole.MANAGER or user.id == account.ae_id
+    """Only an active user who is the account's AE, or a manager, may decide on outreach (the permission table)."""
+    from account_intel.auth.permissions import Action, may
+
+    return may(user, Action.DECIDE, account)
 
 
 def _already_decided(session: Session, message: OutboundMessage) -> InvalidStateError:
@@ -165,9 +167,8 @@ def decide(
         raise NotFoundError(f"User '{approver_id}' not found.")
     account = session.get(Account, message.account_id)
     if account is None or not can_approve(session, user=user, account=account):
-        raise ApprovalRequiredError(
-            f"{user.name} may not decide on message {message.id}: only the account's AE or a manager may."
-        )
+        why = "is deactivated" if not user.active else "is neither the account's AE nor a manager"
+        raise ApprovalRequiredError(f"{user.name} may not decide on message {message.id}: {why}.")
     if decision == ApprovalDecision.REJECTED and not (note and note.strip()):
         raise ValidationFailed("A rejection needs a reason (--note).")
     if decision == ApprovalDecision.EDITED and not (final_text and final_text.strip()):

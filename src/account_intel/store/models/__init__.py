@@ -2,6 +2,7 @@
 
 from account_intel.store.models.accounts import Account, ChurnEvent, Department, Geography, OrgEvent
 from account_intel.store.models.analytics import HealthOverride, HealthSnapshot
+from account_intel.store.models.auth import ApiToken
 from account_intel.store.models.catalog import Feature, Product
 from account_intel.store.models.contracts import Contract, ContractLine
 from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
@@ -25,6 +26,7 @@ __all__ = [
     "Activity",
     "ActivityContact",
     "AgentRun",
+    "ApiToken",
     "ChurnEvent",
     "Contact",
     "Contract",

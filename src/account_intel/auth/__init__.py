@@ -1,0 +1,1 @@
+"""Who may do what: personal tokens prove a user; one permission table decides every action for every door."""
