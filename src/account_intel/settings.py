@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     token: SecretStr | None = Field(
         default=None, description="Your personal API token (ACCOUNT_INTEL_TOKEN); else HOME/credentials is read."
     )
+    outreach_cooldown_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="Days within which the same purpose is not drafted again to the same contact, by any run.",
+    )
     outreach_max_drafts_per_run: int = Field(
         default=3, ge=0, le=20, description="Outbound drafts one account may get from one run; the rest are dropped."
     )

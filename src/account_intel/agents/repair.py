@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -19,7 +20,7 @@ from account_intel.agents.grounding import (
     check_findings,
     check_recommendation,
 )
-from account_intel.agents.outreach_screen import screen_outreach
+from account_intel.agents.outreach_screen import Cooldown, screen_outreach
 from account_intel.agents.schemas import (
     Claim,
     Figure,
@@ -209,6 +210,11 @@ def ground_outputs(
             findings.outreach,
             account_id=state["account_id"],  # the run's account, never the one the model names
             max_drafts=ctx.settings.outreach_max_drafts_per_run,
+            cooldown=Cooldown(
+                days=ctx.settings.outreach_cooldown_days,
+                now=ctx.clock.now() if ctx.clock else datetime.now(UTC),
+                thread_id=ctx.run_id,
+            ),
         )
     findings = findings.model_copy(update={"outreach": outreach})
     report["dropped"] += [f"opportunity-identifier.{d}" for d in dropped]

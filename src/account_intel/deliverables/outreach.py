@@ -66,6 +66,7 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
                     created_by=ctx.actor,
                     origin=ORIGIN,
                     thread_id=thread,
+                    purpose=draft.purpose,
                 )
                 existing[(draft.contact_id, draft.subject)] = message
             purposes[message.id] = (draft.purpose, draft.evidence_ids)

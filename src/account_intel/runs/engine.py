@@ -53,6 +53,7 @@ class RunEnvironment:
             account_id=account_id,
             run_id=thread_id,
             actor=self.actor,
+            clock=self.clock,
         )
         return GraphContext(
             store=self.store,

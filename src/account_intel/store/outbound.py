@@ -88,8 +88,10 @@ def draft_message(
     origin: str = "manual",
     opportunity_id: str | None = None,
     thread_id: str | None = None,
+    purpose: str | None = None,
 ) -> OutboundMessage:
-    """Create a draft to a contact (or address) of an account; nothing is sent."""
+    """Create a draft to a contact (or address) of an account; nothing is sent. An agent's draft records its
+    purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown."""
     contact = session.get(Contact, contact_id) if contact_id else None
     if contact_id and contact is None:
         raise NotFoundError(f"Contact '{contact_id}' not found.")
@@ -119,7 +121,10 @@ def draft_message(
     )
     session.add(message)
     session.flush()
-    record_message_event(session, message, "message.drafted", at=at, actor=created_by, to=address, origin=origin)
+    extra = {"purpose": purpose} if purpose else {}
+    record_message_event(
+        session, message, "message.drafted", at=at, actor=created_by, to=address, origin=origin, **extra
+    )
     return message
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from account_intel.analytics.evidence import Evidence
+from account_intel.clock import Clock
 from account_intel.settings import Settings
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")  # a figure as written in text: 1,250 or 0.85
@@ -91,4 +92,5 @@ class ToolContext:
     sink: EvidenceSink = field(default_factory=EvidenceSink)
     run_id: str | None = None
     actor: str = "agent"
+    clock: Clock | None = None  # the run's clock: when drafts are created, and what the outreach cooldown counts from
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # results computed once per run
