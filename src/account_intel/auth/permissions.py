@@ -1,12 +1,14 @@
 """The one table of who may do what, enforced here for the CLI (and, later, the HTTP API and MCP).
 
-| role    | read | draft | work the pipeline | approve or send outreach | manage users and tokens |
-|---------|------|-------|-------------------|--------------------------|-------------------------|
-| admin   | yes  | yes   | yes               | no                       | yes                     |
-| manager | yes  | yes   | yes               | any account              | no                      |
-| ae      | yes  | yes   | yes               | accounts they are AE of  | no                      |
-| am      | yes  | yes   | yes               | no                       | no                      |
-| csm     | yes  | yes   | no                | no                       | no                      |
+| role    | read | draft | work the pipeline | approve or send outreach | lift a safety flag | manage users and tokens |
+|---------|------|-------|-------------------|--------------------------|--------------------|-------------------------|
+| admin   | yes  | yes   | yes               | no                       | yes                | yes                     |
+| manager | yes  | yes   | yes               | any account              | yes                | no                      |
+| ae      | yes  | yes   | yes               | accounts they are AE of  | no                 | no                      |
+| am      | yes  | yes   | yes               | no                       | no                 | no                      |
+| csm     | yes  | yes   | no                | no                       | no                 | no                      |
+
+Lifting a safety flag is clearing a contact's do-not-contact flag or demoting a T1 account, by any path.
 
 Every action also needs an active user. The database triggers repeat the approval line: a decision row is refused
 unless its approver is active and is a manager or the account's AE.
@@ -28,12 +30,13 @@ class Action(StrEnum):
     DRAFT = "draft"
     PIPELINE = "work the pipeline"
     DECIDE = "approve, edit, reject or send outreach"
+    LIFT_SAFETY = "clear a do-not-contact flag or demote a T1 account"
     ADMIN = "manage users and tokens"
 
 
 ALLOWED: dict[UserRole, frozenset[Action]] = {
-    UserRole.ADMIN: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.ADMIN}),
-    UserRole.MANAGER: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.DECIDE}),
+    UserRole.ADMIN: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.LIFT_SAFETY, Action.ADMIN}),
+    UserRole.MANAGER: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.DECIDE, Action.LIFT_SAFETY}),
     UserRole.AE: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.DECIDE}),
     UserRole.AM: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE}),
     UserRole.CSM: frozenset({Action.READ, Action.DRAFT}),

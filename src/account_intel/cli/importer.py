@@ -22,11 +22,13 @@ from account_intel.cli.common import (
 )
 from account_intel.clock import SystemClock
 from account_intel.domain.tiering import Thresholds
-from account_intel.errors import DomainError
+from account_intel.errors import DomainError, ValidationFailed
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.importer import ImportReport
+    from account_intel.settings import Settings
+    from account_intel.store.engine import Store
 
 SHOWN_ERRORS = 50
 
@@ -86,16 +88,30 @@ def import_command(
             metavar="DATE",
         ),
     ] = None,
+    safety_reason: Annotated[
+        str | None,
+        typer.Option(
+            "--safety-reason",
+            help="Why this import may clear do-not-contact flags or demote T1 accounts; needs the token of a"
+            " manager or an admin (ACCOUNT_INTEL_TOKEN). Without it such rows are refused.",
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import CSV files into the store, all or nothing: one wrong row and nothing is written; every error is listed."""
     from account_intel.importer import identity_mapping, load_mapping, run_import
+    from account_intel.importer.safety import SafetyApproval
 
     try:
         day = parse_date(as_of, option="--snapshot-date")
         plan = load_mapping(mapping) if mapping is not None else identity_mapping(directory)
         store, settings = open_store(db, Intent.CREATE)
+        approval = None
+        if safety_reason is not None:
+            if not safety_reason.strip():
+                raise ValidationFailed("--safety-reason: say why the flags may be lifted.")
+            approval = SafetyApproval(user_id=_authenticated(store, settings), reason=safety_reason.strip())
     except DomainError as exc:
         if json_out:
             print_json({"ok": False, "error_count": 1, "errors": [{"message": str(exc)}]})
@@ -114,6 +130,7 @@ def import_command(
             as_of=day,
             dry_run=dry_run,
             progress=progress,
+            safety_approval=approval,
         )
 
     try:
@@ -187,3 +204,11 @@ def render_errors(out: Console, report: ImportReport) -> None:
         out.print(issue.message, highlight=False, markup=False, soft_wrap=True)
     if report.error_count > SHOWN_ERRORS:
         out.print(f"... and {report.error_count - SHOWN_ERRORS} more.", highlight=False)
+
+
+def _authenticated(store: Store, settings: Settings) -> str:
+    """The id of the user the presented token proves."""
+    from account_intel.auth.principal import current_user
+
+    with store.sessions() as session:
+        return current_user(session, settings).id

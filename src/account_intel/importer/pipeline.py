@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from account_intel.clock import Clock
 from account_intel.domain.tiering import Thresholds
-from account_intel.importer import consistency, history, references
+from account_intel.importer import consistency, history, references, safety
 from account_intel.importer.entities import BY_NAME, ENTITIES
 from account_intel.importer.issues import ImportIssue, Issues, QuirkLog
 from account_intel.importer.mapping import LookupTransform, MappingFile
@@ -71,6 +71,7 @@ def run_import(
     as_of: date | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    safety_approval: safety.SafetyApproval | None = None,
 ) -> ImportReport:
     """Import the files of `directory` through `mapping`; the report's `errors` say why nothing was written."""
     started = time.perf_counter()
@@ -107,11 +108,17 @@ def run_import(
             unreadable = {r.spec.name for r in results if not r.usable and not r.source.optional}
             references.check_references(session, by_entity, keyed, issues, unreadable=unreadable)
             existing = {name: references.existing_keys(session, name, rows) for name, rows in keyed.items()}
+            before = history.values_before(session, keyed, existing)
+            lifted = safety.lifts(session, keyed, before)
+            if lifted and not _may_lift(session, safety_approval):
+                for lift in lifted:
+                    issues.add(lift.issue())
             if issues or dry_run:
                 raise _Rollback
             progress.begin("Writing", sum(len(rows) for rows in keyed.values()))
-            before = history.values_before(session, keyed, existing)
             write_all(session, keyed, existing, at=clock.now(), advance=progress.advance)
+            if lifted and safety_approval is not None:
+                safety.record_lifts(session, lifted, safety_approval, at=clock.now())
             history.record_changes(session, keyed, before, day=day, at=clock.now())
             progress.end()
             accounts = _derive_accounts(session, keyed, day, thresholds, clock)
@@ -129,6 +136,17 @@ def run_import(
     report.ok = not issues
     report.seconds = round(time.perf_counter() - started, 2)
     return report
+
+
+def _may_lift(session: Session, approval: safety.SafetyApproval | None) -> bool:
+    """Whether the import's authenticated user, with a reason, may lift safety flags."""
+    from account_intel.auth.permissions import Action, may
+    from account_intel.store.models import User
+
+    if approval is None or not approval.reason.strip():
+        return False
+    user = session.get(User, approval.user_id)
+    return user is not None and may(user, Action.LIFT_SAFETY)
 
 
 def _read_all(

@@ -282,11 +282,16 @@ def _convert(
         return None
     _count_type_quirks(result, plan, canonical, counters)
     values = {
-        column: _stored(spec, column, getattr(model, column)) for column in result.present if column != "attributes"
+        column: _stored(spec, column, getattr(model, column))
+        for column in result.present
+        if column != "attributes" and not (getattr(model, column) is None and (spec.name, column) in SAFETY_FLAGS)
     }
     if source.attributes:
         values["attributes"] = {name: row[name] for name in source.attributes if row[name] is not None}
     return Record(values=values, line=line, meta=meta)
+
+
+SAFETY_FLAGS = frozenset({("contacts", "do_not_contact")})  # a blank cell keeps the stored flag, never "false"
 
 
 def _stored(spec: EntitySpec, column: str, value: Any) -> Any:

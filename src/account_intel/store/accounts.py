@@ -224,10 +224,14 @@ def override_tier(
     actor: str,
     thresholds: Thresholds,
 ) -> Account:
-    """Set (or clear, with `tier=None`) a manual tier; a reason is required to set one."""
+    """Set (or clear, with `tier=None`) a manual tier; a reason is required to set one, and to demote a T1 account
+    (which is also an `account.t1_demoted` event naming who and why)."""
     if tier is not None and not (reason and reason.strip()):
         raise ValidationFailed("A manual tier override needs a reason (--reason).")
     old_tier, old_override, old_reason = account.tier, account.tier_override, account.tier_override_reason
+    demotes = old_tier == Tier.T1 and (tier or tier_for_arr(account.arr or ZERO, thresholds)) != Tier.T1
+    if demotes and not (reason and reason.strip()):
+        raise ValidationFailed(f"Demoting {account.name} from T1 needs a reason (--reason).")
     account.tier_override = tier
     account.tier_override_reason = reason.strip() if tier is not None and reason else None
     account.tier = tier or tier_for_arr(account.arr or ZERO, thresholds)
@@ -254,6 +258,11 @@ def override_tier(
         at=at,
     )
     _record_tier(session, account, old_tier, account.tier, effective_on=at.date(), at=at)
+    if demotes:
+        record_event(
+            session, kind="account.t1_demoted", at=at, account_id=account.id, entity_type="account",
+            entity_id=account.id, actor=actor, payload={"reason": (reason or "").strip(), "tier": account.tier.value},
+        )  # fmt: skip
     if old_tier != account.tier:
         record_event(
             session,
