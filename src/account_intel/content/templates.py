@@ -53,10 +53,22 @@ FILTERS = {
 }
 
 
-def _environment(autoescape: bool) -> Environment:
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def markdown_safe(value: Any) -> Any:
+    """A value as a Markdown document may show it: CRM text cannot open an HTML tag (`<script>`) or spell an
+    entity; everything else reads as written (`AT&T`, `O'Brien`, `health >= 70`)."""
+    if not isinstance(value, str):
+        return value
+    return _ENTITY.sub("&amp;", value).replace("<", "&lt;")
+
+
+def _environment(autoescape: bool, document: bool = False) -> Environment:
     env = Environment(
         undefined=StrictUndefined,
         autoescape=autoescape,
+        finalize=markdown_safe if document else None,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -113,22 +125,23 @@ def load_template(name: str, root: Path | None = None) -> TemplateSpec:
     return parse_template(template_path(name, root))
 
 
-def render(spec: TemplateSpec, *, autoescape: bool = False, **variables: Any) -> str:
-    """Render with exactly the declared variables."""
+def render(spec: TemplateSpec, *, autoescape: bool = False, document: bool = False, **variables: Any) -> str:
+    """Render with exactly the declared variables. `autoescape` for HTML; `document` for a Markdown deliverable
+    people open in a viewer: every value is made `markdown_safe`."""
     if missing := sorted(set(spec.variables) - set(variables)):
         raise ContentError(f"Template '{spec.name}' needs variables {missing}.")
     if unknown := sorted(set(variables) - set(spec.variables)):
         raise ContentError(f"Template '{spec.name}' does not declare {unknown}.")
     try:
-        return _compiled(spec.source, autoescape).render(**variables)
+        return _compiled(spec.source, autoescape, document).render(**variables)
     except UndefinedError as exc:
         raise ContentError(f"Template '{spec.name}': {exc.message}") from exc
 
 
 @functools.lru_cache(maxsize=128)
-def _compiled(source: str, autoescape: bool) -> Template:
+def _compiled(source: str, autoescape: bool, document: bool = False) -> Template:
     """The compiled template of this source (compiling is most of a small render's cost)."""
-    return _environment(autoescape).from_string(source)
+    return _environment(autoescape, document).from_string(source)
 
 
 def all_templates(root: Path | None = None) -> list[TemplateSpec]:

@@ -144,7 +144,7 @@ def compose(ctx: GraphContext, state: dict[str, Any]) -> dict[str, str]:
     """Write brief.md and brief.json (and qbr_packet.md on a QBR run); return their paths."""
     brief = build_brief(ctx, state)
     folder = run_folder(ctx, state)
-    markdown = render(load_template("account_brief", ctx.settings.content_dir), brief=brief)
+    markdown = render(load_template("account_brief", ctx.settings.content_dir), document=True, brief=brief)
     paths = {"brief_md": folder / "brief.md", "brief_json": folder / "brief.json"}
     paths["brief_md"].write_text(markdown, encoding="utf-8")
     paths["brief_json"].write_text(json.dumps(brief, indent=2, default=str), encoding="utf-8")

@@ -82,6 +82,7 @@ def write_qbr_packet(ctx: GraphContext, state: dict[str, Any], brief: dict[str, 
     timing = qbr_timing(date.fromisoformat(qbr_on), as_of).model_dump(mode="json") if qbr_on else None
     markdown = render(
         load_template("qbr_packet", ctx.settings.content_dir),
+        document=True,
         brief=brief,
         benchmark=benchmark,
         components=health_components(ctx, state["account_id"], as_of),

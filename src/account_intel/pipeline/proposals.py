@@ -53,7 +53,7 @@ def load_proposal_template(fmt: str, content_dir: Path | None = None) -> Templat
 
 def _render_both(context: dict[str, Any], content_dir: Path | None) -> tuple[str, str]:
     try:
-        markdown = render(load_proposal_template("md", content_dir), **context)
+        markdown = render(load_proposal_template("md", content_dir), document=True, **context)
         html = render(load_proposal_template("html", content_dir), autoescape=True, **context)
     except (ContentError, TemplateError, OSError) as exc:
         raise ProposalGenerationFailed(str(exc) or type(exc).__name__) from exc

@@ -197,6 +197,7 @@ def write_weekly_report(
     md_path, json_path = folder / "report.md", folder / "report.json"
     markdown = render(
         load_template("portfolio_summary", settings.content_dir),
+        document=True,
         run=run,
         portfolio=portfolio_view(report, {row.owner_id: row.name for row in capacity}),
         capacity=[row.model_dump(mode="json") for row in capacity],
