@@ -68,7 +68,7 @@ def test_tc006_send_to_a_non_t1_account_sends_at_once(store: Store, tmp_path: Pa
     email = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert email["To"] == "jmartinez@acct-2001.test" and email["Cc"] == "twilson@acct-2001.test"
     assert email["Subject"] == "Marketing Department Staffing - Proposal for RetailCo"
-    assert email["From"] == "u-am@vendor.test"
+    assert email["From"] == "Sam Rivera <u-am@vendor.test>"
     names = [part.get_filename() for part in email.iter_attachments()]
     assert names[:2] == ["PRP-2024-0001.md", "PRP-2024-0001.html"]
     body = email.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]

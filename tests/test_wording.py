@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,3 +69,32 @@ def test_wrapped_cells_keep_every_word_and_fit(words: list[str]) -> None:
     lines = wrap_cell(" ".join(words), 20)
     assert all(len(line) <= 20 for line in lines)
     assert "".join(lines).replace(" ", "") == "".join(words)
+
+
+def test_an_agent_draft_claims_nothing_and_comes_from_the_accounts_ae(tmp_path: Path) -> None:
+    """The introduction request names the customer's department, never a play; the AE signs and sends it."""
+    import json as _json
+    from email import message_from_bytes, policy
+
+    from typer.testing import CliRunner
+
+    from account_intel.cli.app import app
+    from tests.factories import token_env
+
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["demo", "--accounts", "20", "--db", url, "--json"]).exit_code == 0
+    brief = _json.loads(runner.invoke(app, ["brief", "TechFlow", "--db", url, "--json"]).stdout)
+    (draft,) = brief["drafts"]
+    body = draft["body"]
+    assert draft["subject"] == "Introduction to your Marketing team"
+    for untrue in ("You mentioned", "When we spoke", "Seat expansion", "Tier upgrade", "Your account team"):
+        assert untrue not in body
+    assert body.rstrip().endswith("Zoe Weber")  # TechFlow's AE
+    assert all(len(line) < 400 for line in body.splitlines())  # one line per paragraph, no hard wraps
+    sent = runner.invoke(app, ["approvals", "send", draft["message_id"], "--db", url], env=token_env(url, "Zoe Weber"))
+    assert sent.exit_code == 0, sent.output
+    home = Path(os.environ["ACCOUNT_INTEL_HOME"])
+    email = message_from_bytes((home / "outbox" / f"{draft['message_id']}.eml").read_bytes(), policy=policy.default)
+    assert email["From"].addresses[0].display_name == "Zoe Weber"
+    assert "@" in email["From"].addresses[0].addr_spec and "localhost" not in email["From"].addresses[0].addr_spec

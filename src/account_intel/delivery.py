@@ -9,13 +9,15 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import formataddr, getaddresses, parseaddr
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from account_intel.errors import DeliveryError
 from account_intel.outbox import build_email, deliver
 from account_intel.settings import Settings
-from account_intel.store.models import OutboundMessage
+from account_intel.store.models import Account, OutboundMessage, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +29,21 @@ class Delivery:
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def deliver_message(settings: Settings, message: OutboundMessage) -> Delivery:
-    """Hand one sent message to SMTP or the outbox; return where it went, or raise `DeliveryError`."""
+def sender_of(session: Session, message: OutboundMessage, settings: Settings) -> str:
+    """Who a customer sees the message from: the account's AE by name and address, else the configured sender."""
+    account = session.get(Account, message.account_id)
+    ae = session.get(User, account.ae_id) if account is not None and account.ae_id else None
+    if ae is None or not ae.email:
+        return settings.mail_from
+    return formataddr((ae.name, ae.email))
+
+
+def deliver_message(settings: Settings, message: OutboundMessage, *, sender: str | None = None) -> Delivery:
+    """Hand one sent message to SMTP or the outbox, from `sender` (default: the configured sender); return where it
+    went, or raise `DeliveryError`."""
     email = build_email(
         message_id=message.id,
-        sender=settings.mail_from,
+        sender=sender or settings.mail_from,
         to=message.to_address,
         cc=message.cc,
         subject=message.subject,

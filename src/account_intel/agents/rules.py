@@ -195,37 +195,57 @@ def _recommendation(c: dict[str, Any]) -> Recommendation:
 
 
 def _outreach(
-    ctx: ToolContext, task: dict[str, Any], best: dict[str, Any] | None, people: dict[str, Any], account_name: str
+    ctx: ToolContext,
+    task: dict[str, Any],
+    candidates: list[dict[str, Any]],
+    people: dict[str, Any],
+    profile: dict[str, Any],
 ) -> list[OutreachDraft]:
+    """At most one draft, to the champion, that claims nothing the data does not hold: a QBR invitation on a QBR
+    run, else an introduction request towards the best new department or location (never a play's name), signed by
+    the account's AE."""
     contacts = [p for p in people["contacts"] if not p.get("do_not_contact")]
     champion = next((p for p in contacts if p.get("role") == "champion"), None)
     if champion is None:
         return []
-    template = load_template("outreach_email", ctx.settings.content_dir)
-    first = champion["name"].split()[0]
-    contact_id = champion["id"].removeprefix("contact:")
+    account_name = profile["name"]
     if task.get("kind") == "qbr":
         purpose, subject, topic = (
             "qbr_invitation",
             f"{account_name} quarterly business review",
             "the plan for next quarter",
         )
-    elif best is not None:
-        topic = best["name"].split(": ", 1)[-1]
-        purpose, subject = "intro_request", f"Introduction request - {topic}"
     else:
-        return []
+        target = _introduction_target(candidates, profile)
+        if target is None:
+            return []
+        purpose, (subject, topic) = "intro_request", target
+    owners = profile.get("owners") or {}
     body = render(
-        template,
+        load_template("outreach_email", ctx.settings.content_dir),
         purpose=purpose,
-        contact_name=first,
+        contact_name=champion["name"].split()[0],
         account_name=account_name,
         topic=topic,
-        owner_name="Your account team",
+        owner_name=owners.get("ae") or owners.get("am") or owners.get("csm") or f"Your {account_name} account team",
     )
+    contact_id = champion["id"].removeprefix("contact:")
     return [
         OutreachDraft(contact_id=contact_id, purpose=purpose, subject=subject, body=body, evidence_ids=[champion["id"]])
     ]
+
+
+def _introduction_target(candidates: list[dict[str, Any]], profile: dict[str, Any]) -> tuple[str, str] | None:
+    """(subject, topic) for the best candidate in a department the account does not use yet, or a new location."""
+    unserved = {d["name"] for d in profile.get("departments") or [] if not d.get("served")}
+    for candidate in candidates:
+        kind = candidate["id"].split(":")[2] if candidate["id"].count(":") >= 3 else ""
+        target = candidate["name"].split(": ", 1)[-1]
+        if kind == "seat_expansion" and target in unserved:
+            return f"Introduction to your {target} team", f"your {target} team"
+        if kind == "geographic_expansion":
+            return f"Introduction for the {target} office", f"the team in {target}"
+    return None
 
 
 def _flat_nrr(arr: Decimal) -> Figure:
@@ -298,7 +318,6 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
         for sig in signals["signals"]
         if sig["kind"].startswith("text_") and _ids(sig["evidence"])
     ]
-    best = candidates[0] if candidates else None
     return OpportunityFindings(
         account_id=opps["account_id"],
         route=route,
@@ -310,7 +329,7 @@ def opportunity_identifier(ctx: ToolContext, task: dict[str, Any]) -> Opportunit
         stakeholder_gaps=gaps,
         risks=risks,
         text_signals=text_signals,
-        outreach=_outreach(ctx, task, best if route == "expand" else None, people, profile["name"]),
+        outreach=_outreach(ctx, task, candidates if route == "expand" else [], people, profile),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from account_intel.agents.schemas import OpportunityFindings
-from account_intel.delivery import Delivery, deliver_message
+from account_intel.delivery import Delivery, deliver_message, sender_of
 from account_intel.domain.enums import MessageStatus
 from account_intel.errors import DeliveryError
 from account_intel.graph.context import GraphContext
@@ -132,7 +132,7 @@ def send_and_deliver(store: Store, settings: Settings, message_id: str, *, at: d
             message = session.get(OutboundMessage, message_id)
             assert message is not None
             mark_sent(session, message=message, at=at, actor=actor)
-            delivery = deliver_message(settings, message)
+            delivery = deliver_message(settings, message, sender=sender_of(session, message, settings))
             refused = {"refused": delivery.refused} if delivery.refused else {}
             record_message_event(
                 session, message, "message.delivered", at=at, actor=actor, to=delivery.where, **refused

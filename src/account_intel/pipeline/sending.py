@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -182,7 +183,7 @@ def complete_send(
     path = deliver(
         build_email(
             message_id=message.id,
-            sender=sender.email if sender else "account-intel@localhost",
+            sender=formataddr((sender.name, sender.email)) if sender and sender.email else "account-intel@localhost",
             to=message.to_address,
             cc=message.cc,
             subject=message.subject,
