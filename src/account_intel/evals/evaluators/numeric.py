@@ -95,7 +95,7 @@ def store_facts(session: Session, account_id: str, data: EvalInput) -> StoreFact
         account.churned_on is None or account.churned_on <= data.as_of
     )
     arr = Decimal(0) if churned else sum((q * p for q, p, *_ in rows), Decimal(0))
-    seats = sum(q for q, _, unit, _, _ in rows if unit == PricingUnit.SEAT)
+    seats = 0 if churned else sum(q for q, _, unit, _, _ in rows if unit == PricingUnit.SEAT)  # nothing in force
     plans = [lp for _, _, _, kind, lp in rows if kind == ProductKind.PLAN]
     return StoreFacts(
         arr=arr.quantize(CENT),
@@ -289,7 +289,11 @@ def evaluate(data: EvalInput) -> list[MetricResult]:
         facts = store_facts(session, data.account_id, data)
         loaded = load_facts(session, data.as_of, [data.account_id])[data.account_id]
         mentions = [m.as_tuple() for m in default_matcher(home=data.settings.home).scan(loaded)]
-        ws_potential = Decimal(build_whitespace_map(loaded, load_catalog(session), mentions).potential.value)
+        ws_map = build_whitespace_map(loaded, load_catalog(session), mentions)
+        ws_potential = Decimal(ws_map.potential.value)
+        # every row's own size is a figure from code too, counted or not (a LOW row shows its size, uncounted)
+        row_sizes = {Decimal(i.sizing.value) for i in ws_map.items if i.sizing is not None}
+        row_sizes |= {Decimal(i.counted.value) for i in ws_map.items if i.counted is not None}
         sizes = [
             c
             for rec in (r.findings.recommendations if r.findings else [])
@@ -327,7 +331,7 @@ def evaluate(data: EvalInput) -> list[MetricResult]:
         checks += _formula_checks(r.findings) + sizes + [_total_check(r.findings, ws_potential)]
         if nrr := _nrr_check(r.findings, facts.arr):
             checks.append(nrr)
-    known = _known(r.findings, facts, ws_potential, set(sink_for(data).numbers))
+    known = _known(r.findings, facts, ws_potential, set(sink_for(data).numbers) | row_sizes)
     if r.markdown:
         checks += _written_checks(r.markdown, "brief", known)
     for key, location in r.deliverables.items():
