@@ -53,6 +53,15 @@ class Settings(BaseSettings):
         default=60000, gt=0, description="Tokens (input + output) one account may use per run before rules take over."
     )
     llm_max_model_calls: int = Field(default=8, ge=1, description="Model calls one agent may make per account.")
+    llm_agent_deadline_seconds: float = Field(
+        default=150.0, gt=0, description="Wall-clock time one agent may spend on the model before rules answer."
+    )
+    llm_account_deadline_seconds: float = Field(
+        default=420.0, gt=0, description="Wall-clock time all agents of one account may spend on the model."
+    )
+    llm_circuit_breaker_failures: int = Field(
+        default=3, ge=1, description="Consecutive endpoint failures after which the rest of a run uses rules."
+    )
 
     token: SecretStr | None = Field(
         default=None, description="Your personal API token (ACCOUNT_INTEL_TOKEN); else HOME/credentials is read."

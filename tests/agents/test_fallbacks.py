@@ -54,7 +54,7 @@ def test_any_agent_error_falls_back_to_rules_and_is_flagged(
 ) -> None:
     respx_mock.post(f"{BASE_URL}/chat/completions").mock(return_value=httpx.Response(500, json={"error": "down"}))
 
-    def broken(self: AgentRunner, agent: str, ctx: Any, task: Any) -> Any:
+    def broken(self: AgentRunner, agent: str, ctx: Any, task: Any, **_: Any) -> Any:
         raise error
 
     monkeypatch.setattr(AgentRunner, "run_llm", broken)

@@ -5,8 +5,10 @@ its budget runs out or the endpoint keeps failing, and the run record says so.""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
@@ -23,6 +25,7 @@ from account_intel.agents.schemas import OUTPUT_SCHEMAS
 from account_intel.agents.spec import AgentSpec
 from account_intel.content.templates import load_template, render
 from account_intel.llm.factory import LLMFactory
+from account_intel.llm.limits import CircuitBreaker, Deadline, DeadlineExceeded
 from account_intel.llm.retry import RetryMiddleware
 from account_intel.llm.usage import BudgetMiddleware, TokenBudgetExceeded, TokenLedger
 from account_intel.redaction import failure_reason
@@ -33,6 +36,7 @@ RulesFn = Callable[[ToolContext, dict[str, Any]], BaseModel]
 
 FALLBACK_ERRORS = (
     TokenBudgetExceeded,
+    DeadlineExceeded,
     GraphRecursionError,
     ModelCallLimitExceededError,
     openai.APIError,
@@ -113,27 +117,63 @@ class AgentRunner:
     llm: LLMFactory | None = None
     tools_for: Callable[[list[str]], list[Any]] | None = None
     sleep: Callable[[float], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    breaker: CircuitBreaker | None = None
+    _started: dict[str, float] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.breaker is None:
+            failures = self.llm.settings.llm_circuit_breaker_failures if self.llm is not None else 3
+            self.breaker = CircuitBreaker(failures)
 
     def run(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BrainOutcome:
-        """Run one agent for one account."""
+        """Run one agent for one account: on the llm brain within its deadlines while the circuit is closed,
+        else (or on any failure) on the rules brain, with the reason recorded."""
         if self.mode == "rules":
             return BrainOutcome(self.run_rules(agent, ctx, task), "rules")
+        assert self.breaker is not None
+        if (reason := self.breaker.open_reason()) is not None:
+            return BrainOutcome(self.run_rules(agent, ctx, task), "rules", fallback=reason)
+        deadline = self.deadline_for(str(task["account_id"]))
         try:
-            return BrainOutcome(self.run_llm(agent, ctx, task), "llm")
+            if deadline is not None:
+                deadline.check()
+            output = self.run_llm(agent, ctx, task, deadline=deadline)
         except Exception as exc:  # any failure of the model path: the rules brain answers, and the record says why
+            self.breaker.failure(exc)
             return BrainOutcome(self.run_rules(agent, ctx, task), "rules", fallback=failure_reason(exc, ctx.settings))
+        self.breaker.success()
+        return BrainOutcome(output, "llm")
+
+    def deadline_for(self, account_id: str) -> Deadline | None:
+        """The sooner of this agent's deadline and the account's (which starts with its first agent)."""
+        if self.llm is None:
+            return None
+        s, now = self.llm.settings, self.clock()
+        with self._lock:
+            started = self._started.setdefault(account_id, now)
+        account_at = started + s.llm_account_deadline_seconds
+        agent_at = now + s.llm_agent_deadline_seconds
+        if account_at <= agent_at:
+            return Deadline(account_at, f"account's {s.llm_account_deadline_seconds:g} s deadline", self.clock)
+        return Deadline(agent_at, f"agent's {s.llm_agent_deadline_seconds:g} s deadline", self.clock)
 
     def run_rules(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BaseModel:
         """The deterministic brain."""
         return self.rules[agent](ctx, task)
 
-    def run_llm(self, agent: str, ctx: ToolContext, task: dict[str, Any]) -> BaseModel:
+    def run_llm(
+        self, agent: str, ctx: ToolContext, task: dict[str, Any], deadline: Deadline | None = None
+    ) -> BaseModel:
         """The llm brain: the spec's prompt and tools, structured output in the spec's schema."""
         if self.llm is None or self.tools_for is None:
             raise TokenBudgetExceeded("No model endpoint configured for the llm brain.")
         spec = self.specs[agent]
         schema = OUTPUT_SCHEMAS[spec.output_schema]
-        retry = RetryMiddleware(self.llm.settings.llm_max_attempts, self.llm.settings.llm_backoff_max_seconds)
+        retry = RetryMiddleware(
+            self.llm.settings.llm_max_attempts, self.llm.settings.llm_backoff_max_seconds, deadline=deadline
+        )
         if self.sleep is not None:
             retry.sleep = self.sleep
         model_calls = min(spec.max_model_calls, self.llm.settings.llm_max_model_calls)

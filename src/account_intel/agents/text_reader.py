@@ -161,11 +161,15 @@ def read_free_text(runner: Any, ctx: ToolContext, facts: AccountFacts, matcher: 
     texts = [t for t in every if t.id not in flagged]  # an instruction-like text is never read, by either brain
     if runner.mode != "llm" or not texts:
         return Reading(matcher_signals(facts, matcher, texts), "rules", suspicious=suspicious)
+    if (reason := runner.breaker.open_reason()) is not None:  # the endpoint is down for this run: do not wait on it
+        return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=reason, suspicious=suspicious)
     try:
         answer = _ask_model(runner, ctx, facts, texts)
     except FALLBACK_ERRORS as exc:  # the model failed: the matcher's reading stands, flagged
+        runner.breaker.failure(exc)
         fallback = failure_reason(exc, ctx.settings)
         return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback, suspicious=suspicious)
+    runner.breaker.success()
     if answer is None:
         fallback = "token budget spent before reading the texts"
         return Reading(matcher_signals(facts, matcher, texts), "rules", fallback=fallback, suspicious=suspicious)
@@ -189,10 +193,13 @@ def _ask_model(runner: Any, ctx: ToolContext, facts: AccountFacts, texts: list[S
         TextSignals, method="function_calling", include_raw=True
     )
     account = str(ctx.account_id)
+    deadline = runner.deadline_for(account)
     for attempt in retrying(
         runner.llm.settings.llm_max_attempts, runner.llm.settings.llm_backoff_max_seconds, runner.sleep or time.sleep
     ):
         with attempt:
+            if deadline is not None:
+                deadline.check()
             if runner.ledger.used(account) >= runner.ledger.account_budget:
                 return None
             out = model.invoke([{"role": "user", "content": prompt}])

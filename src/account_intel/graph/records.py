@@ -30,6 +30,7 @@ def write_run_record(ctx: GraphContext, state: dict[str, Any], *, status: str, e
             )
             session.add(run)
         run.status = status
+        run.brain = ran_brain(state.get("brains", {}), asked=state.get("brain", "rules"))
         run.finished_at = now if status in {"completed", "failed"} else None
         run.model_calls = run.model_calls or 0
         run.model_calls += usage.get("calls", 0)
@@ -49,3 +50,14 @@ def write_run_record(ctx: GraphContext, state: dict[str, Any], *, status: str, e
             actor=ctx.actor,
             payload={"thread_id": state["thread_id"], "brains": run.brains, "tokens": usage},
         )
+
+
+def ran_brain(brains: dict[str, Any], *, asked: str) -> str:
+    """What actually ran: `llm` when every agent ran on it, `rules` when none did, `llm+rules` when some fell back;
+    the brain asked for while no agent has run yet."""
+    kinds = {b.get("brain") for b in brains.values() if isinstance(b, dict)}
+    if not kinds:
+        return asked
+    if kinds == {"llm"}:
+        return "llm"
+    return "rules" if "llm" not in kinds else "llm+rules"

@@ -11,6 +11,8 @@ import openai
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from account_intel.llm.limits import Deadline
+
 RETRYABLE = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError)
 
 
@@ -71,15 +73,23 @@ def retrying(max_attempts: int, max_wait: float, sleep: Callable[[float], None] 
 class RetryMiddleware(AgentMiddleware):
     """Wraps every model call of an agent in the retry policy."""
 
-    def __init__(self, max_attempts: int, max_wait: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        max_attempts: int,
+        max_wait: float,
+        sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+    ) -> None:
         super().__init__()
-        self.max_attempts, self.max_wait, self.sleep = max_attempts, max_wait, sleep
+        self.max_attempts, self.max_wait, self.sleep, self.deadline = max_attempts, max_wait, sleep, deadline
         self.retries = 0
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
-        """Call the model, retrying transient failures."""
+        """Call the model, retrying transient failures; no attempt starts once the deadline has passed."""
         for attempt in retrying(self.max_attempts, self.max_wait, self.sleep):
             with attempt:
+                if self.deadline is not None:
+                    self.deadline.check()
                 if attempt.retry_state.attempt_number > 1:
                     self.retries += 1
                 return handler(request)

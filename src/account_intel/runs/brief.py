@@ -87,6 +87,7 @@ def run_brief(
     kind: Literal["brief", "qbr"] = "brief",
     sleep: Any = None,
     refresh: bool = False,
+    monotonic: Any = None,
 ) -> BriefResult:
     """Brief (or QBR packet) for one account; rerunning it with the same inputs (`brief_key`) returns the same
     thread's result, marked cached; changed inputs, or `refresh`, compute a new one on a thread of its own."""
@@ -94,8 +95,9 @@ def run_brief(
         found = find_account(session, account)
         account_id, qbr_date = found.id, found.next_qbr_date
     env = make_environment(
-        store=store, settings=settings, brain=brain, out_dir=out_dir, clock=clock, llm=llm, sleep=sleep
-    )
+        store=store, settings=settings, brain=brain, out_dir=out_dir, clock=clock, llm=llm, sleep=sleep,
+        monotonic=monotonic,
+    )  # fmt: skip
     base = thread_id(kind, account_id, as_of=as_of.isoformat(), qbr_date=qbr_date.isoformat() if qbr_date else None)
     key = inputs_key(store=store, settings=settings, account_id=account_id, as_of=as_of, kind=kind, brain=brain)
     now = clock.now()

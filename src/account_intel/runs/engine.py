@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,7 @@ def make_environment(
     clock: Clock,
     llm: LLMFactory | None = None,
     sleep: Any = None,
+    monotonic: Any = None,
 ) -> RunEnvironment:
     """Validate the content (agents, tools, templates) at start-up and build the runner for the chosen brain."""
     from account_intel.content.templates import all_templates
@@ -94,6 +96,7 @@ def make_environment(
         llm=llm,
         tools_for=lambda names: tools_named(names, settings.content_dir),
         sleep=sleep,
+        clock=monotonic or time.monotonic,  # the deadlines' clock (tests pass a fake one)
     )
     return RunEnvironment(store=store, settings=settings, runner=runner, out_dir=out_dir, clock=clock)
 
