@@ -1,4 +1,4 @@
-"""Backtest and calibration (seed 002 week 11: "did high-propensity close?"): replay the portfolio on an as-of date,
+"""Backtest and calibration ("did high-propensity close?"): replay the portfolio on an as-of date,
 score it, and compare with what happened within the horizon after it.
 
 - Health against churn: ROC AUC of (100 - score), and precision and recall of the Red band, for the default weights

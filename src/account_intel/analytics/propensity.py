@@ -192,6 +192,6 @@ def expected_value(potential: Decimal, probability: Decimal) -> Sized:
 
 
 def priority(potential: Decimal, propensity: float, bucket: ReadinessBucket) -> Sized:
-    """Seed 002's ranking score: potential x propensity / 100 x readiness weight (targeting's weights)."""
+    """The ranking score: potential x propensity / 100 x readiness weight (targeting's weights)."""
     weight = READINESS_WEIGHT[TARGET_READINESS[bucket]]
     return sized("priority", potential=potential, propensity=Decimal(repr(propensity)), readiness_weight=weight)

@@ -1,4 +1,4 @@
-"""Structured signal rules (seed 004 triggers, seed 001 usage alerts): pure functions over `AccountFacts`.
+"""Structured signal rules (expansion and risk triggers, usage alerts): pure functions over `AccountFacts`.
 
 Threshold comparisons are done in integers where the data are integers, so 80% means value x 100 >= limit x 80.
 """

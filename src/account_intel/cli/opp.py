@@ -1,4 +1,4 @@
-"""`account-intel opp`: the expansion pipeline (UC-AM-004) over the pipeline service layer."""
+"""`account-intel opp`: the expansion pipeline over the pipeline service layer."""
 
 from __future__ import annotations
 

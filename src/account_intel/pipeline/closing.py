@@ -228,7 +228,7 @@ def lose_opportunity(
     actor: str | None,
     settings: PipelineSettings | None = None,
 ) -> LossResult:
-    """Close as lost from any open stage (A2): reason and note, a follow-up reminder 90-180 days out, no ARR."""
+    """Close as lost from any open stage: reason and note, a follow-up reminder 90-180 days out, no ARR."""
     opportunity = get_opportunity(session, opportunity_id)
     check_transition(opportunity.stage, OpportunityStage.CLOSED_LOST, opportunity_id=opportunity.id)
     user = actor_id(session, actor)
