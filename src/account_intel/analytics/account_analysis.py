@@ -44,6 +44,7 @@ from account_intel.analytics.targets import active_contacts
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import WhitespaceMap, build_whitespace_map
 from account_intel.domain.enums import MeddiccRole
+from account_intel.domain.wording import count
 
 Route = Literal["expand", "rescue", "none"]
 NEEDED_ROLES = (MeddiccRole.CHAMPION, MeddiccRole.ECONOMIC_BUYER, MeddiccRole.DECISION_MAKER, MeddiccRole.INFLUENCER)
@@ -220,7 +221,7 @@ def analyze_account(
         **base,
         route="expand" if opportunities else "none",
         route_reason=(
-            f"{health.effective_band.value} health with {len(opportunities)} candidate(s)"
+            f"{health.effective_band.value} health with {count(len(opportunities), 'candidate')}"
             if opportunities
             else "no expansion candidate"
         ),

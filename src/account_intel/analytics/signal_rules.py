@@ -24,6 +24,7 @@ from account_intel.analytics.signal_models import (
     WhitespaceRule,
     WindowRule,
 )
+from account_intel.domain.wording import count
 
 BAND_RANK = {"Green": 2, "Yellow": 1, "Red": 0}
 
@@ -145,7 +146,7 @@ def new_department_contact(facts: AccountFacts, rule: NewDepartmentRule) -> list
                 kind=SignalKind.NEW_DEPARTMENT_CONTACT,
                 date=first,
                 strength=rule.executive_strength if executive else rule.strength,
-                summary=f"{len(hits)} contact(s) from {name}, a department with no contract line, since {first}",
+                summary=f"{count(len(hits), 'contact')} from {name}, a department with no contract line, since {first}",
                 department=name,
                 data={"department_id": department_id, "contacts": len(hits), "executive": int(executive)},
                 evidence=evidence,

@@ -22,6 +22,7 @@ from account_intel.cli.common import (
 )
 from account_intel.clock import SystemClock
 from account_intel.domain.tiering import Thresholds
+from account_intel.domain.wording import count
 from account_intel.errors import DomainError
 from account_intel.store.probe import Intent
 
@@ -182,7 +183,7 @@ def render_report(out: Console, report: ImportReport) -> None:
 
 def render_errors(out: Console, report: ImportReport) -> None:
     """The first errors, one per line, and how many more there are."""
-    out.print(f"[bold red]Import failed with {report.error_count} error(s); nothing was written.[/]")
+    out.print(f"[bold red]Import failed with {count(report.error_count, 'error', zero='0')}; nothing was written.[/]")
     for issue in report.errors[:SHOWN_ERRORS]:
         out.print(issue.message, highlight=False, markup=False, soft_wrap=True)
     if report.error_count > SHOWN_ERRORS:

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from account_intel.cli.common import console, money
+from account_intel.domain.wording import without_prefix
 from account_intel.pipeline.stages import STAGE_NAME
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def opportunity_detail(d: OpportunityDetail) -> None:
         )
     console.print(activities)
     for p in d.proposals:
-        console.print(f"Proposal {p.id}: {p.title} ({p.status}) net {money(p.net_value)}")
+        console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')} ({p.status}), net {money(p.net_value)}")
 
 
 def logged_summary(view: ActivityView, opportunity: Opportunity) -> str:
@@ -165,7 +166,7 @@ def lost(r: LossResult) -> None:
 def proposal(p: ProposalSummary, files: dict[str, Path], outcome: SendOutcome | None) -> None:
     """What was generated, written and sent."""
     discount = f", {p.discount_pct.normalize():f}% package discount" if p.discount_pct else ""
-    console.print(f"Proposal {p.id}: {p.title}: {money(p.net_value)} net{discount}")
+    console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')}, {money(p.net_value)} net{discount}")
     for fmt, path in files.items():
         console.print(f"  {fmt}: {path}")
     if outcome is None:
