@@ -20,7 +20,8 @@ def render_profile(console: Console, p: AccountProfile) -> None:
     override = f" (manual: {p.tier_override_reason})" if p.tier_override_reason else ""
     head = Table.grid(padding=(0, 2))
     head.add_row(
-        "ARR", f"{money(p.arr)}   Tier {p.tier.value}{override}   Segment {p.segment.value}   Plan {p.plan or '-'}"
+        "ARR",
+        f"{money(p.arr)}   Account tier {p.tier.value}{override}   Segment {p.segment.value}   Plan {p.plan or '-'}",
     )
     head.add_row(
         "Status",
