@@ -169,10 +169,11 @@ def render_report(out: Console, report: ImportReport) -> None:
         )
     if report.accounts is not None:
         accounts = report.accounts
-        tiers = ", ".join(f"{tier} {count}" for tier, count in accounts.by_tier.items())
-        statuses = ", ".join(f"{status} {count}" for status, count in accounts.by_status.items())
+        tiers = ", ".join(f"{tier} {n}" for tier, n in accounts.by_tier.items())
+        statuses = ", ".join(f"{status} {n}" for status, n in accounts.by_status.items())
         out.print(
-            f"{accounts.recalculated} accounts derived (ARR ${accounts.arr_total:,.0f}; {tiers}; {statuses}); "
+            f"{count(accounts.recalculated, 'account', zero='0')} derived "
+            f"(ARR ${accounts.arr_total:,.0f}; {tiers}; {statuses}); "
             f"{accounts.changed} changed.",
             highlight=False,
         )

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from account_intel.cli.common import console, money
-from account_intel.domain.wording import without_prefix
+from account_intel.domain.wording import count, without_prefix
 from account_intel.pipeline.stages import STAGE_NAME
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def won(r: WinResult) -> None:
     body.add_row("NRR contribution", nrr)
     kind = "amendment to" if r.amendment else "new expansion contract"
     body.add_row("Contract", f"{kind} {r.contract_id}, line {r.contract_line_id}")
-    body.add_row("Time to close", f"{r.days_to_close} days")
+    body.add_row("Time to close", count(r.days_to_close, "day", zero="0"))
     steps = "\n".join(f"[ ] {t.title} (due {t.due_date})" for t in r.tasks)
     console.print(Panel(Group(body, "", "NEXT STEPS", steps), title=f"OPPORTUNITY WON! {r.opportunity.account_name}"))
 

@@ -21,6 +21,7 @@ from account_intel.content.templates import load_template, render
 from account_intel.deliverables.evidence_index import evidence_index
 from account_intel.deliverables.timing import by_start_day
 from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
+from account_intel.domain.wording import plural
 from account_intel.graph.context import GraphContext
 from account_intel.queries.account_profile import build_account_profile
 from account_intel.queries.names import user_names
@@ -72,7 +73,8 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         named = evidence_names(session, list(cited))
     mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
-    renewal = f"{profile.renewal_date} ({profile.days_to_renewal} days)" if profile.renewal_date else "unknown"
+    days = profile.days_to_renewal
+    renewal = f"{profile.renewal_date} ({days} {plural('day', days or 0)})" if profile.renewal_date else "unknown"
     brains = state.get("brains", {})
     flags = sorted({flag for rec in findings.recommendations for flag in rec.flags})
     phases: dict[str, list[str]] = {}
