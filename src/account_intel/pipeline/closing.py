@@ -38,7 +38,7 @@ WIN_FOLLOW_UPS = (
     ("Set up the first roles/users for phase 1 of {name}", 10, "first_roles"),
     ("Set up weekly check-ins during phase 1", 14, "check_ins"),
 )
-QBR_FOLLOW_UP = ("Update QBR schedule (now quarterly as a Tier 1 account)", 14, "qbr")
+QBR_FOLLOW_UP = ("Update QBR schedule (now quarterly as a T1 account)", 14, "qbr")
 CLOSE_FAILED = "Failed to close opportunity."
 
 
