@@ -82,7 +82,7 @@ def test_a_gated_draft_reported_as_ungated_and_an_approval_during_the_run_fail_s
             at=AT,
         )
     (approved,) = safety.evaluate(eval_input(s, brief(drafts=[_view(message_id, True)]), store, tmp_path))
-    assert any("approval(s) recorded during an unattended run" in r for r in approved.reasons)
+    assert any("recorded during an unattended run" in r for r in approved.reasons)
     store.dispose()
 
 

@@ -59,13 +59,14 @@ def test_override_and_clear(url: str) -> None:
         "health", "override", "ACCT-1", "--band", "red", "--reason", "Champion resigned [confidential]",
         "--expires", "2025-01-31", "--as", "U-CSM", "--as-of", "2024-11-30", "--db", url,
     )  # fmt: skip
-    assert "Override set on ACCT-1: Red by U-CSM" in out and "[confidential]" in out
+    assert "Override set on Acme ACCT-1: Red by Casey" in out and "[confidential]" in out
     report = json.loads(run("health", "ACCT-1", "--as-of", "2024-12-02", "--snapshot", "--json", "--db", url))
     health = report["health"]
     assert health["band"] == "Green" and health["effective_band"] == "Red"
     assert health["override"]["reason"] == "Champion resigned [confidential]"
     table = run("health", "ACCT-1", "--as-of", "2024-12-02", "--db", url)
     assert "Override in force" in table and "Champion resigned [confidential]" in table
+    assert "by Casey on" in table and "U-CSM" not in table
     run("health", "clear-override", "ACCT-1", "--as", "Casey", "--as-of", "2024-12-03", "--db", url)
     after = json.loads(run("health", "ACCT-1", "--as-of", "2024-12-04", "--json", "--db", url))
     assert after["health"]["override"] is None and after["health"]["effective_band"] == "Green"

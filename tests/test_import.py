@@ -370,7 +370,7 @@ def test_ravenstack_mapping_is_valid_and_credits_the_author() -> None:
         ({"sources": [{"file": "a.csv", "entity": "invoices"}]}, "entity 'invoices' is not one of"),
         (
             {"sources": [{"file": "a.csv", "entity": "accounts", "rename": {"x": "nickname"}}]},
-            "rename of 'x' names 'nickname', which is not a accounts column",
+            "rename of 'x' names 'nickname', which is not an accounts column",
         ),
         (
             {"sources": [{"file": "a.csv", "entity": "usage", "derive": [{"transform": "eval"}]}]},

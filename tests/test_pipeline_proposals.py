@@ -107,7 +107,7 @@ def test_a3_bundle_with_package_discount(store: Store) -> None:
         Decimal("12500.00"),
         Decimal("237500.00"),
     )
-    assert "as a bundle of 2 expansions" in doc.markdown
+    assert "as a bundle of 2 expansions" in doc.markdown and "after a 5% package discount" in doc.markdown
     assert "| Package discount (5%) | | -$12,500 |" in doc.markdown
     assert "| Bench Sales | - | $100,000 |" in doc.markdown
     with store.transaction() as session:
@@ -116,6 +116,14 @@ def test_a3_bundle_with_package_discount(store: Store) -> None:
             (marketing.id, Decimal("150000.00")),
             (bench.id, Decimal("100000.00")),
         ]
+
+
+def test_a_discount_reads_with_the_right_article(store: Store) -> None:
+    seed_retailco(store)
+    opp = create(store)
+    doc = _generate(store, opp.id, discount_pct="8")
+    assert "after an 8% package discount" in doc.markdown and "after an 8% package discount" in doc.html
+    assert "has worked with us for 18 months." in doc.markdown and "1 months" not in doc.markdown
 
 
 def test_bundle_rules(store: Store) -> None:

@@ -98,3 +98,54 @@ def test_an_agent_draft_claims_nothing_and_comes_from_the_accounts_ae(tmp_path: 
     email = message_from_bytes((home / "outbox" / f"{draft['message_id']}.eml").read_bytes(), policy=policy.default)
     assert email["From"].addresses[0].display_name == "Zoe Weber"
     assert "@" in email["From"].addresses[0].addr_spec and "localhost" not in email["From"].addresses[0].addr_spec
+
+
+def test_numbers_take_the_article_they_are_said_with() -> None:
+    said = ["8% discount", "18-day", "11", "80-day", "800", "11,000", "5% discount", "180-day", "1,100", "100"]
+    assert [article(w) for w in said] == ["an", "an", "an", "an", "an", "an", "a", "a", "a", "a"]
+
+
+def test_no_active_contact_is_not_only_zero() -> None:
+    from account_intel.agents.rules import _few_contacts
+
+    assert _few_contacts(0).startswith("No active contact:")
+    assert _few_contacts(1).startswith("Only 1 active contact:")
+    assert _few_contacts(2).startswith("Only 2 active contacts:")
+
+
+def _qbr_packet(peers: int, ahead_of: int, behind: int) -> str:
+    from account_intel.content.templates import load_template, render
+
+    brief = {
+        "account": {"name": "Acme", "arr_text": "$85K", "months_as_customer": 1, "tier": "T3", "segment": "SMB"},
+        "health": {"score": 80, "band": "Green", "drivers": []},
+        "findings": {"recommendations": [], "route": "expand"},
+        "whitespace": {"penetration_lines": []},
+        "health_override": None,
+        "money": {},
+        "as_of": "2024-11-30",
+    }
+    benchmark = {
+        "industry": "SaaS",
+        "tier": "T3",
+        "peers": peers,
+        "features_total": 1,
+        "own_features": 1,
+        "peer_mean_features": "1.0",
+        "gap_pct": 0,
+        "ahead_of": ahead_of,
+        "behind": behind,
+        "share_ahead": ahead_of / peers,
+    }
+    return render(load_template("qbr_packet"), brief=brief, benchmark=benchmark, components=[], timing=None)
+
+
+def test_the_peer_benchmark_counts_its_peers() -> None:
+    one = _qbr_packet(peers=1, ahead_of=0, behind=1)
+    assert "the one similar company in SaaS uses 1.0" in one and "It uses more of the product than you do" in one
+    assert "over 1 peer (" in one and "1 peers" not in one and "ahead of all 1" not in one
+    assert "of the 1 feature available" in one and "a customer for 1 month." in one
+    assert "That puts you ahead of it." in _qbr_packet(peers=1, ahead_of=1, behind=0)
+    many = _qbr_packet(peers=4, ahead_of=0, behind=4)
+    assert "4 similar companies in SaaS use 1.0 on average" in many and "(ahead of none of them)" in many
+    assert "(ahead of all 4)" in _qbr_packet(peers=4, ahead_of=4, behind=0)

@@ -26,7 +26,7 @@ from account_intel.agents.schemas import (
     SegmentPlacement,
 )
 from account_intel.content.templates import load_template, render
-from account_intel.domain.wording import count
+from account_intel.domain.wording import count, label
 from account_intel.tools.context import ToolContext
 from account_intel.tools.registry import side_effect_of, tools_named
 from account_intel.tools.specs import SideEffect
@@ -87,9 +87,9 @@ def _num(value: Any) -> Decimal:
 
 
 def _few_contacts(active: int) -> str:
-    """The multi-threading gap in words: 'No active contacts' or 'Only 2 active contacts'."""
+    """The multi-threading gap in words: 'No active contact' or 'Only 2 active contacts'."""
     if active == 0:
-        return "No active contacts: multi-thread before pushing expansion."
+        return "No active contact: multi-thread before pushing expansion."
     return f"Only {count(active, 'active contact')}: multi-thread before pushing expansion."
 
 
@@ -187,7 +187,7 @@ def _recommendation(c: dict[str, Any]) -> Recommendation:
         readiness=c["readiness"],
         current_state=f"{c.get('level') or 'LOW'} whitespace; budget {c['budget']}; access {c['access']}",
         trigger=c.get("trigger") or "whitespace detected",
-        play=PLAY_NAMES.get(kind, c["play"]),
+        play=PLAY_NAMES.get(kind) or PLAY_NAMES.get(c["play"]) or label(c["play"]),
         timeline=f"{lo}-{hi} days",
         rationale=f"Propensity {c['propensity']} ({c['propensity_band']}), close probability {c['probability']}.",
         evidence_ids=_ids(c["evidence"]),

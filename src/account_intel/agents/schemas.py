@@ -71,8 +71,10 @@ class SegmentPlacement(BaseModel):
 
     account_id: str
     segment: Literal["Enterprise", "Mid-Market", "SMB"]
-    tier: Literal["T1", "T2", "T3"]
-    campaign_tier: Literal["close_now", "develop", "nurture", "exclude"]
+    tier: Literal["T1", "T2", "T3"] = Field(description="Account tier by ARR (T1 the largest accounts).")
+    campaign_tier: Literal["close_now", "develop", "nurture", "exclude"] = Field(
+        description="Campaign target list: close_now, develop or nurture; exclude for no expansion push."
+    )
     route: Route
     rationale: list[Claim]
     peer_benchmark: list[Claim] = Field(default_factory=list)

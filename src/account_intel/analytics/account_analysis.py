@@ -1,16 +1,16 @@
 """One account's expansion analysis: health, signals, whitespace, ranked opportunities, scenarios, NRR impact and
 stakeholder gaps, with all the evidence. `analyze_account` is the one entry point for agents and the CLI.
 
-Routing (seed 004 play 02): a Red account (the effective band: a manual override counts) gets no expansion
+Routing: a Red account (the effective band: a manual override counts) gets no expansion
 candidates and goes to the rescue play; a churned account or a prospect gets nothing; otherwise the account is
 routed to `expand` when it has candidates.
 
-Scenarios follow seed 003 (`analytics.scenarios`) over the candidates counted in totals that have a demand signal
+Scenarios (`analytics.scenarios`) run over the candidates counted in totals that have a demand signal
 (a catalog gap with no signal at all has nothing to close on): conservative = sum of
 potential x probability x timing (the share of the candidate's close window inside 90 days), base = committed
 candidates (high propensity, not 90+) closing within 90 and 180 days, upside = every counted candidate closing
 within 120 days. NRR impact: starting ARR, the base case's 90-day expansion and the expected churn of the account's
-band (`analytics.forecast`, a quarter), as run-rate GRR and NRR (seed 003's "annual run rate").
+band (`analytics.forecast`, a quarter), as run-rate GRR and NRR (an annual run rate).
 """
 
 from __future__ import annotations
@@ -44,16 +44,17 @@ from account_intel.analytics.targets import active_contacts
 from account_intel.analytics.text_matcher import default_matcher
 from account_intel.analytics.whitespace import WhitespaceMap, build_whitespace_map
 from account_intel.domain.enums import MeddiccRole
+from account_intel.domain.wording import count
 
 Route = Literal["expand", "rescue", "none"]
 NEEDED_ROLES = (MeddiccRole.CHAMPION, MeddiccRole.ECONOMIC_BUYER, MeddiccRole.DECISION_MAKER, MeddiccRole.INFLUENCER)
-MULTI_THREAD_MIN = 3  # seed 004: recommend multi-threading when fewer than 3 active contacts
+MULTI_THREAD_MIN = 3  # recommend multi-threading when fewer than 3 active contacts
 CONSERVATIVE_WINDOW = 90
 NO_SIGNAL = REASON_TEXT["no_signal"]
 
 
 class StakeholderGaps(BaseModel):
-    """MEDDICC roles missing among active contacts, and whether to multi-thread (seed 004)."""
+    """MEDDICC roles missing among active contacts, and whether to multi-thread."""
 
     active_contacts: int
     roles: dict[str, list[str]] = Field(description="MEDDICC role -> ids of active contacts holding it.")
@@ -67,7 +68,7 @@ class StakeholderGaps(BaseModel):
 
 
 class NrrImpact(BaseModel):
-    """The account's run-rate retention after the next 90 days (seed 003: 'NRR 145% (annual run rate)'): starting
+    """The account's run-rate retention after the next 90 days (e.g. 'NRR 145% (annual run rate)'): starting
     ARR, the base case's 90-day expansion and its band's expected churn of one quarter. The forecast is one period:
     it is not compounded (a one-off expansion does not repeat every quarter)."""
 
@@ -220,7 +221,7 @@ def analyze_account(
         **base,
         route="expand" if opportunities else "none",
         route_reason=(
-            f"{health.effective_band.value} health with {len(opportunities)} candidate(s)"
+            f"{health.effective_band.value} health with {count(len(opportunities), 'candidate')}"
             if opportunities
             else "no expansion candidate"
         ),
@@ -242,7 +243,7 @@ def counted_total(opportunities: list[ExpansionOpportunity]) -> Decimal:
 
 
 def scenario_items(opportunities: list[ExpansionOpportunity]) -> list[ScenarioItem]:
-    """The counted candidates with a demand signal as seed 003 scenario items (committed: BANT-qualified and high
+    """The counted candidates with a demand signal as scenario items (committed: BANT-qualified and high
     propensity; its close day puts it in a window). A catalog gap without any signal has nothing to close on."""
     out = []
     for o in opportunities:

@@ -1,4 +1,4 @@
-"""Backtest and calibration (seed 002 week 11: "did high-propensity close?"): replay the portfolio on an as-of date,
+"""Backtest and calibration ("did high-propensity close?"): replay the portfolio on an as-of date,
 score it, and compare with what happened within the horizon after it.
 
 - Health against churn: ROC AUC of (100 - score), and precision and recall of the Red band, for the default weights
@@ -46,6 +46,7 @@ from account_intel.analytics.propensity_config import load_propensity_config
 from account_intel.analytics.propensity_fast import ScanConfig, fast_candidates
 from account_intel.analytics.signal_models import load_signal_config
 from account_intel.domain.tiering import Thresholds
+from account_intel.domain.wording import with_article
 from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
@@ -187,8 +188,9 @@ def fit_weights(
     derived = to_weights(model, outcome="churn", scale="original")
     config = base.model_copy(update={"weights": Weights(**{c: round(w, 4) + 0.0 for c, w in derived.weights.items()})})
     end = train_as_of + timedelta(days=horizon)
+    span = with_article(f"{horizon}-day")
     comment = (
-        f"Health weight set '{name}', fitted by `account-intel backtest --fit` on {train_as_of} with a {horizon}-day "
+        f"Health weight set '{name}', fitted by `account-intel backtest --fit` on {train_as_of} with {span} "
         f"horizon\n(churn labels up to {end}): {len(y)} accounts, {int(y.sum())} churned. Logistic regression of "
         f"churn on the component sub-scores;\nweights = protective coefficients normalised "
         f"(clipped to 0: {', '.join(derived.clipped) or 'none'})."
@@ -232,7 +234,7 @@ def run_backtest(
         train = fit_as_of or as_of - timedelta(days=horizon)
         if train + timedelta(days=horizon) > as_of:
             raise ValidationFailed(
-                f"--fit-as-of {train} with a {horizon}-day horizon takes labels up to "
+                f"--fit-as-of {train} with {with_article(str(horizon) + '-day')} horizon takes labels up to "
                 f"{train + timedelta(days=horizon)}, after the evaluation date {as_of}: choose an earlier date so the "
                 "evaluation never scores its own training labels."
             )

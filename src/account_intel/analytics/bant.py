@@ -1,4 +1,4 @@
-"""BANT qualification of an expansion opportunity (seed 002, weeks 3-4): Budget, Authority, Need, Timing.
+"""BANT qualification of an expansion opportunity: Budget, Authority, Need, Timing.
 
 Each element is known, partial or unknown, with the rows behind it:
 

@@ -111,7 +111,7 @@ def match_signals(target: Target, signals: list[Signal], catalog: Catalog) -> li
 
 
 def play_for(target: Target, config: PropensityConfig, item: WhitespaceItem | None) -> PlayRecommendation:
-    """The seed 002 play and the seed 004 Step 6 strategy for the target's type."""
+    """The play and the multi-thread strategy for the target's type."""
     kind = target.kind
     key: PlayKey
     strategy: Strategy | None

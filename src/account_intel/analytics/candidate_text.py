@@ -6,7 +6,7 @@ two facts are what the per-account analysis adds to the structured readiness rul
 - Budget approved: a clause (text between `.`, `;`, `!`, `?` or a line break) of a note from the last
   `budget_days` that says a budget is approved, allocated, confirmed, secured or signed off, and names the target.
 - Voiced: a department or location mentioned, with a need cue (hiring, vendors, budget, logins, ...), in an
-  activity of the last `voiced_days` that a customer contact took part in (seed 000: the client mentions a new
+  activity of the last `voiced_days` that a customer contact took part in (the client mentions a new
   department in conversation).
 """
 

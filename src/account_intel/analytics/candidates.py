@@ -6,7 +6,7 @@ does not count (the same people as another row, an alternative to the next plan,
 candidate with `in_totals=False`, so totals, scenarios and forecasts never count it twice. At renewal (within
 `renewal.window_days`) a Green account with an active champion also gets a rate increase (new ARR) and a contract
 extension (contract value, not ARR). Signals of the account are matched to each candidate's target; health gives
-the account-wide factors. Ranking follows seed 002's target list: close now, develop, nurture, then priority.
+the account-wide factors. Ranking follows the campaign target list: close now, develop, nurture, then priority.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def build_opportunities(
     out = [builder.from_item(item) for item in whitespace.items if _is_candidate(item)]
     out += builder.renewal()
     cross = [o for o in out if o.type is ExpansionType.CROSS_SELL and o.in_totals]
-    if len(cross) >= 2:  # seed 004 Step 6 / seed 003 "combined package": several modules make a platform play
+    if len(cross) >= 2:  # a combined package: several modules make a platform play
         for o in cross:
             o.play = o.play.model_copy(update={"strategy": "platform_play"})
     return sorted(out, key=rank_key)

@@ -56,7 +56,7 @@ RANK = {"HIGH": 3, "MED": 2, "LOW": 1}
 
 @dataclass(slots=True)
 class Row:
-    """A sized whitespace row with a level: the seed of one candidate."""
+    """A sized whitespace row with a level: what one candidate starts from."""
 
     target: Target
     level: str

@@ -143,3 +143,21 @@ def _split_usage(rest: str) -> tuple[str, str, str | None]:
     if not account_id or not metric or len(period) != 7:
         return account_id, metric, None
     return account_id, metric, period
+
+
+_NAMED = ("contact", "account", "department", "geography", "product", "feature", "opportunity")
+
+
+def evidence_names(session: Session, evidence_ids: list[str]) -> dict[str, str]:
+    """What each evidence id names, where it names something with a name: 'Priya Raman', 'TechFlow Inc. ARR'."""
+    names: dict[str, str] = {}
+    for evidence_id in evidence_ids:
+        prefix, _, rest = evidence_id.partition(":")
+        if prefix not in _NAMED or not rest:
+            continue
+        row_id, _, metric = rest.partition(":") if prefix == "account" else (rest, "", "")
+        row = session.get(_MODELS[prefix], row_id)
+        name = getattr(row, "name", None)
+        if name:
+            names[evidence_id] = f"{name} {'ARR' if metric == 'arr' else metric}".strip()
+    return names

@@ -30,7 +30,7 @@ class MatchedSignal(BaseModel):
 
 
 class PlayRecommendation(BaseModel):
-    """The play to run (seed 002) and the multi-thread strategy it follows (seed 004 Step 6)."""
+    """The play to run and the multi-thread strategy it follows."""
 
     key: PlayKey = Field(description="seat_expansion, tier_upgrade, cross_sell, renewal or rescue.")
     name: str
@@ -44,8 +44,8 @@ class ExpansionOpportunity(BaseModel):
     id: str = Field(description="Stable id, e.g. opp:ACCT-3421:seat_expansion:Marketing.")
     account_id: str
     name: str = Field(description="Short name, e.g. 'Seat expansion: Marketing'.")
-    type: ExpansionType = Field(description="Seed 003 type.")
-    pipeline_type: OpportunityType = Field(description="Seed 000 type the pipeline creates it as (CS-driven).")
+    type: ExpansionType = Field(description="Expansion type.")
+    pipeline_type: OpportunityType = Field(description="Opportunity type the pipeline creates it as (CS-driven).")
     target: str = Field(description="Department, location, product or plan it is about.")
     target_kind: TargetKind
     product_id: str | None = Field(default=None, description="Catalog item sold.")
@@ -66,9 +66,9 @@ class ExpansionOpportunity(BaseModel):
     effort: Effort
     probability: Decimal = Field(description="Close probability 0-1 (propensity curve x readiness factor).")
     expected_value: Sized = Field(description="potential x probability (0 for a contract extension).")
-    priority: Sized = Field(description="potential x propensity / 100 x readiness weight (seed 002).")
-    pipeline_tier: int | None = Field(description="Seed 003 tier 1-4 by propensity and value; None below both.")
-    campaign_tier: CampaignTier = Field(description="Seed 002 target list: close_now, develop or nurture.")
+    priority: Sized = Field(description="Ranking score: potential x propensity / 100 x readiness weight.")
+    pipeline_tier: int | None = Field(description="Pipeline priority 1-4 (P1-P4) by propensity and value; None if low.")
+    campaign_tier: CampaignTier = Field(description="Campaign target list: close_now, develop or nurture.")
     timeline_days: tuple[int, int] = Field(description="Days to close (from, to).")
     play: PlayRecommendation
     bant: Bant

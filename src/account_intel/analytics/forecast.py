@@ -257,7 +257,7 @@ def expected_expansion(
     """Sum of potential x probability over opportunities expected to close by as_of + window_days.
 
     Overdue opportunities (expected close already passed, still open) are counted; undated ones only when
-    `include_undated`. The conservative target is the expected value times `conservative_factor` (seed 003: 70%).
+    `include_undated`. The conservative target is the expected value times `conservative_factor` (70% by default).
     """
     end = as_of + timedelta(days=window_days)
     included = overdue = later = undated = 0

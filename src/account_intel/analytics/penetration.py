@@ -2,7 +2,7 @@
 
 `coverage` derives, without evidence objects (the portfolio scan's hot path), what the lines in force cover:
 the current plan, seats per department and location, served departments and locations, eligible employees and
-adopted features. `build_penetration` turns it into the seed 003 lines with evidence:
+adopted features. `build_penetration` turns it into the penetration lines with evidence:
 departments served of total (with headcount), seats of eligible employees, features and integrations adopted of
 those available, locations served of present.
 
@@ -179,7 +179,7 @@ class Ratio(BaseModel):
 
 
 class Penetration(BaseModel):
-    """Seed 003's 'Current Penetration' block."""
+    """The account's 'Current Penetration' block."""
 
     departments: Ratio = Field(description="Departments served of total, with headcount.")
     seats: Ratio = Field(description="Seats purchased of eligible employees.")

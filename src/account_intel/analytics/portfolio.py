@@ -1,16 +1,16 @@
-"""The portfolio expansion pipeline (seed 003 example 2) and campaign target list (seed 002), from one scan.
+"""The portfolio expansion pipeline and the campaign target list, from one scan.
 
-- Pipeline tiers by account (seed 003): an account's propensity is its best counted candidate's, its value the sum
-  of its counted potential; Tier 1 high/high, 2 high/medium, 3 medium/high, 4 medium/medium (`targeting`), and a
-  row for accounts below every tier, so the rows add up to the totals. Expected = Σ counted potential × each
+- Pipeline priorities by account: an account's propensity is its best counted candidate's, its value the sum
+  of its counted potential; P1 high/high, P2 high/medium, P3 medium/high, P4 medium/medium (`targeting`), and a
+  row for accounts below every priority, so the rows add up to the totals. Expected = Σ counted potential × each
   candidate's close probability, the same figure as the report's expected value.
 - By type (counted opportunities) and by segment (Enterprise, Mid-Market, SMB by ARR as of the date).
 - Retention (`forecast`): starting ARR of active accounts, expected churn from health bands (a quarter), expected
   expansion = counted potential x close probability of candidates closing within 90 days, and the conservative
-  target (70% of it, seed 003); GRR and NRR for that quarter (the 90 days after the as-of date), not annualised.
-- Target list (seed 002): close now, develop, nurture by priority; close-now then develop opportunities go to
+  target (70% of it); GRR and NRR for that quarter (the 90 days after the as-of date), not annualised.
+- Target list: close now, develop, nurture by priority; close-now then develop opportunities go to
   owners within `users.capacity` (open opportunities already owned count), CSM first, the AE first for a tier
-  upgrade or above $50K (seed 002: larger deals go to Sales); nurture is left to automated plays.
+  upgrade or above $50K (larger deals go to Sales); nurture is left to automated plays.
 """
 
 from __future__ import annotations
@@ -53,15 +53,15 @@ from account_intel.store.models import Opportunity, User
 
 ZERO = Decimal("0.00")
 WINDOW_DAYS = 90
-UNTIERED = 99  # sort key of the row for accounts below every tier (stored under tier 0 in the scan's sums)
-SALES_HANDOFF = Decimal(50_000)  # seed 002: qualified opportunities above $50K go to Sales (the AE)
+UNTIERED = 99  # sort key of the row for accounts below every priority (stored under 0 in the scan's sums)
+SALES_HANDOFF = Decimal(50_000)  # qualified opportunities above $50K go to Sales (the AE)
 CLOSED = (OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST)
 
 
 class TierRow(BaseModel):
-    """One pipeline tier (accounts)."""
+    """One pipeline priority (accounts)."""
 
-    tier: int | None = Field(description="1-4; None for accounts below every tier.")
+    tier: int | None = Field(description="Priority 1-4 (P1-P4); None for accounts below every priority.")
     accounts: int
     total_potential: Decimal
     average_potential: Decimal
@@ -95,7 +95,7 @@ class SegmentRow(BaseModel):
 
 
 class CampaignRow(BaseModel):
-    """Counted opportunities of one campaign tier (seed 002)."""
+    """Counted opportunities of one campaign target list (close now, develop or nurture)."""
 
     campaign_tier: CampaignTier
     opportunities: int

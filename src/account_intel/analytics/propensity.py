@@ -49,7 +49,7 @@ class Propensity(BaseModel):
     """A propensity score with the factors behind it."""
 
     score: float = Field(ge=0, le=100, description="0-100, one decimal.")
-    band: str = Field(description="high (>= 65), medium (>= 45) or low: the pipeline tiers' propensity bands.")
+    band: str = Field(description="high (>= 65), medium (>= 45) or low: the pipeline priorities' propensity bands.")
     factors: list[PropensityFactor]
 
 
@@ -142,7 +142,7 @@ def score_with(shares: tuple[float, ...], subs: tuple[float | None, ...]) -> flo
 
 
 def band_of(propensity: float) -> str:
-    """high, medium or low, with the pipeline tiers' thresholds (65 and 45)."""
+    """high, medium or low, with the pipeline priorities' thresholds (65 and 45)."""
     return "high" if propensity >= 65 else "medium" if propensity >= 45 else "low"
 
 
@@ -192,6 +192,6 @@ def expected_value(potential: Decimal, probability: Decimal) -> Sized:
 
 
 def priority(potential: Decimal, propensity: float, bucket: ReadinessBucket) -> Sized:
-    """Seed 002's ranking score: potential x propensity / 100 x readiness weight (targeting's weights)."""
+    """The ranking score: potential x propensity / 100 x readiness weight (targeting's weights)."""
     weight = READINESS_WEIGHT[TARGET_READINESS[bucket]]
     return sized("priority", potential=potential, propensity=Decimal(repr(propensity)), readiness_weight=weight)

@@ -42,7 +42,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class ExpansionType(StrEnum):
-    """Seed 003's expansion types, with seed 000's rate increase and contract extension."""
+    """Expansion types of a candidate, with rate increase and contract extension at renewal."""
 
     SEAT_EXPANSION = "seat_expansion"
     TIER_UPGRADE = "tier_upgrade"

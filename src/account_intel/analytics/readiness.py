@@ -5,17 +5,17 @@ analysis and the portfolio scan. Rules, first match wins:
 
 1. rate increase and contract extension are timed by the renewal: <= 30 days immediate, <= 60 30-60, <= 90 60-90,
    else 90+ (no renewal date: 90+).
-2. a location that is not yet open: 90+ (seed 003: "office not yet opened").
+2. a location that is not yet open: 90+ ("office not yet opened").
 3. no demand signal at all (only headcount or a catalog gap): 90+, there is nothing to time it by.
 4. budget approved for the target (a note), or the need voiced by a customer contact in a conversation: immediate.
 5. budget likely (a new-budget event for the target, an initiative the module serves, the renewal soon, a fiscal
    year just started): 30-60.
-6. a quick buy (seats, usage): 30-60; a considered purchase (tier, module, service, location): 60-90 (seed 003:
-   "60-90 days (budget cycle timing)").
+6. a quick buy (seats, usage): 30-60; a considered purchase (tier, module, service, location): 60-90
+   ("60-90 days (budget cycle timing)").
 Rules 5 and 6 then move one step later for a Yellow account, one step for a target without a contact of its own
 (an active champion elsewhere can introduce) and two steps without any active champion.
 
-Timeline = (max(cycle start, readiness start), max(cycle end, readiness end)) with the seed 002/003 cycle lengths.
+Timeline = (max(cycle start, readiness start), max(cycle end, readiness end)) with the configured cycle lengths.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def timeline(config: PropensityConfig, kind: ExpansionType, bucket: ReadinessBuc
 
 
 def timing_share(window: tuple[int, int], days: int) -> float:
-    """Share of a uniform close window that falls on or before `days` (seed 003's 'timing' factor)."""
+    """Share of a uniform close window that falls on or before `days` (the 'timing' factor)."""
     start, end = window
     if days >= end:
         return 1.0
@@ -142,7 +142,7 @@ def timing_share(window: tuple[int, int], days: int) -> float:
 
 
 def effort_of(config: PropensityConfig, kind: ExpansionType) -> Effort:
-    """Effort to close, by type (seed 002 plays)."""
+    """Effort to close, by type (from its play)."""
     return config.effort[kind]
 
 

@@ -1,19 +1,19 @@
-"""Expansion scenarios and NRR impact: seed 003's arithmetic (TechFlow, "Expected Outcomes (90 Days)") as functions.
+"""Expansion scenarios and NRR impact ("Expected Outcomes (90 Days)") as functions.
 
 An item is (name, potential, probability, close_day, timing_factor, committed):
 
 - conservative(window) = Σ potential × probability × timing, where timing is the item's `timing_factor` (the share
   of its closing chance that falls inside the window) or, when not given, 1 if close_day <= window else 0.
-  Seed: Marketing $18K × 0.75 = $13.5K; Compliance $15K × 0.55 = $8.25K; Premium upgrade $24K × 0.60 × 0.50
+  E.g. for TechFlow: Marketing $18K × 0.75 = $13.5K; Compliance $15K × 0.55 = $8.25K; Premium upgrade $24K × 0.60 × 0.50
   timing = $7.2K (close Day 120, half a chance to land by Day 90); EU (Day 120) 0 → $28.95K.
-- base(window) = Σ potential of committed items with close_day <= window. Seed: $33K in 90 days, $57K in 180.
-- upside(window) = Σ potential of every item with close_day <= window. Seed: $62K in 120 days.
+- base(window) = Σ potential of committed items with close_day <= window. TechFlow: $33K in 90 days, $57K in 180.
+- upside(window) = Σ potential of every item with close_day <= window. TechFlow: $62K in 120 days.
 - nrr = (starting ARR + expansion − contraction − churn) / starting ARR; grr = (start − contraction − churn) / start.
-- phase_totals: Σ potential by close-day phase. Seed's plan: Days 0-60 $33K, 60-90 $24K, 90-120 $5K.
+- phase_totals: Σ potential by close-day phase. TechFlow's plan: Days 0-60 $33K, 60-90 $24K, 90-120 $5K.
 - `summarise` orders the cases: conservative <= base (each window) <= upside (the longest window), each case at
   least the one below it; all are sums over the same items, so none exceeds their total potential.
 
-The seed is not self-consistent, and the tests reproduce it as written:
+TechFlow's written plan is not self-consistent, and the tests reproduce it as written:
 - its NRR line uses "Expansion: +$38,000 (base case, 90 days)", which is its "Recommended Expansion Target (90 days)";
   its own base-case list sums to $33K in 90 days. (85,000 + 38,000) / 85,000 = 144.7% → 145%; with the base case's
   $33K it would be 138.8% → 139%.
@@ -51,7 +51,7 @@ class ScenarioItem(BaseModel):
 
 
 class ScenarioSummary(BaseModel):
-    """The three scenarios of seed 003 and the NRR they imply."""
+    """The three scenarios (conservative, base, upside) and the NRR they imply."""
 
     conservative: Decimal
     conservative_window_days: int
@@ -134,7 +134,7 @@ def grr(
 
 
 def growth_pct(expansion: Decimal, starting_arr: Decimal, places: int = 0) -> Decimal:
-    """Expansion as a share of starting ARR, percent (seed: $62K on $85K is +73%)."""
+    """Expansion as a share of starting ARR, percent (e.g. $62K on $85K is +73%)."""
     return percent(expansion, starting_arr, places)
 
 

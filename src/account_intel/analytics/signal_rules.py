@@ -1,4 +1,4 @@
-"""Structured signal rules (seed 004 triggers, seed 001 usage alerts): pure functions over `AccountFacts`.
+"""Structured signal rules (expansion and risk triggers, usage alerts): pure functions over `AccountFacts`.
 
 Threshold comparisons are done in integers where the data are integers, so 80% means value x 100 >= limit x 80.
 """
@@ -24,6 +24,7 @@ from account_intel.analytics.signal_models import (
     WhitespaceRule,
     WindowRule,
 )
+from account_intel.domain.wording import count, plural
 
 BAND_RANK = {"Green": 2, "Yellow": 1, "Red": 0}
 
@@ -145,7 +146,7 @@ def new_department_contact(facts: AccountFacts, rule: NewDepartmentRule) -> list
                 kind=SignalKind.NEW_DEPARTMENT_CONTACT,
                 date=first,
                 strength=rule.executive_strength if executive else rule.strength,
-                summary=f"{len(hits)} contact(s) from {name}, a department with no contract line, since {first}",
+                summary=f"{count(len(hits), 'contact')} from {name}, a department with no contract line, since {first}",
                 department=name,
                 data={"department_id": department_id, "contacts": len(hits), "executive": int(executive)},
                 evidence=evidence,
@@ -203,7 +204,7 @@ def renewal_window(facts: AccountFacts, rule: WindowRule) -> list[Signal]:
             kind=SignalKind.RENEWAL_WINDOW,
             date=facts.renewal_date,
             strength=round(0.5 + 0.5 * (1 - days / rule.window_days), 3),
-            summary=f"renewal on {facts.renewal_date}, in {days} days",
+            summary=f"renewal on {facts.renewal_date}, in {days} {plural('day', days)}",
             data={"days_to_renewal": days},
             evidence=[row_evidence("account", facts.account_id, "renewal_date", value=facts.renewal_date.isoformat())],
         )
@@ -222,7 +223,7 @@ def qbr_upcoming(facts: AccountFacts, rule: WindowRule) -> list[Signal]:
             kind=SignalKind.QBR_UPCOMING,
             date=facts.next_qbr_date,
             strength=round(0.6 + 0.4 * (1 - days / rule.window_days), 3),
-            summary=f"QBR on {facts.next_qbr_date}, in {days} days",
+            summary=f"QBR on {facts.next_qbr_date}, in {days} {plural('day', days)}",
             data={"days_to_qbr": days},
             evidence=[
                 row_evidence("account", facts.account_id, "next_qbr_date", value=facts.next_qbr_date.isoformat())

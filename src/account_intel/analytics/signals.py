@@ -1,4 +1,4 @@
-"""Expansion and risk signals for one account: every rule of seed 004 and seed 001, plus text mentions.
+"""Expansion and risk signals for one account: every trigger and usage rule, plus text mentions.
 
 `detect_signals` is pure over `AccountFacts`; the whitespace potential (from the whitespace map) and the health
 result with the previous weekly snapshot come in as arguments, so the caller decides what to load.

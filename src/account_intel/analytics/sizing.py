@@ -20,7 +20,7 @@ which is what the grounding check relies on. All money is `Decimal`, rounded to 
 | `share_of` | whole × ratio | the T1 entry threshold (ACV × 50%) |
 | `percent` | part / whole × 100, rounded half up | penetration and growth percentages |
 | `expected_value` | potential × close probability | an opportunity's probability-weighted value |
-| `priority` | potential × propensity / 100 × readiness weight | seed 002's ranking score of an opportunity |
+| `priority` | potential × propensity / 100 × readiness weight | the ranking score of an opportunity |
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def expected_value(potential: Decimal, probability: Decimal) -> Decimal:
 
 
 def priority(potential: Decimal, propensity: Decimal, readiness_weight: Decimal) -> Decimal:
-    """Seed 002's ranking score: potential × propensity / 100 × readiness weight."""
+    """The ranking score: potential × propensity / 100 × readiness weight."""
     return money(Decimal(potential) * Decimal(propensity) / 100 * Decimal(readiness_weight))
 
 

@@ -1,19 +1,19 @@
-"""Targeting: expansion tiers (seed 003), campaign target lists (seed 002) and capacity-respecting assignment.
+"""Targeting: pipeline priorities (P1-P4), campaign target lists and capacity-respecting assignment.
 
-Pipeline tiers (seed 003 Example 2), with configurable `TierRules` (defaults in brackets):
+Pipeline priorities, with configurable `TierRules` (defaults in brackets; the code keeps the name `tier`):
 
-    propensity band: high >= 65, medium >= 45, else low       (seed: Tier 1/2 at 65-90, Tier 3/4 at 45-65)
-    value band:      high >= 25,000, medium >= 5,000, else low (seed: high-value tiers average $28-39K, medium $10-15K)
-    Tier 1 = high propensity & high value      Tier 2 = high propensity & medium value
-    Tier 3 = medium propensity & high value    Tier 4 = medium propensity & medium value
-    anything with a low band is not tiered (None).
+    propensity band: high >= 65, medium >= 45, else low       (P1/P2 typically at 65-90, P3/P4 at 45-65)
+    value band:      high >= 25,000, medium >= 5,000, else low (high-value priorities average $28-39K, medium $10-15K)
+    P1 = high propensity & high value      P2 = high propensity & medium value
+    P3 = medium propensity & high value    P4 = medium propensity & medium value
+    anything with a low band has no priority (None).
 
-Campaign target list (seed 002, weeks 3-4): priority = potential x propensity/100 x readiness weight
+Campaign target list: ranking score = potential x propensity/100 x readiness weight
 (immediate 1.0, near 0.6, later 0.3), and
 
-    close now = pipeline Tier 1 or 2 (high propensity) and readiness immediate
-    develop   = any pipeline tier, readiness immediate or near, and not close now
-    nurture   = everything else (readiness later, or not tiered)
+    close now = priority P1 or P2 (high propensity) and readiness immediate
+    develop   = any priority, readiness immediate or near, and not close now
+    nurture   = everything else (readiness later, or no priority)
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ Money = Annotated[Decimal, Field(ge=0)]
 
 
 class TierRules(BaseModel):
-    """Thresholds of the four pipeline tiers; a value at a threshold belongs to the higher band."""
+    """Thresholds of the four pipeline priorities (P1-P4); a value at a threshold belongs to the higher band."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,7 +51,7 @@ class TierRules(BaseModel):
 
 
 DEFAULT_TIER_RULES = TierRules()
-# Seed 003 Example 2: close probability within 90 days per pipeline tier.
+# Close probability within 90 days per pipeline priority (P1-P4).
 DEFAULT_CLOSE_PROBABILITY: Mapping[int, Decimal] = {
     1: Decimal("0.65"),
     2: Decimal("0.45"),
@@ -61,11 +61,11 @@ DEFAULT_CLOSE_PROBABILITY: Mapping[int, Decimal] = {
 
 
 class TierDecision(BaseModel):
-    """A pipeline tier and the two bands it came from."""
+    """A pipeline priority and the two bands it came from."""
 
     model_config = ConfigDict(frozen=True)
 
-    tier: int | None = Field(description="1-4, or None when either band is low.")
+    tier: int | None = Field(description="Priority 1-4 (P1-P4), or None when either band is low.")
     propensity_band: Band = Field(description="high, medium or low propensity.")
     value_band: Band = Field(description="high, medium or low potential value.")
 
@@ -75,7 +75,7 @@ def _band(value: Decimal, high: Decimal, medium: Decimal) -> Band:
 
 
 def pipeline_tier(propensity: Decimal, potential: Decimal, rules: TierRules = DEFAULT_TIER_RULES) -> TierDecision:
-    """Seed 003 tier from propensity (0-100) and potential ARR: 1 high/high, 2 high/medium, 3 medium/high, 4 m/m."""
+    """Priority from propensity (0-100) and potential ARR: P1 high/high, P2 high/medium, P3 medium/high, P4 m/m."""
     p = _band(Decimal(propensity), rules.high_propensity, rules.medium_propensity)
     v = _band(Decimal(potential), rules.high_value, rules.medium_value)
     tiers = {("high", "high"): 1, ("high", "medium"): 2, ("medium", "high"): 3, ("medium", "medium"): 4}
@@ -83,12 +83,12 @@ def pipeline_tier(propensity: Decimal, potential: Decimal, rules: TierRules = DE
 
 
 class TierSummary(BaseModel):
-    """One pipeline tier's size and probability-weighted value."""
+    """One pipeline priority's size and probability-weighted value."""
 
     model_config = ConfigDict(frozen=True)
 
-    tier: int = Field(description="Pipeline tier 1-4.")
-    accounts: int = Field(description="Accounts (or opportunities) in the tier.")
+    tier: int = Field(description="Pipeline priority 1-4 (P1-P4).")
+    accounts: int = Field(description="Accounts (or opportunities) with the priority.")
     total_potential: Money = Field(description="Sum of potential ARR.")
     average_potential: Money = Field(description="total_potential / accounts.")
     close_probability: Decimal = Field(description="Probability of closing within the window.")
@@ -98,7 +98,7 @@ class TierSummary(BaseModel):
 def summarise_tiers(
     entries: Iterable[tuple[int, Decimal]], close_probability: Mapping[int, Decimal] = DEFAULT_CLOSE_PROBABILITY
 ) -> list[TierSummary]:
-    """Per-tier count, potential, average and expected value from (tier, potential) pairs; tiers in order."""
+    """Per-priority count, potential, average and expected value from (priority, potential) pairs; P1 first."""
     totals: dict[int, tuple[int, Decimal]] = {}
     for tier, potential in entries:
         count, total = totals.get(tier, (0, Decimal(0)))
@@ -107,7 +107,7 @@ def summarise_tiers(
     for tier in sorted(totals):
         count, total = totals[tier]
         if tier not in close_probability:
-            raise ValidationFailed(f"No close probability for tier {tier}.")
+            raise ValidationFailed(f"No close probability for priority P{tier}.")
         out.append(
             TierSummary(
                 tier=tier,
@@ -128,7 +128,7 @@ def per_owner(total: int, owners: int) -> Decimal:
     return (Decimal(total) / owners).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-# --- campaign target list (seed 002) -------------------------------------------------------------------------------
+# --- campaign target list -------------------------------------------------------------------------------------------
 
 
 class Readiness(StrEnum):
@@ -147,7 +147,7 @@ READINESS_WEIGHT: Mapping[Readiness, Decimal] = {
 
 
 class CampaignTier(StrEnum):
-    """Seed 002's target list tiers."""
+    """The campaign target lists: close now, develop, nurture."""
 
     CLOSE_NOW = "close_now"
     DEVELOP = "develop"
@@ -155,12 +155,12 @@ class CampaignTier(StrEnum):
 
 
 def priority_score(propensity: Decimal, potential: Decimal, readiness: Readiness) -> Decimal:
-    """Seed 002 ranking score: potential x propensity/100 x readiness weight, in ARR (two places)."""
+    """The ranking score: potential x propensity/100 x readiness weight, in ARR (two places)."""
     return round_money(Decimal(potential) * Decimal(propensity) / 100 * READINESS_WEIGHT[readiness])
 
 
 def campaign_tier(tier: int | None, readiness: Readiness) -> CampaignTier:
-    """Close now: pipeline tier 1-2 and immediate; develop: tiered and immediate or near; else nurture."""
+    """Close now: priority P1-P2 and immediate; develop: any priority and immediate or near; else nurture."""
     if tier in (1, 2) and readiness is Readiness.IMMEDIATE:
         return CampaignTier.CLOSE_NOW
     if tier is not None and readiness in (Readiness.IMMEDIATE, Readiness.NEAR):
@@ -186,7 +186,7 @@ class TargetEntry(BaseModel):
 
     id: str = Field(description="Opportunity or account id.")
     campaign_tier: CampaignTier = Field(description="close_now, develop or nurture.")
-    pipeline_tier: int | None = Field(description="Seed 003 tier 1-4, or None.")
+    pipeline_tier: int | None = Field(description="Pipeline priority 1-4 (P1-P4), or None.")
     priority: Decimal = Field(description="potential x propensity/100 x readiness weight.")
 
 

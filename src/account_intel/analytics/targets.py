@@ -30,7 +30,7 @@ TYPE_LABEL = {
     ExpansionType.RATE_INCREASE: "Rate increase",
     ExpansionType.CONTRACT_EXTENSION: "Contract extension",
 }
-# Seed 000 has no "upgrade" type: a higher plan buys more capacity (limits, seats, SLA) of the same platform,
+# The pipeline has no "upgrade" type: a higher plan buys more capacity (limits, seats, SLA) of the same platform,
 # so the pipeline records a tier upgrade as a volume increase.
 PIPELINE_TYPE = {
     ExpansionType.SEAT_EXPANSION: OpportunityType.NEW_DEPARTMENT,
@@ -152,7 +152,7 @@ def structural_budget(facts: AccountFacts, target: Target, config: PropensityCon
 
 
 def not_open(facts: AccountFacts, target: Target) -> str | None:
-    """The id of a new-office event naming the location (seed 003: 'office not yet opened'), if any."""
+    """The id of a new-office event naming the location ('office not yet opened'), if any."""
     if target.scope != "geography":
         return None
     full = target.name.lower()

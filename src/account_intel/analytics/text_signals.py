@@ -13,6 +13,7 @@ from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.facts import AccountFacts
 from account_intel.analytics.signal_models import Signal, SignalKind, WindowRule
 from account_intel.analytics.text_matcher import MentionKind, TextMatcher, TextMention
+from account_intel.domain.wording import count
 
 _KIND = {
     MentionKind.DEPARTMENT: SignalKind.TEXT_DEPARTMENT_MENTION,
@@ -83,7 +84,8 @@ def text_signals(facts: AccountFacts, matcher: TextMatcher, rule: WindowRule) ->
                 kind=_KIND[kind],
                 date=latest,
                 strength=round(min(1.0, strength), 3),
-                summary=f"{kind.value} '{value}' mentioned in {data['sources']} source(s) ({', '.join(words[:3])})",
+                summary=f"{kind.value} '{value}' mentioned in {count(data['sources'], 'source')} "
+                f"({', '.join(words[:3])})",
                 department=department,
                 geography=geography,
                 data=data,

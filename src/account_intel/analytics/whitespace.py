@@ -1,4 +1,4 @@
-"""The white-space map (seed 004 Step 1, seed 003): the catalog × one account, with status, use, level and size.
+"""The white-space map: the catalog × one account, with status, use, level and size.
 
 Rows: each plan tier from the current one up; each seat product as a whole, per department and per location;
 each module; each service. Status is active, partial (seats for some people of a department or location, a
@@ -11,7 +11,7 @@ Level rules (thresholds in `whitespace_signals.Rules`; a level follows from summ
 - Remainder of a served department: HIGH at weight >= 2 from seats >= 90% used (2), a hiring event (2) or an open
   opportunity (2); else MED when >= 5 people lack a seat, else LOW.
 - Location without seats: HIGH at weight >= 2 (hiring event naming it 2, mentions 1) for an established office;
-  MED when a new-office event says it is still opening (seed 003: "office not yet opened"), or weight 1; LOW
+  MED when a new-office event says it is still opening ("office not yet opened"), or weight 1; LOW
   with no signal.
 - Next plan tier: HIGH at weight >= 2 from a limit metric >= 80% of its limit at its 3-month peak (2; 60-80% is 1),
   >= 2 rate-limit tickets in 60 days (2), notes asking for the tier or its features (1); MED at 1; else LOW.
@@ -30,7 +30,7 @@ Untapped potential at list price (formulas in `analytics.sizing`): seats counted
 (seat_whitespace: the larger of the department and location gaps, at most employees without a seat; departments
 first, by level), the step to the next plan, every module not owned (a usage package only when needed and not
 replaced by the next plan), and services at MED or HIGH. `meets_t1_entry_rule`: ACV > 0 and potential >= 50% of
-ACV (seed 004's entry rule). `potential_only` computes the same two numbers without evidence, for portfolio scans.
+ACV (the T1 play's entry rule). `potential_only` computes the same two numbers without evidence, for portfolio scans.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def build_whitespace_map(
 
 
 def meets_t1_entry_rule(acv: Decimal, potential: Decimal, rules: Rules = DEFAULT_RULES) -> bool:
-    """Seed 004's entry rule for the T1 play: white-space potential >= 50% of current ACV (ACV > 0)."""
+    """The entry rule for the T1 play: white-space potential >= 50% of current ACV (ACV > 0)."""
     return _meets(acv, potential, rules)
 
 

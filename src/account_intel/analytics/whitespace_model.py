@@ -51,7 +51,7 @@ class WhitespaceItem(BaseModel):
     capacity: str = Field(default="", description="What is owned and how much is used, e.g. 'Usage at 40% capacity'.")
     level: Level | None = Field(default=None, description="HIGH, MED or LOW; None when fully active and well used.")
     play: Play | None = None
-    opportunity_type: OpportunityType | None = Field(default=None, description="UC-AM-004 type, where one fits.")
+    opportunity_type: OpportunityType | None = Field(default=None, description="Pipeline type, where one fits.")
     headline: str = Field(default="", description="What the opportunity is, e.g. 'Marketing (15 people) needs it'.")
     signals: list[str] = Field(default_factory=list, description="Short labels of the signals behind the level.")
     sizing: Sized | None = Field(default=None, description="The opportunity at list price, with formula and inputs.")
@@ -61,7 +61,7 @@ class WhitespaceItem(BaseModel):
 
     @property
     def opportunity(self) -> str:
-        """The seed 004 'Expansion Opportunity' cell: level, headline and signals, or the capacity."""
+        """The map's 'Expansion Opportunity' cell: level, headline and signals, or the capacity."""
         if self.level is None:
             return self.capacity
         text = f"{self.level.value}: {self.headline or 'no signal yet'}"
@@ -71,7 +71,7 @@ class WhitespaceItem(BaseModel):
 
 
 class WhitespaceMap(BaseModel):
-    """Seed 004's White-Space Map of one account, with seed 003's penetration and untapped potential."""
+    """The White-Space Map of one account, with its penetration and untapped potential."""
 
     account_id: str
     account_name: str
@@ -84,7 +84,7 @@ class WhitespaceMap(BaseModel):
     potential_by_level: dict[str, Decimal] = Field(description="Counted potential per level.")
     untapped_seats: Sized = Field(description="Seats counted once (seat_whitespace).")
     t1_entry_threshold: Sized = Field(description="ACV × 50%: the T1 play's entry threshold.")
-    meets_t1_entry_rule: bool = Field(description="ACV > 0 and potential >= threshold (seed 004).")
+    meets_t1_entry_rule: bool = Field(description="ACV > 0 and potential >= threshold.")
     items: list[WhitespaceItem]
     penetration: Penetration
     evidence: list[Evidence] = Field(description="Evidence of the ACV: the lines in force and the account's ARR.")

@@ -37,6 +37,7 @@ from account_intel.analytics.whitespace_signals import (
     service_signals,
 )
 from account_intel.domain.enums import OpportunityType
+from account_intel.domain.wording import plural
 
 
 def _product_ev(product: ProductFact) -> Evidence:
@@ -182,7 +183,10 @@ class RowBuilder:
         ]
         fields = self._scoped(product, "department", dept.id, dept.name)
         if people == 0 and seats:
-            capacity = f"{seats} seats for {headcount} people" if dept.headcount is not None else f"{seats} seats"
+            seated = f"{seats} {plural('seat', seats)}"
+            capacity = (
+                f"{seated} for {headcount} {plural('person', headcount)}" if dept.headcount is not None else seated
+            )
             return WhitespaceItem(**fields, status=Status.ACTIVE, capacity=capacity, evidence=evidence)
         remainder = seats > 0
         signals = department_signals(
@@ -237,7 +241,7 @@ class RowBuilder:
             level=level,
             play=Play.SEAT_EXPANSION,
             opportunity_type=OpportunityType.VOLUME_INCREASE,
-            headline=f"{gap} employees without a seat",
+            headline=f"{gap} {plural('employee', gap)} without a seat",
             note=self._adoption_note(self.cov.eligible - self.cov.seats_total),
             sizing=sized("seat_expansion", seats=gap, seat_price=product.list_price),
             evidence=[row_evidence("account", self.facts.account_id, "headcount", self.facts.headcount)],

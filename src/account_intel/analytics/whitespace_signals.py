@@ -55,13 +55,13 @@ def _adoption_share() -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """Thresholds of the level rules (defaults follow seeds 003 and 004)."""
+    """Thresholds of the level rules."""
 
-    high_usage: Decimal = Decimal("0.80")  # usage >= 80% of a limit (seed 003 playbook 2)
+    high_usage: Decimal = Decimal("0.80")  # usage >= 80% of a limit: time for the next plan
     med_usage: Decimal = Decimal("0.60")
     seats_full: Decimal = Decimal("0.90")  # seats used of purchased: the served department is out of seats
     usage_months: int = 3  # peak utilisation over the last N months
-    rate_limit_days: int = 60  # seed 003: "4 support tickets about rate limits in last 60 days"
+    rate_limit_days: int = 60  # e.g. "4 support tickets about rate limits in last 60 days"
     rate_limit_tickets: int = 2
     service_ticket_days: int = 90
     support_tickets_med: int = 4

@@ -24,7 +24,9 @@ app = typer.Typer(help="Browse customer accounts.", no_args_is_help=True)
 
 @app.command("list")
 def list_command(
-    tier: Annotated[Tier | None, typer.Option("--tier", help="Only this tier.", case_sensitive=False)] = None,
+    tier: Annotated[
+        Tier | None, typer.Option("--tier", help="Only this account tier (T1, T2, T3).", case_sensitive=False)
+    ] = None,
     segment: Annotated[
         Segment | None, typer.Option("--segment", help="Only this segment.", case_sensitive=False)
     ] = None,
@@ -35,7 +37,7 @@ def list_command(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List accounts by ARR, with tier, segment, owners and dates."""
+    """List accounts by ARR, with account tier, segment, owners and dates."""
     from account_intel.cli.pipeline_options import named_user
     from account_intel.queries.account_list import list_accounts
 
@@ -47,7 +49,7 @@ def list_command(
         print_json([row.model_dump(mode="json") for row in rows])
         return
     table = Table(title=f"Accounts ({len(rows)})")
-    for column in ("Id", "Name", "Status", "Tier", "Segment", "ARR", "AE", "Renewal", "Next QBR"):
+    for column in ("Id", "Name", "Status", "Account tier", "Segment", "ARR", "AE", "Renewal", "Next QBR"):
         table.add_column(column, justify="right" if column == "ARR" else "left")
     for row in rows:
         table.add_row(

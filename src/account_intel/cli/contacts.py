@@ -82,7 +82,7 @@ def add_command(
         return
     new = " (new department)" if view.new_department else ""
     console.print(
-        f"Contact {view.id} added: {view.name}, {view.title or '-'}, {view.department or '-'}{new}", markup=False
+        f"Contact added: {view.name} ({view.id}), {view.title or '-'}, {view.department or '-'}{new}", markup=False
     )
 
 
@@ -104,11 +104,11 @@ def list_command(
         print_json([row.model_dump(mode="json") for row in rows])
         return
     table = Table(title=f"Contacts ({len(rows)})")
-    for column in ("Id", "Name", "Title", "Department", "Email", "Role", "Flags"):
+    for column in ("Name", "Title", "Department", "Email", "Role", "Flags", "Id"):
         table.add_column(column)
     for c in rows:
         flags = ", ".join(f for f, on in (("inactive", not c.active), ("do-not-contact", c.do_not_contact)) if on)
         table.add_row(
-            c.id, c.name, c.title or "-", c.department or "-", c.email or "-", c.role.value if c.role else "-", flags
+            c.name, c.title or "-", c.department or "-", c.email or "-", c.role.value if c.role else "-", flags, c.id
         )
     console.print(table)

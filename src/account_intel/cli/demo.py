@@ -23,6 +23,7 @@ from account_intel.cli.common import (
 from account_intel.demo.catalog import VENDOR_NAME
 from account_intel.demo.spec import DEFAULT_ACCOUNTS, DEFAULT_AS_OF, DEFAULT_SEED, MAX_ACCOUNTS, DemoSpec
 from account_intel.domain.enums import Segment, Tier
+from account_intel.domain.wording import count
 
 if TYPE_CHECKING:
     from account_intel.auth.demo_access import DemoAccess
@@ -112,13 +113,14 @@ def _sign_in(settings: Settings, db: str | None) -> DemoAccess:
 
 
 def render_report(report: DemoReport) -> None:
-    """Print where the store is, the portfolio by tier and segment, the near-term count and the stories."""
+    """Print where the store is, the portfolio by account tier and segment, the near-term count and the stories."""
     s = report.summary
     console.print(f"Demo store: [bold]{report.store}[/]")
     console.print(
-        f"As of {report.as_of}, random seed {report.seed}: {s.accounts:,} accounts ({s.active_accounts:,} active, "
-        f"{s.churned_accounts:,} churned, {s.prospect_accounts:,} prospects), "
-        f"{report.total_rows:,} rows in {report.seconds:.1f} s"
+        f"As of {report.as_of}, random seed {report.seed}: {count(s.accounts, 'account', zero='0')} "
+        f"({s.active_accounts:,} active, {s.churned_accounts:,} churned, "
+        f"{count(s.prospect_accounts, 'prospect', zero='0')}), "
+        f"{count(report.total_rows, 'row', zero='0')} in {report.seconds:.1f} s"
     )
     table = Table(title=f"{VENDOR_NAME} portfolio: active accounts · ARR")
     table.add_column("Account tier")
@@ -137,8 +139,9 @@ def render_report(report: DemoReport) -> None:
     )
     console.print(table)
     console.print(
-        f"Near: {s.near:,} active accounts have a QBR within 30 days or a renewal within 90 days "
-        f"({s.qbr_within_30_days:,} QBRs, {s.renewal_within_90_days:,} renewals)."
+        f"Near: {count(s.near, 'active account', zero='0')} {'has' if s.near == 1 else 'have'} a QBR within 30 days "
+        f"or a renewal within 90 days ({count(s.qbr_within_30_days, 'QBR', zero='0')}, "
+        f"{count(s.renewal_within_90_days, 'renewal', zero='0')})."
     )
     names = " and ".join(story.name for story in report.stories)
     console.print(f"Story accounts: {names}. Try: [bold]{report.stories[0].try_command}[/]", soft_wrap=True)

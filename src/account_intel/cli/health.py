@@ -66,8 +66,8 @@ def _ids(ids: list[str], limit: int = 3) -> str:
     return ", ".join(ids[:limit]) + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
-def render_health(out: Console, report: HealthReport) -> None:
-    """Print the score, the component table, the override and why the score moved."""
+def render_health(out: Console, report: HealthReport, names: dict[str, str] | None = None) -> None:
+    """Print the score, the component table, the override (its setter by name) and why the score moved."""
     from account_intel.analytics.health_delta import week_start
 
     h: HealthResult = report.health
@@ -78,7 +78,8 @@ def render_health(out: Console, report: HealthReport) -> None:
     if h.override is not None:
         o = h.override
         line = Text(f"Override in force: {h.effective_score:.0f} {h.effective_band.value} ", style="bold yellow")
-        line.append(f"by {o.set_by} on {o.set_at.date()}" + (f", expires {o.expires_on}" if o.expires_on else ""))
+        by = (names or {}).get(o.set_by, o.set_by)
+        line.append(f"by {by} on {o.set_at.date()}" + (f", expires {o.expires_on}" if o.expires_on else ""))
         line.append(" - reason: ")
         line.append(o.reason)
         out.print(line)
@@ -126,6 +127,7 @@ def show_command(
     """Show an account's health: score, band, components, the override in force and why it moved."""
     from account_intel.analytics.account_health import health_report
     from account_intel.analytics.health_config import load_weights
+    from account_intel.queries.names import user_names
     from account_intel.store.accounts import find_account
 
     store, settings = open_store(db)
@@ -141,10 +143,12 @@ def show_command(
             store_snapshot=snapshot,
             at=clock_for(day).now(),
         )
+        override = report.health.override
+        names = user_names(session, ids=[override.set_by if override else None])
     if json_out:
         print_json(report)
         return
-    render_health(console, report)
+    render_health(console, report, names)
 
 
 @app.command("override")
@@ -168,8 +172,10 @@ def override_command(
     store, _ = open_store(db)
     at = clock_for(action_day(as_of, store, quiet=json_out, option="--as-of")).now()
     with store.transaction() as session:
-        account_id = find_account(session, account).id
-        user = named_user(session, as_user, option="--as").id
+        found = find_account(session, account)
+        account_id, account_name = found.id, found.name
+        setter = named_user(session, as_user, option="--as")
+        user, user_name = setter.id, setter.name
         row = set_override(
             session,
             account_id=account_id,
@@ -185,7 +191,7 @@ def override_command(
         print_json(info)
         return
     shown = " ".join(str(v) for v in (info.score, info.band.value if info.band else None) if v is not None)
-    console.print(Text(f"Override set on {account_id}: {shown} by {info.set_by} - reason: {info.reason}"))
+    console.print(Text(f"Override set on {account_name}: {shown} by {user_name} - reason: {info.reason}"))
 
 
 @app.command("clear-override")
@@ -199,9 +205,10 @@ def clear_override_command(
     store, _ = open_store(db)
     at = clock_for(action_day(as_of, store, option="--as-of")).now()
     with store.transaction() as session:
-        account_id = find_account(session, account).id
+        found = find_account(session, account)
+        account_id, account_name = found.id, found.name
         row = clear_override(
             session, account_id=account_id, cleared_by=named_user(session, as_user, option="--as").id, at=at
         )
         reason = row.reason
-    console.print(Text(f"Override cleared on {account_id} (it said: {reason})."))
+    console.print(Text(f"Override cleared on {account_name} (it said: {reason})."))

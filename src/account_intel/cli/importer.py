@@ -22,6 +22,7 @@ from account_intel.cli.common import (
 )
 from account_intel.clock import SystemClock
 from account_intel.domain.tiering import Thresholds
+from account_intel.domain.wording import count
 from account_intel.errors import DomainError, ValidationFailed
 from account_intel.store.probe import Intent
 
@@ -185,10 +186,11 @@ def render_report(out: Console, report: ImportReport) -> None:
         )
     if report.accounts is not None:
         accounts = report.accounts
-        tiers = ", ".join(f"{tier} {count}" for tier, count in accounts.by_tier.items())
-        statuses = ", ".join(f"{status} {count}" for status, count in accounts.by_status.items())
+        tiers = ", ".join(f"{tier} {n}" for tier, n in accounts.by_tier.items())
+        statuses = ", ".join(f"{status} {n}" for status, n in accounts.by_status.items())
         out.print(
-            f"{accounts.recalculated} accounts derived (ARR ${accounts.arr_total:,.0f}; {tiers}; {statuses}); "
+            f"{count(accounts.recalculated, 'account', zero='0')} derived "
+            f"(ARR ${accounts.arr_total:,.0f}; {tiers}; {statuses}); "
             f"{accounts.changed} changed.",
             highlight=False,
         )
@@ -199,7 +201,7 @@ def render_report(out: Console, report: ImportReport) -> None:
 
 def render_errors(out: Console, report: ImportReport) -> None:
     """The first errors, one per line, and how many more there are."""
-    out.print(f"[bold red]Import failed with {report.error_count} error(s); nothing was written.[/]")
+    out.print(f"[bold red]Import failed with {count(report.error_count, 'error', zero='0')}; nothing was written.[/]")
     for issue in report.errors[:SHOWN_ERRORS]:
         out.print(issue.message, highlight=False, markup=False, soft_wrap=True)
     if report.error_count > SHOWN_ERRORS:

@@ -1,4 +1,4 @@
-"""`account-intel opp`: the expansion pipeline (UC-AM-004) over the pipeline service layer."""
+"""`account-intel opp`: the expansion pipeline over the pipeline service layer."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ def win_command(
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Close as won on --at (default: today): adds the contract line, updates ARR and tier, creates delivery tasks."""
+    """Close as won on --at (default today): add the contract line, update ARR and account tier, add delivery tasks."""
     from account_intel.pipeline import closing
     from account_intel.pipeline.schemas import WinInput, parse
 

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from account_intel.cli.common import console, money
+from account_intel.domain.wording import count, without_prefix
 from account_intel.pipeline.stages import STAGE_NAME
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def opportunity_detail(d: OpportunityDetail) -> None:
         )
     console.print(activities)
     for p in d.proposals:
-        console.print(f"Proposal {p.id}: {p.title} ({p.status}) net {money(p.net_value)}")
+        console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')} ({p.status}), net {money(p.net_value)}")
 
 
 def logged_summary(view: ActivityView, opportunity: Opportunity) -> str:
@@ -149,7 +150,7 @@ def won(r: WinResult) -> None:
     body.add_row("NRR contribution", nrr)
     kind = "amendment to" if r.amendment else "new expansion contract"
     body.add_row("Contract", f"{kind} {r.contract_id}, line {r.contract_line_id}")
-    body.add_row("Time to close", f"{r.days_to_close} days")
+    body.add_row("Time to close", count(r.days_to_close, "day", zero="0"))
     steps = "\n".join(f"[ ] {t.title} (due {t.due_date})" for t in r.tasks)
     console.print(Panel(Group(body, "", "NEXT STEPS", steps), title=f"OPPORTUNITY WON! {r.opportunity.account_name}"))
 
@@ -165,7 +166,7 @@ def lost(r: LossResult) -> None:
 def proposal(p: ProposalSummary, files: dict[str, Path], outcome: SendOutcome | None) -> None:
     """What was generated, written and sent."""
     discount = f", {p.discount_pct.normalize():f}% package discount" if p.discount_pct else ""
-    console.print(f"Proposal {p.id}: {p.title}: {money(p.net_value)} net{discount}")
+    console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')}, {money(p.net_value)} net{discount}")
     for fmt, path in files.items():
         console.print(f"  {fmt}: {path}")
     if outcome is None:

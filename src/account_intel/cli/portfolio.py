@@ -25,7 +25,7 @@ from account_intel.cli.common import (
 )
 from account_intel.cli.whitespace import k
 from account_intel.domain.pipeline_priority import priority_code, priority_label
-from account_intel.domain.wording import label
+from account_intel.domain.wording import count, label
 
 if TYPE_CHECKING:
     from account_intel.analytics.portfolio import PortfolioReport
@@ -131,7 +131,8 @@ def render_portfolio(
     out.print(
         f"Accounts: {r.accounts_scanned:,} scanned, {r.active_accounts:,} active in scope "
         f"({k(r.retention.starting_arr)} ARR), {r.accounts_with_opportunities:,} with an opportunity ({share}), "
-        f"{r.rescue_accounts:,} Red (rescue play), {r.churned_accounts:,} churned, {r.prospect_accounts:,} prospects; "
+        f"{r.rescue_accounts:,} Red (rescue play), {r.churned_accounts:,} churned, "
+        f"{count(r.prospect_accounts, 'prospect', zero='0')}; "
         f"average potential {k(r.average_potential)} per account; {r.seconds:.1f} s",
         soft_wrap=True,
     )

@@ -7,11 +7,16 @@ from rich.panel import Panel
 from rich.table import Table
 
 from account_intel.cli.common import money
+from account_intel.domain.wording import count
 from account_intel.queries.account_profile import AccountProfile
 
 
 def _days(days: int | None) -> str:
-    return "" if days is None else (f" (in {days} days)" if days >= 0 else f" ({-days} days ago)")
+    return (
+        ""
+        if days is None
+        else (f" (in {count(days, 'day', zero='0')})" if days >= 0 else f" ({count(-days, 'day')} ago)")
+    )
 
 
 def render_profile(console: Console, p: AccountProfile) -> None:
@@ -20,13 +25,14 @@ def render_profile(console: Console, p: AccountProfile) -> None:
     override = f" (manual: {p.tier_override_reason})" if p.tier_override_reason else ""
     head = Table.grid(padding=(0, 2))
     head.add_row(
-        "ARR", f"{money(p.arr)}   Tier {p.tier.value}{override}   Segment {p.segment.value}   Plan {p.plan or '-'}"
+        "ARR",
+        f"{money(p.arr)}   Account tier {p.tier.value}{override}   Segment {p.segment.value}   Plan {p.plan or '-'}",
     )
     head.add_row(
         "Status",
         f"{p.status.value}   Industry {p.industry or '-'}   Headcount {p.headcount or '-'}   HQ {p.hq_country or '-'}",
     )
-    since = f"{p.customer_since} ({p.months_as_customer} months)" if p.customer_since else "-"
+    since = f"{p.customer_since} ({count(p.months_as_customer, 'month', zero='0')})" if p.customer_since else "-"
     head.add_row("Customer since", since)
     head.add_row("Renewal", f"{p.renewal_date or '-'}{_days(p.days_to_renewal)}")
     head.add_row("Next QBR", f"{p.next_qbr_date or '-'}{_days(p.days_to_qbr)}")

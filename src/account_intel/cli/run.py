@@ -19,11 +19,13 @@ from account_intel.cli.brief import BrainOption, brain_choice
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, err_console, open_store
 from account_intel.cli.common import print_json as print_model
 from account_intel.clock import SystemClock
+from account_intel.domain.wording import count
 from account_intel.graph.concurrency import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from account_intel.runs.triggers import TriggerScanSummary
     from account_intel.runs.weekly import WeeklySummary
+    from account_intel.store.engine import Store
 
 app = typer.Typer(help="Scheduled runs: the weekly portfolio run and the daily trigger scan.", no_args_is_help=True)
 
@@ -115,11 +117,21 @@ def weekly(
     if json_out:
         print_model(summary)
     else:
-        _show_weekly(summary)
+        _show_weekly(summary, _account_names(store, [f.account_id for f in summary.failures]))
     raise typer.Exit(summary.exit_code)
 
 
-def _show_weekly(s: WeeklySummary) -> None:
+def _account_names(store: Store, ids: list[str]) -> dict[str, str]:
+    """Names of the accounts a run's output speaks of (an id stays when the account is gone)."""
+    from account_intel.queries.names import account_names
+
+    if not ids:
+        return {}
+    with store.sessions() as session:
+        return account_names(session, ids=ids)
+
+
+def _show_weekly(s: WeeklySummary, names: dict[str, str]) -> None:
     where = f" · segment {s.segment}" if s.segment else ""
     console.print(Text(f"Weekly run {s.iso_week} (as of {s.as_of}){where} · brain {s.brain}", style="bold"))
     table = Table(show_header=True)
@@ -129,19 +141,21 @@ def _show_weekly(s: WeeklySummary) -> None:
         table.add_row(status, str(s.counts.get(status, 0)), str(s.week_counts.get(status, "-")))
     console.print(table)
     console.print(
-        f"{s.accounts} accounts in scope · {s.snapshots_stored} health snapshots · "
+        f"{count(s.accounts, 'account', zero='0')} in scope · "
+        f"{count(s.snapshots_stored, 'health snapshot', zero='0')} · "
         f"model calls {s.tokens.get('calls', 0)}, "
         f"tokens {s.tokens.get('input_tokens', 0)} in / {s.tokens.get('output_tokens', 0)} out · "
-        f"{s.fallbacks} fallbacks to rules · {s.queued_triggers_done} queued triggers covered · {s.seconds} s",
+        f"{count(s.fallbacks, 'fallback', zero='0')} to rules · "
+        f"{count(s.queued_triggers_done, 'queued trigger', zero='0')} covered · {s.seconds} s",
         soft_wrap=True,
     )
     if s.drafts_awaiting:
         console.print(
-            f"{len(s.drafts_awaiting)} drafts await approval (`account-intel approvals list`), e.g. "
-            + ", ".join(d.message_id for d in s.drafts_awaiting[:5])
+            f"{count(len(s.drafts_awaiting), 'draft')} {'awaits' if len(s.drafts_awaiting) == 1 else 'await'} "
+            "approval (`account-intel approvals list`), e.g. " + ", ".join(d.message_id for d in s.drafts_awaiting[:5])
         )
     for f in s.failures:
-        console.print(Text(f"FAILED {f.account_id} ({f.thread_id}): {f.error}", style="red"))
+        console.print(Text(f"FAILED {names.get(f.account_id, f.account_id)} ({f.thread_id}): {f.error}", style="red"))
     if s.failures:
         console.print("Rerun the same command to retry only the failed accounts.")
     console.print(f"Portfolio report: {s.report_md} and {s.report_json}")
@@ -172,13 +186,15 @@ def triggers(
     if json_out:
         print_model(summary)
     else:
-        _show_triggers(summary)
+        ids = [f.account_id for f in summary.fired if f.action != "next_weekly"] + [x.account_id for x in summary.late]
+        _show_triggers(summary, _account_names(store, ids))
     raise typer.Exit(summary.exit_code)
 
 
-def _show_triggers(s: TriggerScanSummary) -> None:
-    console.print(Text(f"Trigger scan {s.day}: {s.accounts_scanned} active accounts, {s.seconds} s", style="bold"))
-    new = ", ".join(f"{name} {count}" for name, count in s.by_trigger.items()) or "none"
+def _show_triggers(s: TriggerScanSummary, names: dict[str, str]) -> None:
+    scanned = count(s.accounts_scanned, "active account", zero="0")
+    console.print(Text(f"Trigger scan {s.day}: {scanned}, {s.seconds} s", style="bold"))
+    new = ", ".join(f"{name} {n}" for name, n in s.by_trigger.items()) or "none"
     console.print(f"New firings: {new}")
     acted = [f for f in s.fired if f.action != "next_weekly"]
     if acted:
@@ -188,16 +204,17 @@ def _show_triggers(s: TriggerScanSummary) -> None:
         for f in acted:
             shown = f.error if f.status == "failed" else f.result
             status = f.status + ("" if f.new else " (retry)")
-            table.add_row(f.trigger, f.account_id, f.action, status, Text(shown or ""))
+            table.add_row(f.trigger, names.get(f.account_id, f.account_id), f.action, status, Text(shown or ""))
         console.print(table)
     queued = [f for f in s.fired if f.action == "next_weekly"]
     if queued:
-        accounts = len({f.account_id for f in queued})
-        console.print(f"{len(queued)} firings on {accounts} accounts queued for the next weekly brief.")
+        accounts = count(len({f.account_id for f in queued}), "account")
+        console.print(f"{count(len(queued), 'firing')} on {accounts} queued for the next weekly brief.")
     for late in s.late:
         console.print(
             Text(
-                f"LATE QBR packet: {late.account_id}, QBR on {late.qbr_date} ({late.thread_id}): {late.reason}",
+                f"LATE QBR packet: {names.get(late.account_id, late.account_id)}, QBR on {late.qbr_date} "
+                f"({late.thread_id}): {late.reason}",
                 style="yellow",
             )
         )

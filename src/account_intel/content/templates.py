@@ -4,7 +4,7 @@ A template starts with a Jinja comment holding YAML::
 
     {#---
     name: proposal
-    description: Expansion proposal with the seven sections of UC-AM-004.
+    description: Expansion proposal in seven sections.
     variables:
       account: the account profile
       opportunity: the opportunity being proposed

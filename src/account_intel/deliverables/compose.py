@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
+from account_intel.analytics.evidence import evidence_names
 from account_intel.analytics.facts import load_catalog, load_facts
 from account_intel.analytics.overrides import active_override
 from account_intel.analytics.text_matcher import default_matcher
@@ -20,6 +21,7 @@ from account_intel.content.templates import load_template, render
 from account_intel.deliverables.evidence_index import evidence_index
 from account_intel.deliverables.timing import by_start_day
 from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
+from account_intel.domain.wording import plural
 from account_intel.graph.context import GraphContext
 from account_intel.queries.account_profile import build_account_profile
 from account_intel.queries.names import user_names
@@ -67,9 +69,12 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         }
         override = active_override(session, account_id=account.id, as_of=as_of)
         setter = user_names(session, ids=[override.set_by if override else None])
+        cited = evidence_index(health, placement, findings)
+        named = evidence_names(session, list(cited))
     mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
-    renewal = f"{profile.renewal_date} ({profile.days_to_renewal} days)" if profile.renewal_date else "unknown"
+    days = profile.days_to_renewal
+    renewal = f"{profile.renewal_date} ({days} {plural('day', days or 0)})" if profile.renewal_date else "unknown"
     brains = state.get("brains", {})
     flags = sorted({flag for rec in findings.recommendations for flag in rec.flags})
     phases: dict[str, list[str]] = {}
@@ -120,7 +125,8 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         "nrr_text": _figure_text(findings.nrr_impact),
         "phases": [{"name": name, "entries": phases[name]} for name in by_start_day(phases)],
         "contacts": contacts,
-        "evidence_index": evidence_index(health, placement, findings),
+        "evidence_index": cited,
+        "evidence_names": named,
         "whitespace": {
             "acv": str(ws.acv.value),
             "potential": str(ws.potential.value),

@@ -1,2 +1,2 @@
 """The deterministic demo portfolio: a fictional vendor's catalog, customers with a year of history, and the
-two seed-story accounts (TechFlow Inc., RetailCo), generated from a seed and loaded in bulk."""
+two story accounts (TechFlow Inc., RetailCo), generated from a random seed and loaded in bulk."""

@@ -1,6 +1,6 @@
 """The demo vendor's catalog: plans, seats, modules and services, and the features they carry.
 
-Prices are annual list prices. The numbers follow seed 003: Professional to Enterprise is a $24,000 step,
+Prices are annual list prices. The numbers the story accounts rely on: Professional to Enterprise is a $24,000 step,
 15 seats cost $18,000, the Compliance Suite is $15,000.
 """
 

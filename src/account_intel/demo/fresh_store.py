@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from account_intel.demo.catalog import DEMO_SOURCE
+from account_intel.domain.wording import count
 from account_intel.errors import DomainError, StoreError
 from account_intel.store.engine import Store, make_engine
 from account_intel.store.migrations.guards import POSTGRES_DROPS
@@ -57,7 +58,8 @@ def open_fresh_store(url: str, *, force: bool = False) -> Store:
             foreign = 0
         if foreign and not force:
             raise DomainError(
-                f"{display_url(url)} holds {foreign:,} account(s) that are not demo data; the demo would erase them. "
+                f"{display_url(url)} holds {count(foreign, 'account')} that {'is' if foreign == 1 else 'are'} "
+                "not demo data; the demo would erase them. "
                 "Pass `--db sqlite:///path/demo.db` for a separate demo store, or `--force` to replace it."
             )
         if engine.dialect.name != "sqlite":

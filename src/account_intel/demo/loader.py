@@ -32,7 +32,7 @@ from account_intel.store.models import Account, IdSequence
 CHUNK_ACCOUNTS = 500
 SQLITE_CACHE_KIB = 128 * 1024
 ZERO = Decimal("0.00")
-# The pipeline numbers EXP-YYYY-NNNN from the sequence `expansion:YYYY` (pipeline/ids.py). The seed story's
+# The pipeline numbers EXP-YYYY-NNNN from the sequence `expansion:YYYY` (pipeline/ids.py). The RetailCo story's
 # next expansion is EXP-2024-0847, so new ids in the as-of year start there (or after the demo's own ids).
 OPPORTUNITY_SEQUENCE = "expansion:{year}"
 STORY_NEXT_OPPORTUNITY = 847

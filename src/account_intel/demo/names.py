@@ -11,7 +11,7 @@ RESERVED = ("techflow", "retailco")
 
 
 class NameRegistry:
-    """Hands out company names that are unique (and never contain a seed story's name) with unique domains."""
+    """Hands out company names that are unique (and never contain a story account's name) with unique domains."""
 
     def __init__(self) -> None:
         self._names: set[str] = set()

@@ -1,6 +1,6 @@
 """Word pools for synthetic companies, places and people (data, not logic).
 
-Surnames used by the seed stories (Wilson, Martinez, Chen, Stevens) are left out so a search for a story's
+Surnames used by the story accounts (Wilson, Martinez, Chen, Stevens) are left out so a search for a story's
 person finds only that person.
 """
 

@@ -1,7 +1,7 @@
-"""The whole demo portfolio, account by account, deterministic from (seed, as-of, size).
+"""The whole demo portfolio, account by account, deterministic from (random seed, as-of, size).
 
-Each random account draws from its own `random.Random(seed, position)`, so a larger portfolio starts with the
-same accounts as a smaller one. The two seed-story accounts are always the first two.
+Each random account draws from its own generator, seeded by the random seed and its position, so a larger
+portfolio starts with the same accounts as a smaller one. The two story accounts are always the first two.
 """
 
 from __future__ import annotations

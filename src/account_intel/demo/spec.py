@@ -1,4 +1,4 @@
-"""What a demo portfolio is generated from (size, seed, as-of date); light enough for the command line's options."""
+"""What a demo portfolio is generated from (size, random seed, as-of date); light enough for the command line."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ MAX_ACCOUNTS = 1_000_000
 
 @dataclass(frozen=True)
 class DemoSpec:
-    """What to generate: how many accounts (at least the two story accounts), the seed and the as-of date."""
+    """What to generate: how many accounts (at least the two story accounts), the random seed and the as-of date."""
 
     accounts: int = DEFAULT_ACCOUNTS
     seed: int = DEFAULT_SEED

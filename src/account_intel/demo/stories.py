@@ -1,6 +1,7 @@
-"""The two seed-story accounts, built exactly rather than drawn at random.
+"""The two story accounts, built exactly rather than drawn at random.
 
-TechFlow Inc. (ACCT-3421) is seed 003's example 1; RetailCo (ACCT-2001) is seed 000's story (UC-AM-004).
+TechFlow Inc. (ACCT-3421) shows an account's expansion analysis (white space, scenarios, the brief); RetailCo
+(ACCT-2001) shows the expansion pipeline, from a client's mention of a new department to a proposal.
 Dates are relative to the as-of date, so the stories hold for any `--as-of`.
 
 TechFlow's $85,000 ARR: Professional $40,000 + 25 Engineering seats x $1,200 = $30,000 + Premium Support at a

@@ -1,4 +1,4 @@
-"""A small writer that turns the seed stories' hand-written facts into rows with stable ids."""
+"""A small writer that turns the story accounts' hand-written facts into rows with stable ids."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ class Tier(StrEnum):
 
 
 class Segment(StrEnum):
-    """Customer segment by ARR (seed 003)."""
+    """Customer segment by ARR."""
 
     ENTERPRISE = "Enterprise"
     MID_MARKET = "Mid-Market"
@@ -174,7 +174,7 @@ class ApprovalDecision(StrEnum):
 
 
 class OpportunityType(StrEnum):
-    """Expansion types of UC-AM-004 (seed 000)."""
+    """Expansion types of a pipeline opportunity."""
 
     NEW_DEPARTMENT = "new_department"
     NEW_LOCATION = "new_location"

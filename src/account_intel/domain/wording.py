@@ -35,6 +35,9 @@ def article(phrase: str) -> str:
     word = phrase.strip().split(" ", 1)[0] if phrase.strip() else ""
     if not word:
         return "a"
+    if number := re.match(r"\d[\d,]*", word):
+        digits = number.group().replace(",", "")  # 8, 11, 18, 80-89, 11,000 are said with a vowel first
+        return "an" if digits.startswith("8") or (len(digits) % 3 == 2 and digits[:2] in ("11", "18")) else "a"
     if word.isupper() and len(word) > 1:
         return "an" if word[0] in _ACRONYM_VOWEL else "a"
     lower = word.lower()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from account_intel.domain.wording import with_article
 from account_intel.evals.evaluators import METRICS
 from account_intel.evals.results import RunResult
 from account_intel.evals.scenario import ScenarioError
@@ -144,7 +145,9 @@ def compare(baseline: RunResult, candidate: RunResult, tolerances: Tolerances) -
         failures.insert(0, "safety is below 1.0: " + "; ".join(candidate.gate_failures or ["see the scenarios"]))
     notes = []
     if baseline.stamp.brain != candidate.stamp.brain:
-        notes.append(f"comparing a {candidate.stamp.brain} run against a {baseline.stamp.brain} baseline")
+        shown = {"llm": "LLM"}
+        run, base = (shown.get(s.brain, s.brain) for s in (candidate.stamp, baseline.stamp))
+        notes.append(f"comparing {with_article(run)} run against {with_article(base)} baseline")
     if baseline.stamp.content_hash == candidate.stamp.content_hash:
         notes.append("same content hash: agents/, prompts/ and tools/ did not change between the runs")
     return Comparison(

@@ -1,8 +1,8 @@
 """Fixture stores: a small demo portfolio built once per process as a template SQLite file, copied per scenario,
 then the scenario's written-out account and patches applied and ARR, tier and segment derived again.
 
-The template is the demo builder's deterministic portfolio (12 accounts, seed 7, TechFlow and RetailCo first), so a
-scenario that starts from a story account sees exactly the seed story.
+The template is the demo builder's deterministic portfolio (12 accounts, random seed 7, TechFlow and RetailCo first),
+so a scenario that starts from a story account sees exactly its story.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from account_intel.domain.wording import count
 from account_intel.evals.compare import Comparison
 from account_intel.evals.results import RunResult, ScenarioResult, Spread
 
@@ -79,7 +80,8 @@ def print_run(run: RunResult, console: Console) -> None:
     s = run.stamp
     console.print(
         f"content {s.content_hash[:12]} · {s.brain}" + (f" · {s.model}" if s.model else "") + f" · {s.date} · "
-        f"{s.scenarios} scenarios × {s.repeat} · {s.tokens['calls']} model calls, "
+        f"{count(s.scenarios, 'scenario', zero='0')} × {s.repeat} · "
+        f"{count(s.tokens['calls'], 'model call', zero='0')}, "
         f"{s.tokens['input_tokens']:,} in / {s.tokens['output_tokens']:,} out tokens · "
         f"{s.seconds:.1f} s · mode {s.mode}"
     )
@@ -89,7 +91,7 @@ def print_run(run: RunResult, console: Console) -> None:
             for n, v in run.run_spread.items()
             if v.mean is not None
         )
-        console.print(f"Run-level mean ± stdev over {s.repeat} repeats: {spreads}")
+        console.print(f"Run-level mean ± stdev over {count(s.repeat, 'repeat')}: {spreads}")
     failed = [x for x in run.scenarios if not x.passed]
     for scenario in failed:
         console.print(f"[red]✗ {scenario.id}[/]: " + "; ".join(scenario.repeats[0].failures[:4]), soft_wrap=True)
@@ -146,7 +148,7 @@ def run_markdown(run: RunResult) -> str:
         out += [
             "",
             f"Checks marked `needs: llm` (signals only in free text): **{passed}/{total} passed** in "
-            f"{len(llm_total)} scenarios. The rules brain is expected to miss them; they are reported, "
+            f"{count(len(llm_total), 'scenario')}. The rules brain is expected to miss them; they are reported, "
             "not gated, for it.",
         ]
     out += [

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from account_intel import __version__
 from account_intel.clock import FixedClock
 from account_intel.content.stamp import content_hash
+from account_intel.domain.wording import count
 from account_intel.errors import DomainError
 from account_intel.evals.cassettes import (
     AsyncRecordingTransport,
@@ -204,7 +205,7 @@ def run_repeat(loaded: LoadedScenario, repeat: int, options: RunOptions, gates: 
             llm.close()
         store.dispose()
     if player is not None and player.unused() and not any(a.error for a in accounts):
-        accounts[-1].error = f"the run made {player.unused()} fewer request(s) than the cassette recorded"
+        accounts[-1].error = f"the run made {count(player.unused(), 'request')} fewer than the cassette recorded"
     if cassette is not None and any(a.error for a in accounts):
         recorded, current = cassette.meta.get("content_hash"), options.extra_meta.get("content_hash")
         if recorded and recorded != current:

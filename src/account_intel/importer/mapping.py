@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from account_intel.domain.wording import with_article
 from account_intel.errors import ValidationFailed
 from account_intel.importer.entities import BY_NAME, ENTITY_NAMES
 
@@ -211,7 +212,9 @@ class SourceMapping(MappingModel):
         def claim(column: str, how: str) -> None:
             if column not in known:
                 columns = ", ".join(spec.columns)
-                raise ValueError(f"{where}: {how} names '{column}', which is not a {self.entity} column ({columns})")
+                raise ValueError(
+                    f"{where}: {how} names '{column}', which is not {with_article(self.entity)} column ({columns})"
+                )
             if column in produced:
                 raise ValueError(f"{where}: column '{column}' comes from both {produced[column]} and {how}")
             produced[column] = how
@@ -225,7 +228,7 @@ class SourceMapping(MappingModel):
             claim(column, "constants")
         for column in self.defaults:
             if column not in known:
-                raise ValueError(f"{where}: defaults names '{column}', which is not a {self.entity} column")
+                raise ValueError(f"{where}: defaults names '{column}', which is not {with_article(self.entity)} column")
         if self.attributes and self.entity != "accounts":
             raise ValueError(f"{where}: attributes are only kept for accounts")
         if self.aggregate is not None:
@@ -233,7 +236,9 @@ class SourceMapping(MappingModel):
                 raise ValueError(f"{where}: use either aggregate or distinct, not both")
             for column in [*self.aggregate.by, *self.aggregate.sum]:
                 if column not in known:
-                    raise ValueError(f"{where}: aggregate names '{column}', which is not a {self.entity} column")
+                    raise ValueError(
+                        f"{where}: aggregate names '{column}', which is not {with_article(self.entity)} column"
+                    )
         return self
 
 

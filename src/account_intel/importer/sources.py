@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Integer
 
+from account_intel.domain.wording import plural
 from account_intel.importer.entities import BY_NAME, EntitySpec
 from account_intel.importer.issues import ImportIssue, Issues
 from account_intel.importer.mapping import Aggregate, SourceMapping
@@ -185,7 +186,8 @@ def _read_rows(
         result.rows_read += 1
         if len(csv_record.cells) != width:
             result.rows_failed += 1
-            rule = f"has {len(csv_record.cells)} cells but the header has {width} columns"
+            cells = len(csv_record.cells)
+            rule = f"has {cells} {plural('cell', cells)} but the header has {width} {plural('column', width)}"
             issues.add(result.issue(csv_record.line, None, None, rule))
             continue
         row: dict[str, str | None] = {n: (v or None) for n, v in zip(plan.header, csv_record.cells, strict=True)}

@@ -1,4 +1,4 @@
-"""The UC-AM-004 expansion pipeline as a service layer: typed inputs, domain errors, no CLI concerns.
+"""The expansion pipeline as a service layer: typed inputs, domain errors, no CLI concerns.
 
 The CLI (`account-intel opp`) uses it now; the web pages will use it later.
 """

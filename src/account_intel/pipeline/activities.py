@@ -1,5 +1,5 @@
 """Activities on an opportunity: a logged call, email, meeting or note, which may move the stage and refine
-the value in the same transaction (seed 000 Step 4: $150K -> $180K and Qualified -> Proposal)."""
+the value in the same transaction (e.g. $150K -> $180K and Qualified -> Proposal)."""
 
 from __future__ import annotations
 

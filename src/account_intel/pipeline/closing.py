@@ -38,7 +38,7 @@ WIN_FOLLOW_UPS = (
     ("Set up the first roles/users for phase 1 of {name}", 10, "first_roles"),
     ("Set up weekly check-ins during phase 1", 14, "check_ins"),
 )
-QBR_FOLLOW_UP = ("Update QBR schedule (now quarterly as a Tier 1 account)", 14, "qbr")
+QBR_FOLLOW_UP = ("Update QBR schedule (now quarterly as a T1 account)", 14, "qbr")
 CLOSE_FAILED = "Failed to close opportunity."
 
 
@@ -228,7 +228,7 @@ def lose_opportunity(
     actor: str | None,
     settings: PipelineSettings | None = None,
 ) -> LossResult:
-    """Close as lost from any open stage (A2): reason and note, a follow-up reminder 90-180 days out, no ARR."""
+    """Close as lost from any open stage: reason and note, a follow-up reminder 90-180 days out, no ARR."""
     opportunity = get_opportunity(session, opportunity_id)
     check_transition(opportunity.stage, OpportunityStage.CLOSED_LOST, opportunity_id=opportunity.id)
     user = actor_id(session, actor)

@@ -12,7 +12,7 @@ class PipelineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ACCOUNT_INTEL_PIPELINE_", extra="ignore")
 
     loss_follow_up_days: int = Field(
-        default=90, ge=90, le=180, description="Days after a loss to follow up (A2: 3-6 months)."
+        default=90, ge=90, le=180, description="Days after a loss to follow up (3 to 6 months)."
     )
     proposal_follow_up_days: int = Field(
         default=3, ge=1, le=30, description="Days after sending a proposal to follow up if there is no response."

@@ -10,7 +10,7 @@ PDF_MISSING = "PDF output needs fpdf2: pip install 'account-intel[pdf]'"
 
 
 class FieldProblems(ValidationFailed):
-    """Input broke one or more field rules; the message leads with the seed's wording, then each problem."""
+    """Input broke one or more field rules; the message leads with the form's failure line, then each problem."""
 
     def __init__(self, problems: list[str], lead: str = CREATE_FAILED) -> None:
         self.problems = problems
@@ -18,7 +18,7 @@ class FieldProblems(ValidationFailed):
 
 
 class PreconditionFailed(InvalidStateError):
-    """The account does not meet UC-AM-004's preconditions and no override was given."""
+    """The account does not meet the pipeline's preconditions and no override was given."""
 
     def __init__(self, account_name: str, failures: list[str]) -> None:
         self.failures = failures

@@ -1,4 +1,4 @@
-"""Field parsing shared by the pipeline's inputs, and turning pydantic errors into the seed's messages.
+"""Field parsing shared by the pipeline's inputs, and turning pydantic errors into the form's messages.
 
 `parse(Model, lead, **data)` raises one `FieldProblems` whose message starts with the lead-in (for creation,
 "Failed to create opportunity. Check required fields.") followed by each field's problem.
@@ -26,7 +26,7 @@ def choices(enum_cls: type[StrEnum]) -> str:
 
 
 def enum_value(enum_cls: type[StrEnum], label: str, value: Any) -> Any:
-    """An enum member from its value, forgiving case, spaces and dashes; else the seed-style message."""
+    """An enum member from its value, forgiving case, spaces and dashes; else a message listing the choices."""
     if value is None or isinstance(value, enum_cls):
         return value
     text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
@@ -37,7 +37,7 @@ def enum_value(enum_cls: type[StrEnum], label: str, value: Any) -> Any:
 
 
 def money_value(value: Any, label: str, *, required: bool = True, allow_zero: bool = False) -> Decimal | None:
-    """Parse a dollar amount ("$150,000", 150000, Decimal) and apply the seed's currency rule."""
+    """Parse a dollar amount ("$150,000", 150000, Decimal) positive, at most $9,999,999, to the cent."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ValueError(f"{label} is required.")

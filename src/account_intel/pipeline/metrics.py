@@ -1,4 +1,4 @@
-"""Pipeline metrics against seed 000's Success Metrics: time to close by type, win rate by stage reached,
+"""Pipeline metrics against the pipeline's success targets: time to close by type, win rate by stage reached,
 and per owner and quarter: identified, qualified and won counts and expansion revenue as % of portfolio ARR."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _versus(value: Decimal | int | None, low: int, high: int, *, lower_is_better
 
 
 class TimeToClose(BaseModel):
-    """Days from identification to a won close for one expansion type, against the seed's benchmark."""
+    """Days from identification to a won close for one expansion type, against its benchmark."""
 
     type: OpportunityType
     won: int

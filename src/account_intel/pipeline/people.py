@@ -41,7 +41,7 @@ def default_actor(account: Account) -> str | None:
 def find_contact(session: Session, account_id: str, ref: str, *, role: str = "Contact") -> Contact:
     """A contact of `account_id` by id, email or name (case-insensitive); `role` names it in the error.
 
-    An unknown contact gives the seed's message, e.g. "Decision maker contact not found in system."
+    An unknown contact gives a not-found message, e.g. "Decision maker contact not found in system."
     """
     ref = ref.strip()
     contact = session.get(Contact, ref)

@@ -1,4 +1,4 @@
-"""UC-AM-004 preconditions: the account is Active, its health is at least Yellow, and it is 3+ months old.
+"""Pipeline preconditions: the account is Active, its health is at least Yellow, and it is 3+ months old.
 
 Health comes from an injected `HealthBandProvider` so the pipeline does not depend on the health scoring
 being built elsewhere; the default provider knows nothing (None), which passes with a recorded warning.
@@ -51,7 +51,7 @@ class PreconditionReport:
 def check_preconditions(
     session: Session, account: Account, *, day: date, health: HealthBandProvider, min_months: int = 3
 ) -> PreconditionReport:
-    """Check the three account preconditions of UC-AM-004 on `day`."""
+    """Check the three account preconditions of an expansion opportunity on `day`."""
     report = PreconditionReport()
     if account.status != AccountStatus.ACTIVE:
         report.failures.append(f"the account is {account.status.value}, not Active")

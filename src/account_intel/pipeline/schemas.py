@@ -1,4 +1,4 @@
-"""Typed inputs of the pipeline services; their validators produce the seed's field messages.
+"""Typed inputs of the pipeline services; their validators produce the form's field messages.
 
 Validate with `parse(Model, lead, **data)` (from `fields`, re-exported here) to get one `FieldProblems` error.
 """
@@ -32,7 +32,7 @@ _TBD = re.compile(r"^\s*tbd\b[\s:\-–]*(?P<note>.*)$", re.IGNORECASE | re.DOTAL
 
 
 class LossReason(StrEnum):
-    """Why an expansion was lost (seed 000, A2)."""
+    """Why an expansion was lost."""
 
     BUDGET = "budget"
     TIMING = "timing"
@@ -46,7 +46,7 @@ class _Input(BaseModel):
 
 
 class OpportunityCreate(_Input):
-    """The creation form of seed 000 Step 1, plus CS-driven evidence and a precondition override."""
+    """The opportunity creation form, plus CS-driven evidence and a precondition override."""
 
     LABELS: ClassVar[dict[str, str]] = {
         "name": "Name",
@@ -70,7 +70,7 @@ class OpportunityCreate(_Input):
     decision_maker_note: str | None = None
     influencers: list[str] = Field(default_factory=list)
     owner: str | None = Field(default=None, description="User id, name or email; default: the acting user.")
-    client_initiated: bool = Field(default=False, description="A1: the client asked; starts at qualified.")
+    client_initiated: bool = Field(default=False, description="The client asked; starts at qualified.")
     evidence: list[Evidence] = Field(default_factory=list, description="Analytics evidence (CS-driven).")
     recommendation_id: str | None = Field(default=None, description="The analytics recommendation it came from.")
     override_reason: str | None = Field(default=None, description="Why to create despite failed preconditions.")
@@ -157,7 +157,7 @@ class OpportunityCreate(_Input):
 
     @property
     def start_stage(self) -> OpportunityStage:
-        """Identified; qualified when the client asked (A1) or CS drove it (seed 004 Step 5)."""
+        """Identified; qualified when the client asked or Customer Success drove it (a CS-driven expansion)."""
         if self.client_initiated or self.source == OpportunitySource.CS_DRIVEN_EXPANSION:
             return OpportunityStage.QUALIFIED
         return OpportunityStage.IDENTIFIED
@@ -195,7 +195,7 @@ class WinInput(_Input):
 
 
 class LossInput(_Input):
-    """Closing as lost (A2): a reason, a note, and when to follow up (90 to 180 days)."""
+    """Closing as lost: a reason, a note, and when to follow up (90 to 180 days)."""
 
     reason: LossReason
     note: str | None = None
@@ -242,7 +242,7 @@ class TaskInput(_Input):
 
 
 class ActivityInput(_Input):
-    """A logged call, email, meeting or note; it may also move the stage and refine the value (Step 4)."""
+    """A logged call, email, meeting or note; it may also move the stage and refine the value."""
 
     kind: ActivityKind
     contacts: list[str] = Field(default_factory=list)
@@ -304,7 +304,7 @@ class ScopeLine(_Input):
 
 
 class ProposalRequest(_Input):
-    """What to propose: one opportunity, or a bundle (A3) with a package discount in percent."""
+    """What to propose: one opportunity, or a bundle of several with a package discount in percent."""
 
     opportunity_id: str
     bundle: list[str] = Field(default_factory=list)

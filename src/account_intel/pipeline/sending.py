@@ -1,4 +1,4 @@
-"""Sending a proposal (TC-006): an outbound draft to a contact, under the store's approval rule.
+"""Sending a proposal: an outbound draft to a contact, under the store's approval rule.
 
 A recipient of a T1 account (tier read at the time of sending) or a do-not-contact contact needs a recorded
 approval: the draft waits, and `approvals.approve` completes the send later. Once sent, the message is written

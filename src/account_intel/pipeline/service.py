@@ -51,7 +51,7 @@ def create_opportunity(
     health: HealthBandProvider = unknown_health,
     settings: PipelineSettings | None = None,
 ) -> OpportunityView:
-    """Create an opportunity at Identified (Qualified for A1 and CS-driven), with its research checklist.
+    """Create an opportunity at Identified (Qualified when client-initiated or CS-driven), with its research checklist.
 
     Refuses when a precondition fails unless `data.override_reason` is given; the override, the failed
     preconditions and any warning (unknown health) are recorded on the opportunity and in the events.
@@ -155,7 +155,7 @@ def create_opportunity(
         )
     if stage == OpportunityStage.IDENTIFIED:
         add_research_checklist(session, opportunity=opportunity, at=at)
-    else:  # A1 / CS-driven: discovery is skipped, scope the need instead
+    else:  # client-initiated or CS-driven: discovery is skipped, scope the need instead
         add_task(
             session,
             opportunity=opportunity,

@@ -1,8 +1,8 @@
-"""Stage order, stage probabilities and transition rules of the expansion pipeline (seed 000 stage table).
+"""Stage order, stage probabilities and transition rules of the expansion pipeline (its stage table).
 
 The stage table is authoritative for stage moves: a move sets the stage's probability unless the user gives
 one. The probability dropdown's values (10, 25, 40, 60, 75, 90) are the allowed set; its labels only describe
-them. See docs/pipeline.md for the two places where the seed's dropdown and stage table disagree.
+them. See docs/pipeline.md for the two places where the probability choices and the stage table disagree.
 """
 
 from __future__ import annotations

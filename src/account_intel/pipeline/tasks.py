@@ -16,7 +16,7 @@ from account_intel.pipeline.views import TaskView, task_views
 from account_intel.store.events import record_event
 from account_intel.store.models import Contact, Opportunity, Task
 
-# Seed 000 Step 2: the RESEARCH CHECKLIST (no due dates) and the NEXT ACTIONS (due +2, +3, +5 days).
+# A new opportunity's RESEARCH CHECKLIST (no due dates) and the NEXT ACTIONS (due +2, +3, +5 days).
 RESEARCH_CHECKLIST = (
     "Identify decision maker{dm_hint}",
     "Research {target} team size and structure",
@@ -108,7 +108,7 @@ def create_task(session: Session, *, opportunity_id: str, task: TaskInput, at: d
 
 
 def list_open_tasks(session: Session, *, assignee_id: str, opportunity_id: str | None = None) -> list[TaskView]:
-    """A user's open tasks across opportunities (TC-008), soonest due first, undated last."""
+    """A user's open tasks across opportunities, soonest due first, undated last."""
     stmt = select(Task).where(Task.assignee_id == assignee_id, Task.status == TaskStatus.OPEN)
     if opportunity_id is not None:
         stmt = stmt.where(Task.opportunity_id == opportunity_id)

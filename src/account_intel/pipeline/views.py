@@ -139,7 +139,7 @@ class OpportunityDetail(OpportunityView):
 
 
 class WinResult(BaseModel):
-    """What closing as won did to the account (seed 000 Step 9 screen)."""
+    """What closing as won did to the account: the screen shown after the win."""
 
     opportunity: OpportunityView
     closed_value: Decimal

@@ -1,4 +1,4 @@
-"""Portfolio summary: accounts and ARR by tier and segment, and what is coming up soon (SQL aggregation)."""
+"""Portfolio summary: accounts and ARR by account tier and segment, and what is coming up soon (SQL aggregation)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class GroupTotal(BaseModel):
 
 
 class PortfolioSummary(BaseModel):
-    """The portfolio as of a date: counts by status, ARR by tier and segment, and near-term events."""
+    """The portfolio as of a date: counts by status, ARR by account tier and segment, and near-term events."""
 
     as_of: date
     accounts: int = Field(description="Every account in the store, any status.")

@@ -1,4 +1,4 @@
-"""Which seed 004 triggers fire for an account on a day: pure functions over `AccountFacts`, each with its key.
+"""Which expansion and risk triggers fire on a day: pure functions over `AccountFacts`, each with its key.
 
 A firing's key names the account, the trigger and its period, so the daily scan fires each one once:
 `qbr_d30:<account>:<qbr-date>`, `renewal_180:<account>:<renewal-date>`, `nps_8:<account>:<survey-id>`,
@@ -27,7 +27,7 @@ from account_intel.analytics.whitespace import potential_only
 from account_intel.domain.qbr_timing import QBR_READY_DAYS
 
 Action = Literal["qbr_packet", "t1_play", "csm_task", "next_weekly"]
-WHITESPACE_MIN_RATIO = Decimal("0.5")  # seed 004: whitespace potential >= 50% of the current contract value
+WHITESPACE_MIN_RATIO = Decimal("0.5")  # whitespace potential >= 50% of the current contract value
 
 
 class Detection(BaseModel):

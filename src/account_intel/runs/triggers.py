@@ -1,4 +1,4 @@
-"""The daily trigger scan (seed 004): detect, fire each trigger once, act, and flag QBR packets that are late.
+"""The daily trigger scan: detect, fire each trigger once, act, and flag QBR packets that are late.
 
 1. Detect, set-based: the portfolio's facts in chunks (`iter_portfolio_facts`), the previous weekly snapshots per
    chunk, and the pure rules of `trigger_detect` per account. Only active accounts.

@@ -1,6 +1,6 @@
 """The weekly run's portfolio report: Markdown (template `portfolio_summary`) and JSON under the week's folder.
 
-The figures come from `analytics.portfolio` (pipeline by tier, type and segment; GRR and NRR; the campaign target
+The figures come from `analytics.portfolio` (pipeline by priority, type and segment; GRR and NRR; the campaign target
 list assigned within owner capacity), the run's own outcome from the weekly summary, and capacity per owner from the
 team's capacity, the open opportunities they already own and what the target list assigned to them.
 """

@@ -42,7 +42,7 @@ def find_account(session: Session, ref: str) -> Account:
 def accounts_query(
     *, tier: Tier | None = None, segment: Segment | None = None, owner: str | None = None
 ) -> Select[tuple[Account]]:
-    """The accounts filtered by tier, segment and owner (user id, name or email; AE, CSM or AM)."""
+    """The accounts filtered by account tier, segment and owner (user id, name or email; AE, CSM or AM)."""
     stmt = select(Account).order_by(Account.arr.desc(), Account.name)
     if tier is not None:
         stmt = stmt.where(Account.tier == tier)

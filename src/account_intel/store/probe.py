@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from account_intel.domain.wording import count
 from account_intel.errors import StoreError
 
 if TYPE_CHECKING:
@@ -122,8 +123,8 @@ def require(found: Probe, intent: Intent) -> None:
         Found.MISSING: f"No store at {where}. Run `account-intel demo` to build one, or check --db.",
         Found.EMPTY: f"{where[0].upper()}{where[1:]} is an empty database, not an account-intel store. "
         "Run `account-intel db upgrade` to create one there, or check --db.",
-        Found.FOREIGN: f"{where} is not an account-intel store: it holds {len(found.tables)} table(s) of another "
-        f"application ({tables}); nothing was changed. Check --db.",
+        Found.FOREIGN: f"{where} is not an account-intel store: it holds {count(len(found.tables), 'table', zero='0')} "
+        f"of another application ({tables}); nothing was changed. Check --db.",
         Found.UNKNOWN_REVISION: f"{where} is at schema revision '{revision}', which this version of account-intel "
         f"does not know (newest: {head}); nothing was changed. Check --db, or upgrade account-intel.",
         Found.BEHIND: f"The store {where} is at schema revision {revision}; this version needs {head}. "

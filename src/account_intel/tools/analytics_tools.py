@@ -300,7 +300,7 @@ class PenetrationOut(BaseModel):
 
 
 class WhitespaceResult(BaseModel):
-    """Seed 004's white-space map: what the account owns, where it could grow, sized at list price."""
+    """The white-space map: what the account owns, where it could grow, sized at list price."""
 
     account_id: str
     as_of: date

@@ -43,12 +43,12 @@ class CandidateOut(BaseModel):
     propensity_band: str
     probability: Amount = Field(description="Close probability 0-1.")
     expected_value: Amount = Field(description="potential × probability.")
-    priority: Amount = Field(description="potential × propensity / 100 × readiness weight.")
+    priority: Amount = Field(description="Ranking score: potential × propensity / 100 × readiness weight.")
     readiness: str = Field(description="immediate, 30-60, 60-90 or 90+ days.")
     budget: str
     access: str
-    pipeline_tier: int | None = None
-    campaign_tier: str
+    pipeline_tier: int | None = Field(default=None, description="Pipeline priority 1-4 (P1-P4); null if none.")
+    campaign_tier: str = Field(description="Campaign target list: close_now, develop or nurture.")
     timeline_days: tuple[int, int]
     play: str
     bant_qualified: bool
@@ -58,7 +58,7 @@ class CandidateOut(BaseModel):
 
 
 class ScenariosOut(BaseModel):
-    """Seed 003 scenarios over the counted candidates: conservative <= base <= upside <= total_potential."""
+    """Scenarios over the counted candidates: conservative <= base <= upside <= total_potential."""
 
     conservative_90d: Amount = Field(description="Σ potential × probability × timing within 90 days.")
     base: dict[int, Amount] = Field(description="Committed candidates closing within N days (at least conservative).")

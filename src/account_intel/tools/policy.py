@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from account_intel.content import ContentError
 from account_intel.content.filecache import by_file_text
 from account_intel.domain.enums import MeddiccRole, Segment, Tier
+from account_intel.domain.wording import label
 from account_intel.store.models import Account, Contact, OutboundMessage
 from account_intel.store.outbound import gate_reasons as floor_reasons
 from account_intel.tools.specs import POLICY_FILE, tools_folder
@@ -160,7 +161,7 @@ def _holds(rule: GateRule, account: Account, contact: Contact | None) -> list[st
     if rule.meddicc_role_in is not None:
         if contact is None or contact.meddicc_role not in rule.meddicc_role_in:
             return None
-        why.append(f"{contact.name} is the {contact.meddicc_role.value}")  # type: ignore[union-attr]
+        why.append(f"{contact.name} is the {label(contact.meddicc_role.value).lower()}")  # type: ignore[union-attr]
     return why
 
 

@@ -1,4 +1,4 @@
-"""The portfolio tool: the expansion pipeline by tier, type, segment and campaign tier, retention, target list.
+"""The portfolio tool: the expansion pipeline by priority, type, segment and campaign list, retention, target list.
 
 It reads every account (or those of a segment expression) and needs no account in scope. In a run scoped to one
 account it still answers with the aggregates (for a peer comparison), but its target list holds only that
@@ -33,9 +33,11 @@ class PortfolioInput(BaseModel):
 
 
 class TierOut(BaseModel):
-    """One pipeline tier of accounts (seed 003: 1 high/high, 2 high/medium, 3 medium/high, 4 medium/medium)."""
+    """Accounts of one pipeline priority: P1 high/high, P2 high/medium, P3 medium/high, P4 medium/medium."""
 
-    tier: int | None = Field(default=None, description="1-4; null for accounts below every tier.")
+    tier: int | None = Field(
+        default=None, description="Pipeline priority 1-4 (P1-P4); null for accounts below every priority."
+    )
     accounts: int
     total_potential: Amount
     average_propensity: float
@@ -65,7 +67,7 @@ class SegmentOut(BaseModel):
 
 
 class CampaignOut(BaseModel):
-    """Counted opportunities of one campaign tier (close now, develop, nurture)."""
+    """Counted opportunities of one campaign target list (close now, develop, nurture)."""
 
     opportunities: int
     total_potential: Amount
@@ -92,12 +94,12 @@ class TargetOut(BaseModel):
     account_name: str
     type: str
     target: str
-    campaign_tier: str
-    pipeline_tier: int | None = None
+    campaign_tier: str = Field(description="Campaign target list: close_now, develop or nurture.")
+    pipeline_tier: int | None = Field(default=None, description="Pipeline priority 1-4 (P1-P4); null if none.")
     propensity: float
     potential: Amount
     probability: Amount
-    priority: Amount
+    priority: Amount = Field(description="Ranking score: potential × propensity / 100 × readiness weight.")
     close_by: date
     owner_id: str | None = None
 
@@ -211,7 +213,7 @@ def _result(report: PortfolioReport, rows: list[TargetRow], top: int) -> Portfol
 
 @tool(args_schema=PortfolioInput)
 def get_portfolio_pipeline(segment: str | None = None, top: int = 10, *, runtime: ToolRuntime[ToolContext]) -> str:
-    """Portfolio pipeline by tier, type, segment and campaign tier, next quarter's GRR/NRR, and the target list."""
+    """Portfolio pipeline by priority, type, segment and campaign list, next quarter's GRR/NRR, and the target list."""
     context = runtime.context
     settings = context.settings
     with tool_errors(), context.sessions() as session:

@@ -2,8 +2,8 @@
 
 Validity: the run finished (completed or awaiting approval), the three agents' outputs are present (the result
 parses them into their pydantic schemas), brief.md and brief.json exist and brief.json parses, and a QBR run wrote
-its packet. Completeness: the brief has its required sections (seed 003's example brief), every recommendation is
-rendered with its required fields, and a QBR packet has its agenda sections (seed 004 Step 4).
+its packet. Completeness: the brief has its required sections, every recommendation is rendered with its required
+fields, and a QBR packet has its agenda sections.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ BRIEF_SECTIONS: dict[str, tuple[str, ...]] = {
     "risks": ("risks",),
     "health drivers": ("health",),
 }
-# Seed 004 play 02: the value story (step 3) and the QBR agenda (step 4).
+# A QBR packet: the value story and the QBR agenda.
 QBR_SECTIONS: dict[str, tuple[str, ...]] = {
     "performance review": ("performance", "partnership"),
     "unused value": ("unused value", "unused", "utilisation", "utilization", "adoption"),

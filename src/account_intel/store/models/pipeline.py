@@ -1,4 +1,4 @@
-"""Expansion opportunities of the UC-AM-004 pipeline, their stage history, proposals and proposal messages."""
+"""Expansion opportunities of the pipeline, their stage history, proposals and proposal messages."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ class Proposal(Base):
 
 
 class ProposalOpportunity(Base):
-    """An opportunity covered by a proposal (several for an A3 bundle), with its value at generation."""
+    """An opportunity covered by a proposal (several for a bundle), with its value at generation."""
 
     __tablename__ = "proposal_opportunities"
 

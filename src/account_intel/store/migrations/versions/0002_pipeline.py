@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22
 
-UC-AM-004. New columns on `opportunities` (analytics evidence, the recommendation it came from, a recorded
+New columns on `opportunities` (analytics evidence, the recommendation it came from, a recorded
 precondition override, the contract line a win created) and four new tables:
 
 - opportunity_stage_history: every stage an opportunity entered, with probability, time and user
