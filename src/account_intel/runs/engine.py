@@ -101,6 +101,11 @@ def make_environment(
     return RunEnvironment(store=store, settings=settings, runner=runner, out_dir=out_dir, clock=clock)
 
 
+# Each step's checkpoint is written before the next step starts (not in the background): a process killed at any
+# moment loses at most the node it was running, and the thread resumes from the last finished one.
+DURABILITY: Literal["sync"] = "sync"
+
+
 def run_thread(graph: CompiledStateGraph, env: RunEnvironment, initial: AccountState) -> dict[str, Any]:
     """Run (or resume) one account thread; a finished thread is not run again. Returns the final state and status."""
     config: dict[str, Any] = {"configurable": {"thread_id": initial["thread_id"]}, "recursion_limit": 40}
@@ -115,9 +120,9 @@ def run_thread(graph: CompiledStateGraph, env: RunEnvironment, initial: AccountS
                 "status": "awaiting_approval",
                 "interrupts": [i.value for i in snapshot.interrupts],
             }
-        graph.invoke(None, config, context=context)
+        graph.invoke(None, config, context=context, durability=DURABILITY)
     else:
-        graph.invoke(initial, config, context=context)
+        graph.invoke(initial, config, context=context, durability=DURABILITY)
     after = graph.get_state(config)
     interrupts = [i.value for i in after.interrupts]
     status = "awaiting_approval" if interrupts else after.values.get("status", "completed")
@@ -133,9 +138,14 @@ def resume_thread(graph: CompiledStateGraph, env: RunEnvironment, thread_id: str
     values = snapshot.values
     context = env.context_for(values["account_id"], date.fromisoformat(values["as_of"]), thread_id)
     if snapshot.interrupts:
-        graph.invoke(Command(resume={i.id: "decided" for i in snapshot.interrupts}), config, context=context)
+        graph.invoke(
+            Command(resume={i.id: "decided" for i in snapshot.interrupts}),
+            config,
+            context=context,
+            durability=DURABILITY,
+        )
     elif snapshot.next:
-        graph.invoke(None, config, context=context)
+        graph.invoke(None, config, context=context, durability=DURABILITY)
     after = graph.get_state(config)
     interrupts = [i.value for i in after.interrupts]
     status = "awaiting_approval" if interrupts else after.values.get("status", "completed")
