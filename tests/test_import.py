@@ -554,3 +554,46 @@ def test_a_reimport_without_churn_events_keeps_the_churn_date(tmp_path: Path) ->
         after = session.get(Account, "INITECH")
         assert after is not None and (after.status, after.churned_on) == (AccountStatus.CHURNED, churned_on)
     store.dispose()
+
+
+def test_unreadable_files_are_one_clear_error_each(tmp_path: Path) -> None:
+    import csv as csv_module
+
+    folder = tmp_path / "export"
+    shutil.copytree(CANONICAL, folder)
+    _set_cell(folder / "activities.csv", 1, "body", "x" * 200_000)  # a 200,000-character note is data
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    long_note = runner.invoke(app, ["import", str(folder), "--db", url, "--json"])
+    assert json.loads(long_note.stdout)["ok"], long_note.stdout[:2000]
+    mapping = tmp_path / "latin1.yaml"
+    mapping.write_bytes("sources:\n  - file: accounts.csv\n    entity: accounts  # café\n".encode("latin-1"))
+    bad_mapping = runner.invoke(app, ["import", str(folder), "--mapping", str(mapping), "--db", url])
+    assert bad_mapping.exit_code == 1 and "not UTF-8 text" in bad_mapping.output
+    csv_module.field_size_limit(1_000)  # a cell beyond what the reader takes
+    try:
+        result = runner.invoke(app, ["import", str(folder), "--db", url, "--json"])
+    finally:
+        csv_module.field_size_limit(10_000_000)
+    report = json.loads(result.stdout)
+    assert not report["ok"] and not report["written"]
+    issue = next(e for e in report["errors"] if e["file"] == "activities.csv")
+    assert "not a readable CSV" in issue["rule"] and issue["line"] == 2
+
+
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[row - 1][column] = value
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_invisible_characters_in_a_message_are_spelled_out() -> None:
+    from account_intel.importer.issues import ImportIssue
+
+    issue = ImportIssue(file="accounts.csv", line=1, column="\ufeffid", value="ACME\u200b", rule="is unknown")
+    assert issue.message == "accounts.csv line 1, column \\ufeffid, value 'ACME\\u200b': is unknown"
+    assert "café" in ImportIssue(file="a.csv", value="café", rule="r").message  # visible letters stay as they are
