@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from account_intel.cli.common import (
     DbOption,
@@ -156,7 +158,9 @@ def import_command(
 def render_report(out: Console, report: ImportReport) -> None:
     """The summary as Rich tables: counts per entity, quirks handled, warnings and the as-of date."""
     verb = "Would import" if report.dry_run else ("Imported" if report.written else "Checked")
-    table = Table(title=f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else ""))
+    # every text that comes from the files, their names or the mapping is shown as written, never read as markup
+    title = f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else "")
+    table = Table(title=escape(title))
     for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped"):
         table.add_column(column, justify="left" if column in ("Entity", "Table") else "right")
     for entity in report.entities:
@@ -174,11 +178,11 @@ def render_report(out: Console, report: ImportReport) -> None:
         for column in ("Quirk", "Count", "What was found", "Handling"):
             quirks.add_column(column, justify="right" if column == "Count" else "left", overflow="fold")
         for quirk in report.quirks:
-            quirks.add_row(quirk.code, f"{quirk.count:,}", quirk.description, quirk.handling)
+            quirks.add_row(quirk.code, f"{quirk.count:,}", Text(quirk.description), Text(quirk.handling))
         out.print(quirks)
     for warning in report.warnings:
-        out.print(f"[yellow]Warning:[/] {warning}", highlight=False)
-    out.print(f"As of {report.as_of.isoformat()}: {report.as_of_source}.", highlight=False)
+        out.print(Text.assemble(("Warning:", "yellow"), " ", warning), highlight=False)
+    out.print(Text(f"As of {report.as_of.isoformat()}: {report.as_of_source}."), highlight=False)
     if report.written:
         out.print(
             f"The store's data date is now {report.as_of.isoformat()}: commands run as of it without --as-of.",

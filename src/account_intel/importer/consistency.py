@@ -45,14 +45,20 @@ def fill_churned_on(by_entity: dict[str, list[SourceResult]], quirks: QuirkLog) 
     for result in by_entity.get("accounts", []):
         if "status" not in result.present:
             continue
-        if "churned_on" not in result.present:
-            result.present.insert(result.present.index("status") + 1, "churned_on")
+        carried = "churned_on" in result.present  # else a stored churned_on is kept unless an event dates it
         for record in result.records:
             values = record.values
-            values.setdefault("churned_on", None)
-            if values["status"] == AccountStatus.CHURNED and values["churned_on"] is None:
-                values["churned_on"] = latest.get(values["id"])
-                filled += values["churned_on"] is not None
+            if values["status"] != AccountStatus.CHURNED:
+                values.setdefault("churned_on", None)  # an account that is not churned has no churn date
+                continue
+            if values.get("churned_on") is not None:
+                continue
+            day = latest.get(values["id"])
+            if day is not None or carried:
+                values["churned_on"] = day
+                filled += day is not None
+        if not carried and any("churned_on" in r.values for r in result.records):
+            result.present.insert(result.present.index("status") + 1, "churned_on")
     quirks.add(
         "churned_on_from_churn_events",
         "churned accounts given the date of their latest churn event as churned_on",

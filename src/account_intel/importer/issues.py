@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, computed_field
 
 MAX_KEPT_ERRORS = 1000
@@ -28,10 +30,19 @@ class ImportIssue(BaseModel):
             where += f" item {self.item}"
         parts = [where]
         if self.column is not None:
-            parts.append(f"column {self.column}")
+            parts.append(f"column {visible(self.column)}")
         if self.value is not None:
-            parts.append(f"value '{self.value}'")
+            parts.append(f"value '{visible(self.value)}'")
         return f"{', '.join(parts)}: {self.rule}"
+
+
+def visible(text: str) -> str:
+    """Text with every invisible or control character spelled out (`\\ufeffid` for a byte-order mark before `id`),
+    so that two values that look the same on screen can be told apart."""
+    return "".join(ch if ch.isprintable() and not _INVISIBLE.match(ch) else f"\\u{ord(ch):04x}" for ch in text)
+
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
 class Quirk(BaseModel):

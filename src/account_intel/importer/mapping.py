@@ -339,6 +339,10 @@ def load_mapping(path: Path) -> MappingFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValidationFailed(f"Cannot read mapping file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"Mapping file {path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8."
+        ) from None
     except yaml.YAMLError as exc:
         raise ValidationFailed(f"Mapping file {path.name} is not valid YAML: {exc}".strip()) from None
     return parse_mapping(data, label=path.name)

@@ -30,10 +30,25 @@ def count_records(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
+MAX_CELL_CHARS = 10_000_000  # a long note is data; the csv module's default limit (131,072) is not a rule of ours
+csv.field_size_limit(MAX_CELL_CHARS)
+
+
+class CsvProblem(Exception):
+    """A file the csv module cannot read at some line (a cell too long, a NUL byte, a broken quote)."""
+
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line, self.detail = line, detail
+
+
 def read_header(path: Path) -> list[str]:
     """The header's column names, stripped (an empty file has none)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = next(csv.reader(handle), [])
+        try:
+            first = next(csv.reader(handle), [])
+        except csv.Error as exc:
+            raise CsvProblem(1, str(exc)) from None
     return [name.strip() for name in first]
 
 
@@ -41,12 +56,15 @@ def read_records(path: Path) -> Iterator[CsvRecord]:
     """Yield every data record after the header, skipping blank lines; the file is never held in memory."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
-        if next(reader, None) is None:
-            return
-        last_line = reader.line_num
-        for cells in reader:
-            start = last_line + 1
+        try:
+            if next(reader, None) is None:
+                return
             last_line = reader.line_num
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            yield CsvRecord(start, [cell.strip() for cell in cells])
+            for cells in reader:
+                start = last_line + 1
+                last_line = reader.line_num
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                yield CsvRecord(start, [cell.strip() for cell in cells])
+        except csv.Error as exc:
+            raise CsvProblem(reader.line_num, str(exc)) from None

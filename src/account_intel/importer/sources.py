@@ -19,7 +19,7 @@ from account_intel.domain.wording import plural
 from account_intel.importer.entities import BY_NAME, EntitySpec
 from account_intel.importer.issues import ImportIssue, Issues
 from account_intel.importer.mapping import Aggregate, SourceMapping
-from account_intel.importer.reader import CsvRecord, read_header, read_records
+from account_intel.importer.reader import MAX_CELL_CHARS, CsvProblem, CsvRecord, read_header, read_records
 from account_intel.importer.transforms import Executor, Record, TransformContext, TransformError, build_executor
 from account_intel.importer.values import has_offset
 from account_intel.store.types import UTCDateTime
@@ -92,6 +92,10 @@ def read_source(
             _read_rows(result, plan, read_records(path), ctx, issues, advance)
     except UnicodeDecodeError as exc:
         issues.add(ImportIssue(file=source.file, rule=f"is not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        result.usable = False
+    except CsvProblem as exc:
+        rule = f"is not a readable CSV file here ({exc.detail}); cells may hold at most {MAX_CELL_CHARS:,} characters"
+        issues.add(ImportIssue(file=source.file, line=exc.line, rule=rule))
         result.usable = False
     return result
 

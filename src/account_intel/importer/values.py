@@ -6,9 +6,10 @@ Each parser raises `PydanticCustomError` so that a pydantic row model reports th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -18,6 +19,24 @@ from pydantic_core import PydanticCustomError
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
 CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")  # the store's money columns hold 12 whole digits
+MAX_INT = 2**63 - 1
+_PLAIN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+NUMBER_FORMAT = "digits 0-9 with an optional '.' and thousands commas, such as 1234.5 or 1,234.50"
+
+
+def parse_number(value: Any, kind: str, rule: str) -> Decimal:
+    """A number in the one documented format; anything else (a decimal comma as in `1,50`, `1e5`, `1_000`,
+    non-ASCII digits) fails with `rule` and the format, rather than being read as another number."""
+    if isinstance(value, Decimal):
+        return value
+    text = str(value).strip()
+    if _PLAIN.fullmatch(text):
+        return Decimal(text)
+    if _GROUPED.fullmatch(text):
+        return Decimal(text.replace(",", ""))
+    raise fail(kind, f"{rule}, written as {NUMBER_FORMAT} (not 1,50, 1e5 or 1_000)")
 
 
 def fail(kind: str, rule: str) -> PydanticCustomError:
@@ -26,16 +45,12 @@ def fail(kind: str, rule: str) -> PydanticCustomError:
 
 
 def to_money(value: Any) -> Decimal:
-    """A non-negative Decimal with at most two decimal places (`1234.5`, `0`, `99.94`)."""
-    if isinstance(value, Decimal):
-        amount = value
-    else:
-        try:
-            amount = Decimal(str(value).replace(",", "").strip())
-        except InvalidOperation:
-            raise fail("money", "must be a non-negative amount") from None
+    """A non-negative Decimal with at most two decimal places (`1234.5`, `0`, `99.94`, `1,234.50`)."""
+    amount = parse_number(value, "money", "must be a non-negative amount")
     if not amount.is_finite() or amount < 0:
         raise fail("money", "must be a non-negative amount")
+    if amount > MAX_MONEY:
+        raise fail("money", f"must be at most {MAX_MONEY:,}")
     if amount != amount.quantize(CENT):
         raise fail("money", "must be an amount with at most 2 decimal places")
     return amount.quantize(CENT)
@@ -44,13 +59,13 @@ def to_money(value: Any) -> Decimal:
 def to_int(value: Any) -> int:
     """A whole number; `27.0` is accepted as 27, `27.5` is not."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise fail("int", "must be a whole number") from None
+        number = Decimal(value)
+    else:
+        number = parse_number(value, "int", "must be a whole number")
     if not number.is_finite() or number != number.to_integral_value():
         raise fail("int", "must be a whole number")
+    if abs(number) > MAX_INT:
+        raise fail("int", f"must be a whole number of at most {MAX_INT:,}")
     return int(number)
 
 
@@ -63,7 +78,7 @@ def to_count(value: Any) -> int:
 
 
 def to_bool(value: Any) -> bool:
-    """true/false, 1/0, yes/no (any case)."""
+    """true/false, 1/0, yes/no, y/n, t/f (any case)."""
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()
@@ -71,7 +86,7 @@ def to_bool(value: Any) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise fail("bool", "must be true/false, 1/0 or yes/no")
+    raise fail("bool", "must be true/false, 1/0, yes/no, y/n or t/f")
 
 
 def to_date(value: Any) -> date:
