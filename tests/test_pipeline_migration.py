@@ -50,7 +50,7 @@ def test_docs_explain_stages_probabilities_and_the_two_disagreements() -> None:
     text = DOCS.read_text()
     for phrase in (
         "stage table is authoritative for stage moves",
-        "dropdown's values are the allowed set of probabilities",
+        "choices' values are the allowed set of probabilities",
         "Creation without an explicit probability takes the field default, 40",
         "Qualified",
         "Cannot move to Negotiation without Proposal stage.",

@@ -15,6 +15,7 @@ from account_intel.domain.enums import ApprovalDecision, MessageStatus, Opportun
 from account_intel.errors import ApprovalRequiredError, InvalidStateError
 from account_intel.pipeline import proposals, sending
 from account_intel.pipeline.errors import ContactNotFound, InvalidTransition
+from account_intel.pipeline.people import find_user
 from account_intel.pipeline.schemas import ProposalRequest
 from account_intel.store.engine import Store
 from account_intel.store.events import list_events
@@ -41,7 +42,12 @@ def _send(store: Store, proposal_id: str, home: Path, to: str = "Jennifer Martin
 
 def _approve(session: Session, message_id: str, approver: str, home: Path) -> approvals.ApprovalOutcome:
     return approvals.decide_message(
-        session, message_id=message_id, approver=approver, decision=ApprovalDecision.APPROVED, at=day(12, 10), home=home
+        session,
+        message_id=message_id,
+        approver=find_user(session, approver),
+        decision=ApprovalDecision.APPROVED,
+        at=day(12, 10),
+        home=home,
     )
 
 
@@ -99,7 +105,10 @@ def test_send_to_a_t1_account_waits_for_approval_then_sends_with_effects(store: 
         assert list_events(session, kind="activity.created") == []
         pending = approvals.list_pending(session)
         assert [m.id for m in pending] == [outcome.message_id] and pending[0].proposal_id == "PRP-2024-0001"
-    with store.transaction() as session, pytest.raises(ApprovalRequiredError, match="only the account's AE"):
+    with (
+        store.transaction() as session,
+        pytest.raises(ApprovalRequiredError, match="neither the account's AE nor a manager"),
+    ):
         _approve(session, outcome.message_id, "Sam Rivera", home)
     with store.transaction() as session:
         result = _approve(session, outcome.message_id, "Avery Stone", home)
@@ -132,7 +141,7 @@ def test_edit_then_send_the_edited_text(store: Store, tmp_path: Path) -> None:
         result = approvals.decide_message(
             session,
             message_id=outcome.message_id,
-            approver="Morgan Lee",
+            approver=find_user(session, "Morgan Lee"),
             decision=ApprovalDecision.EDITED,
             text="Hi Jennifer,\n\nShorter text.\n",
             at=day(12, 10),
@@ -151,7 +160,7 @@ def test_rejected_message_is_not_sent_and_has_no_effects(store: Store, tmp_path:
         result = approvals.decide_message(
             session,
             message_id=outcome.message_id,
-            approver="U-AE",
+            approver=find_user(session, "U-AE"),
             decision=ApprovalDecision.REJECTED,
             note="Wait until after their budget review",
             at=day(12, 10),

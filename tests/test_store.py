@@ -196,7 +196,7 @@ def test_approved_text_is_the_only_text_that_can_be_sent(store: Store) -> None:
     message_id = _draft(store, "BIG", "BIG-CHAMP")
     with store.transaction() as session:
         message = session.get(OutboundMessage, message_id)
-        with pytest.raises(ApprovalRequiredError, match="AE or a manager"):
+        with pytest.raises(ApprovalRequiredError, match="nor a manager"):
             decide(session, message=message, approver_id="U-CSM", decision=ApprovalDecision.APPROVED, at=T0)
         approval = decide(
             session,
