@@ -261,16 +261,16 @@ def _decision(session: Session, message: OutboundMessage) -> MessageApproval | N
 def _check_covered(session: Session, message: OutboundMessage, decision: MessageApproval) -> None:
     """Refuse to send when what would go out is not what the decision covered."""
     user = session.get(User, decision.approver_id)
-    who = f"{user.name if user else decision.approver_id} on {decision.decided_at:%Y-%m-%d %H:%M} UTC"
+    who, when = user.name if user else decision.approver_id, f"{decision.decided_at:%Y-%m-%d %H:%M} UTC"
     if decision.content_hash is None:
         raise ApprovalRequiredError(
-            f"Message {message.id} was decided by {who} before decisions recorded what they cover; it was not sent. "
-            "Draft it again and have the new draft approved."
+            f"Message {message.id} was decided by {who} on {when}, before decisions recorded what they cover; it was "
+            "not sent. Draft it again and have the new draft approved."
         )
     if decision.content_hash != content_hash(session, message):
         raise ApprovalRequiredError(
-            f"Message {message.id} is not what {who} approved: its sender, recipients, subject, body or attachments "
-            "changed since. It was not sent; draft a new message and have it approved."
+            f"Message {message.id} is not what {who} approved on {when}: its sender, recipients, subject, body or "
+            "attachments changed since. It was not sent; draft a new message and have it approved."
         )
 
 
