@@ -156,7 +156,14 @@ def draft_message(
     session.flush()
     write_recipients(session, message, recipients, contact=contact)
     record_message_event(
-        session, message, "message.drafted", at=at, actor=created_by, to=message.to_address, origin=origin
+        session,
+        message,
+        "message.drafted",
+        at=at,
+        actor=created_by,
+        to=message.to_address,
+        origin=origin,
+        recipients=[{"kind": r.kind.value, "address": r.address} for r in recipients],
     )
     return message
 
