@@ -256,6 +256,18 @@ BROKEN = {
         "2024-11-03 10:00,critical,",
         ("tickets.csv", 2, "severity", "critical", "must be one of: low, medium, high, urgent"),
     ),
+    "contact email with a display name": (
+        "contacts.csv",
+        "eli@acme.test",
+        '"Eli Novak <eli@acme.test>"',
+        (
+            "contacts.csv",
+            3,
+            "email",
+            "Eli Novak <eli@acme.test>",
+            "must be one bare email address, but it has a display name, quotes or angle brackets",
+        ),
+    ),
     "missing account": (
         "tickets.csv",
         "T-2,GLOBEX,",

@@ -16,12 +16,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind, Tier
 from account_intel.errors import NotFoundError
 from account_intel.pipeline import sending
 from account_intel.queries.names import contact_names, user_names
 from account_intel.store.models import Account, MessageApproval, OutboundMessage, User
 from account_intel.store.outbound import decide
+from account_intel.store.recipients import check_recipients, recorded_recipients
 from account_intel.tools.policy import OutboundPolicy, gate_reasons, load_policy
 
 AfterApproval = Callable[..., BaseModel]
@@ -39,10 +40,24 @@ class DecisionView(BaseModel):
     decided_at: datetime
     edited: bool
     note: str | None = None
+    content_hash: str | None = Field(default=None, description="sha256 of what the decision covers.")
+
+
+class RecipientView(BaseModel):
+    """One recipient of a message, with the contact it is when the address is a contact's."""
+
+    kind: RecipientKind
+    address: str
+    name: str | None = Field(default=None, description="The contact's name, when the address is a contact's.")
+    contact_id: str | None = None
+
+    def label(self) -> str:
+        """'Sofia Patel <spatel@example.com>', or the address alone."""
+        return f"{self.name} <{self.address}>" if self.name else self.address
 
 
 class MessageView(BaseModel):
-    """An outbound message with why it needs approval and the decisions so far."""
+    """An outbound message with every recipient, why it needs approval and the decisions so far."""
 
     id: str
     account_id: str
@@ -51,6 +66,10 @@ class MessageView(BaseModel):
     to: str
     to_name: str | None = Field(default=None, description="The contact's name, when the message is to a contact.")
     cc: str | None = None
+    bcc: str | None = None
+    recipients: list[RecipientView] = Field(
+        default_factory=list, description="Every recipient (To, Cc, Bcc), as the gate judges them."
+    )
     subject: str
     body: str
     status: MessageStatus
@@ -81,6 +100,21 @@ def get_message(session: Session, message_id: str) -> OutboundMessage:
     return message
 
 
+def recipient_views(session: Session, message: OutboundMessage) -> list[RecipientView]:
+    """Every recipient of a message, named when the address is a contact's (the contact on record first)."""
+    check = check_recipients(session, message)
+    on_record = {row.address: row.contact_id for row in recorded_recipients(session, message.id)}
+    views = []
+    for recipient in check.recipients:
+        matches = check.by_address.get(recipient.address, [])
+        contact_id = on_record.get(recipient.address) or (matches[0].id if matches else None)
+        views.append(RecipientView(kind=recipient.kind, address=recipient.address, contact_id=contact_id))
+    names = contact_names(session, ids=[v.contact_id for v in views])
+    for view in views:
+        view.name = names.get(view.contact_id or "")
+    return views
+
+
 def message_view(session: Session, message: OutboundMessage, policy: OutboundPolicy | None = None) -> MessageView:
     """The view of one message."""
     account = session.get(Account, message.account_id)
@@ -100,6 +134,8 @@ def message_view(session: Session, message: OutboundMessage, policy: OutboundPol
         to=message.to_address,
         to_name=contact_names(session, ids=[message.contact_id]).get(message.contact_id or ""),
         cc=message.cc,
+        bcc=message.bcc,
+        recipients=recipient_views(session, message),
         subject=message.subject,
         body=message.body,
         status=message.status,
@@ -120,6 +156,7 @@ def message_view(session: Session, message: OutboundMessage, policy: OutboundPol
                 decided_at=d.decided_at,
                 edited=d.text_before != d.final_text,
                 note=d.note,
+                content_hash=d.content_hash,
             )
             for d in decisions
         ],

@@ -9,11 +9,12 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, getaddresses, parseaddr
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from account_intel.domain.email_address import parse_recipients
 from account_intel.errors import DeliveryError
 from account_intel.outbox import build_email, deliver
 from account_intel.settings import Settings
@@ -46,6 +47,7 @@ def deliver_message(settings: Settings, message: OutboundMessage, *, sender: str
         sender=sender or settings.mail_from,
         to=message.to_address,
         cc=message.cc,
+        bcc=message.bcc,
         subject=message.subject,
         body=message.body,
         sent_at=message.sent_at or message.created_at,
@@ -55,15 +57,9 @@ def deliver_message(settings: Settings, message: OutboundMessage, *, sender: str
     return _to_smtp(settings, message, email)
 
 
-def envelope_recipients(to: str, cc: str | None) -> list[str]:
-    """Every address of the To and Cc lines, once each (case-insensitive), in order."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for _, address in getaddresses([to, cc or ""]):
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            out.append(address)
-    return out
+def envelope_recipients(to: str, cc: str | None, bcc: str | None = None) -> list[str]:
+    """Every address of the To, Cc and Bcc lines, normalised, once each, in order: exactly the ones the gate judged."""
+    return [recipient.address for recipient in parse_recipients(to, cc, bcc)]
 
 
 def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage) -> Delivery:
@@ -79,7 +75,7 @@ def _to_outbox(settings: Settings, message: OutboundMessage, email: EmailMessage
 def _to_smtp(settings: Settings, message: OutboundMessage, email: EmailMessage) -> Delivery:
     host, port = settings.smtp_host or "", settings.smtp_port
     try:
-        refused = _send_smtp(settings, host, email, envelope_recipients(message.to_address, message.cc))
+        refused = _send_smtp(settings, host, email, envelope_recipients(message.to_address, message.cc, message.bcc))
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(
             f"Message {message.id} could not be delivered by the SMTP server {host}:{port}: {_describe(exc)}. "

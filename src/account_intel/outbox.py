@@ -13,6 +13,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from account_intel.domain.email_address import header_lines
+
 ID_HEADER = "X-Account-Intel-Message"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -35,14 +37,21 @@ def build_email(
     body: str,
     sent_at: datetime,
     cc: str | None = None,
+    bcc: str | None = None,
     attachments: list[Attachment] | None = None,
 ) -> EmailMessage:
-    """An RFC 5322 email for an outbound message, with its attachments."""
+    """An RFC 5322 email for an outbound message, with its attachments.
+
+    The To, Cc and Bcc headers carry the normalised addresses the gate judged (display names re-quoted). The Bcc
+    header stays in the outbox copy; SMTP delivery never transmits it."""
+    to_line, cc_line, bcc_line = header_lines(to, cc, bcc)
     email = EmailMessage()
     email["From"] = sender
-    email["To"] = to
-    if cc:
-        email["Cc"] = cc
+    email["To"] = to_line or ""
+    if cc_line:
+        email["Cc"] = cc_line
+    if bcc_line:
+        email["Bcc"] = bcc_line
     email["Subject"] = subject
     email["Date"] = format_datetime(sent_at)
     email["Message-ID"] = f"<{message_id}@account-intel>"

@@ -14,10 +14,11 @@ from rich.table import Table
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.cli.pipeline_options import home_of
 from account_intel.clock import SystemClock
-from account_intel.domain.enums import ApprovalDecision, MessageStatus
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind
 from account_intel.errors import InvalidStateError, ValidationFailed
 
 if TYPE_CHECKING:
+    from account_intel.approvals import MessageView
     from account_intel.settings import Settings
     from account_intel.store.engine import Store
 
@@ -46,14 +47,14 @@ def list_command(
         print_json([row.model_dump(mode="json") for row in rows])
         return
     table = Table(title=f"Pending messages ({len(rows)})")
-    for column in ("Id", "Account", "Account tier", "To", "Subject", "Status", "Needs approval because"):
+    for column in ("Id", "Account", "Account tier", "Recipients", "Subject", "Status", "Needs approval because"):
         table.add_column(column, overflow="fold")
     for m in rows:
         table.add_row(
             m.id,
             m.account_name,
             m.account_tier.value,
-            _recipient(m.to_name, m.to),
+            "\n".join(_recipient_lines(m)),
             m.subject,
             m.status.value,
             "; ".join(m.gate_reasons) or "-",
@@ -64,6 +65,16 @@ def list_command(
 def _recipient(name: str | None, address: str) -> str:
     """'Sofia Patel <spatel@example.com>', or the address alone."""
     return f"{name} <{address}>" if name else address
+
+
+def _recipient_lines(view: MessageView) -> list[str]:
+    """'To: Sofia Patel <spatel@example.com>', then 'Cc: ...' and 'Bcc: ...': every recipient, named where known."""
+    lines = []
+    for kind in RecipientKind:
+        people = [r.label() for r in view.recipients if r.kind == kind]
+        if people:
+            lines.append(f"{kind.value.capitalize()}: {', '.join(people)}")
+    return lines or [f"To: {_recipient(view.to_name, view.to)}"]
 
 
 @app.command("show")
@@ -85,6 +96,8 @@ def show_command(
         f"[bold]{view.id}[/] to {_recipient(view.to_name, view.to)} ({view.account_name}, account tier "
         f"{view.account_tier.value}): {view.status.value}"
     )
+    for line in _recipient_lines(view):
+        console.print(line, markup=False)
     if view.gate_reasons:
         console.print("Needs approval: " + "; ".join(view.gate_reasons))
     console.print(f"Subject: {view.subject}\n\n{view.body}")
@@ -147,7 +160,9 @@ def _decide(
     console.print(f"{m.id}: {outcome.decision.value} by {approver_name}.")
     if outcome.sent:
         eml = (outcome.result or {}).get("eml_path")
-        console.print(f"Sent to {_recipient(m.to_name, m.to)}" + (f"; written to {eml}" if eml else "") + ".")
+        to = ", ".join(r.label() for r in m.recipients if r.kind == RecipientKind.TO) or _recipient(m.to_name, m.to)
+        copies = "".join(f"; {line}" for line in _recipient_lines(m) if not line.startswith("To: "))
+        console.print(f"Sent to {to}{copies}" + (f"; written to {eml}" if eml else "") + ".", markup=False)
         moves = (outcome.result or {}).get("stage_moves")
         for opp_id in moves if isinstance(moves, list) else []:
             console.print(f"  {opp_id} moved to Proposal (60%)")

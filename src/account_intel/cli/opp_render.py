@@ -171,17 +171,16 @@ def proposal(p: ProposalSummary, files: dict[str, Path], outcome: SendOutcome | 
         console.print(f"  {fmt}: {path}")
     if outcome is None:
         return
+    to = outcome.to + "".join(f"; {label} {line}" for label, line in (("cc", outcome.cc), ("bcc", outcome.bcc)) if line)
     if outcome.status.value == "sent":
-        console.print(
-            f"Proposal sent successfully to {outcome.to} ({outcome.message_id}); written to {outcome.eml_path}"
-        )
+        console.print(f"Proposal sent successfully to {to} ({outcome.message_id}); written to {outcome.eml_path}")
         for opp_id in outcome.stage_moves:
             console.print(f"  {opp_id} moved to Proposal (60%)")
         if outcome.follow_up_task_id:
             console.print(f"  Follow-up reminder {outcome.follow_up_task_id} set")
         return
     console.print(
-        f"[yellow]Proposal email {outcome.message_id} to {outcome.to} is waiting for approval:[/] "
+        f"[yellow]Proposal email {outcome.message_id} to {to} is waiting for approval:[/] "
         + "; ".join(outcome.gate_reasons)
         + f". It stays a draft until approved: {outcome.approve_hint}"
     )

@@ -165,6 +165,14 @@ class MessageStatus(StrEnum):
     SENT = "sent"
 
 
+class RecipientKind(StrEnum):
+    """The line of a message a recipient is on."""
+
+    TO = "to"
+    CC = "cc"
+    BCC = "bcc"
+
+
 class ApprovalDecision(StrEnum):
     """A human decision on an outbound draft."""
 

@@ -30,6 +30,7 @@ from account_intel.domain.enums import (
 from account_intel.importer.values import (
     Count,
     Day,
+    Email,
     Flag,
     Instant,
     Int,
@@ -275,7 +276,7 @@ class ContactRow(CanonicalRow):
     name: Str160
     title: Str160 | None = None
     department_id: Str80 | None = None
-    email: Str200 | None = None
+    email: Email | None = None
     phone: Str64 | None = None
     meddicc_role: MeddiccRoleValue | None = None
     is_executive: Flag | None = None

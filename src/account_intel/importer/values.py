@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from account_intel.domain.email_address import email_problem
+
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
 CENT = Decimal("0.01")
@@ -155,6 +157,15 @@ def text_parser(max_length: int | None) -> Callable[[Any], str]:
     return parse
 
 
+def to_email(value: Any) -> str:
+    """One bare, valid email address (`name@company.com`): no display name, angle brackets, list or whitespace."""
+    text = str(value).strip()
+    problem = email_problem(text)
+    if problem is not None:
+        raise fail("email", f"must be one bare email address, but {problem}")
+    return text
+
+
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 Int = Annotated[int, BeforeValidator(to_int)]
 Count = Annotated[int, BeforeValidator(to_count)]
@@ -169,3 +180,4 @@ Str120 = Annotated[str, BeforeValidator(text_parser(120))]
 Str160 = Annotated[str, BeforeValidator(text_parser(160))]
 Str200 = Annotated[str, BeforeValidator(text_parser(200))]
 LongText = Annotated[str, BeforeValidator(text_parser(None))]
+Email = Annotated[str, BeforeValidator(to_email)]

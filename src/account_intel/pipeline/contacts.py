@@ -9,14 +9,13 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from account_intel.domain.email_address import InvalidEmailAddress, check_email
 from account_intel.domain.enums import MeddiccRole
 from account_intel.errors import ValidationFailed
 from account_intel.pipeline.ids import new_id
 from account_intel.store.accounts import find_account
 from account_intel.store.events import record_event
 from account_intel.store.models import Contact, Department
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class UnknownDepartment(ValidationFailed):
@@ -102,11 +101,15 @@ def add_contact(
         problems.append("Name is required.")
     elif len(name) > 160:
         problems.append("Name must be at most 160 characters.")
-    if email and not _EMAIL.match(email.strip()):
-        problems.append(f"Email '{email}' is not an email address.")
+    if email is not None and email.strip():
+        try:
+            email = check_email(email, field="Email")
+        except InvalidEmailAddress as exc:
+            problems.append(f"{exc}.")
+    else:
+        email = None
     if problems:
         raise ValidationFailed("Failed to add contact. " + " ".join(problems))
-    email = email.strip() if email else None
     if email:
         existing = session.scalars(
             select(Contact).where(Contact.account_id == target.id, func.lower(Contact.email) == email.lower())

@@ -1,9 +1,10 @@
 """Sending a proposal: an outbound draft to a contact, under the store's approval rule.
 
-A recipient of a T1 account (tier read at the time of sending) or a do-not-contact contact needs a recorded
-approval: the draft waits, and `approvals.approve` completes the send later. Once sent, the message is written
-to the outbox and the post-send effects run once: the email is logged as an activity, earlier opportunities
-move to Proposal, and a follow-up reminder is set (3 days by default).
+A T1 account's contact (tier read at the time of sending), a do-not-contact contact or an address that is no
+contact's, on the To, Cc or Bcc line, needs a recorded approval: the draft waits, and `approvals.approve`
+completes the send later. Once sent, the message is written to the outbox and the post-send effects run once: the
+email is logged as an activity, earlier opportunities move to Proposal, and a follow-up reminder is set (3 days by
+default).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from account_intel.content import content_root
 from account_intel.content.templates import load_template, render
 from account_intel.domain.enums import ActivityKind, MessageStatus, OpportunityStage
 from account_intel.domain.wording import without_prefix
-from account_intel.errors import InvalidStateError
+from account_intel.errors import InvalidStateError, ValidationFailed
 from account_intel.outbox import Attachment, build_email, deliver
 from account_intel.pipeline.activities import record_activity
 from account_intel.pipeline.config import PipelineSettings
@@ -56,6 +57,8 @@ class SendOutcome(BaseModel):
     message_id: str
     proposal_id: str
     to: str
+    cc: str | None = None
+    bcc: str | None = None
     status: MessageStatus
     gate_reasons: list[str] = Field(default_factory=list)
     eml_path: str | None = None
@@ -87,11 +90,13 @@ def send_proposal(
     actor: str | None,
     home: Path,
     cc: list[str] | None = None,
+    bcc: list[str] | None = None,
     subject: str | None = None,
     content_dir: Path | None = None,
     settings: PipelineSettings | None = None,
 ) -> SendOutcome:
-    """Draft the proposal email to a contact of the account and send it unless the recipient is gated."""
+    """Draft the proposal email to a contact of the account (copies to others: Cc, Bcc) and send it unless a
+    recipient is gated; every recipient is judged."""
     proposal = get_proposal(session, proposal_id)
     user = actor_id(session, actor)
     for opportunity in _covered(session, proposal):
@@ -103,6 +108,10 @@ def send_proposal(
             )
     recipient = find_contact(session, proposal.account_id, to, role="Recipient")
     copies = [find_contact(session, proposal.account_id, ref, role="CC") for ref in cc or []]
+    blind = [find_contact(session, proposal.account_id, ref, role="BCC") for ref in bcc or []]
+    for role, contact in [("Recipient", recipient)] + [("CC", c) for c in copies] + [("BCC", c) for c in blind]:
+        if not (contact.email and contact.email.strip()):
+            raise ValidationFailed(f"{role} {contact.name} ({contact.id}) has no email address; add one first.")
     account = session.get(Account, proposal.account_id)
     sender = session.get(User, user) if user else None
     assert account is not None
@@ -122,6 +131,7 @@ def send_proposal(
         created_by=user,
         contact_id=recipient.id,
         cc=", ".join(c.email for c in copies if c.email) or None,
+        bcc=", ".join(c.email for c in blind if c.email) or None,
         origin=ORIGIN,
         opportunity_id=proposal.opportunity_id,
     )
@@ -141,6 +151,8 @@ def send_proposal(
             message_id=message.id,
             proposal_id=proposal.id,
             to=message.to_address,
+            cc=message.cc,
+            bcc=message.bcc,
             status=message.status,
             gate_reasons=reasons,
             approve_hint=f"account-intel approvals approve {message.id} --as USER (the account's AE or a manager)",
@@ -186,6 +198,7 @@ def complete_send(
             sender=formataddr((sender.name, sender.email)) if sender and sender.email else "account-intel@localhost",
             to=message.to_address,
             cc=message.cc,
+            bcc=message.bcc,
             subject=message.subject,
             body=message.body,
             sent_at=at,
@@ -200,6 +213,8 @@ def complete_send(
         message_id=message.id,
         proposal_id=proposal.id,
         to=message.to_address,
+        cc=message.cc,
+        bcc=message.bcc,
         status=message.status,
         eml_path=str(path),
         stage_moves=moved,

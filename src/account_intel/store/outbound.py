@@ -1,8 +1,11 @@
 """Outbound messages: drafting, human decisions and sending, under the store's approval rule.
 
-The rule is the floor: a message to a contact of a T1 account, or to a do-not-contact contact, is refused
-unless an approval (approver, time, final text equal to the body) is recorded. Database triggers hold the same
-rule for any writer; this module gives the same refusal as a clear domain error.
+The rule is the floor, and it judges every recipient, To, Cc and Bcc alike: a message is gated when its account is
+T1, or when any recipient is a contact of a T1 account, a do-not-contact contact, or an address that is no
+contact's. A gated message is refused unless an approval (approver, time, final text equal to the body) is
+recorded. An approval covers exactly what was decided: from the decision on, the sender, recipients, subject and
+body cannot change, and the content hash recorded with the decision is checked again right before sending.
+Database triggers hold the same rule for any writer; this module gives the same refusal as a clear domain error.
 """
 
 from __future__ import annotations
@@ -10,17 +13,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier
+from account_intel.domain.email_address import InvalidEmailAddress, Recipient, address_line, checked_recipients
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind, Tier
 from account_intel.errors import ApprovalRequiredError, InvalidStateError, NotFoundError, ValidationFailed
 from account_intel.store.draft_text import clean_body, clean_subject
 from account_intel.store.events import record_event
 from account_intel.store.migrations.guards import SEND_REFUSED
 from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, User
+from account_intel.store.recipients import check_recipients, content_hash, recipients_mismatch, write_recipients
 from account_intel.store.sequences import next_value
+
+MAX_LINE_CHARS = {RecipientKind.TO: 200, RecipientKind.CC: 400, RecipientKind.BCC: 400}  # the store's columns
 
 
 def record_message_event(
@@ -40,23 +47,26 @@ def record_message_event(
 
 
 def gate_reasons(session: Session, message: OutboundMessage) -> list[str]:
-    """Why this message needs a human approval under the store's floor rule (empty: it does not)."""
+    """Why this message needs a human approval under the store's floor rule (empty: it does not).
+
+    Every recipient counts (To, Cc, Bcc, the rows and the address lines): a T1 account's contact, a do-not-contact
+    contact, or an address that is no contact's gates the message, and so does a message with no recipient."""
     reasons: list[str] = []
     account = session.get(Account, message.account_id)
     if account is not None and account.tier == Tier.T1:
         reasons.append(f"{account.name} is a T1 account")
-    contacts = session.scalars(
-        select(Contact).where(
-            or_(Contact.id == message.contact_id, func.lower(Contact.email) == message.to_address.lower())
-        )
-    )
-    for contact in contacts:
+    check = check_recipients(session, message)
+    if not check.recipients:
+        reasons.append(f"message {message.id} has no recipient on record")
+    for contact in check.contacts():
         if contact.do_not_contact:
             reasons.append(f"{contact.name} is marked do-not-contact")
         owner = session.get(Account, contact.account_id)
         if owner is not None and owner.tier == Tier.T1 and owner.id != message.account_id:
             reasons.append(f"{contact.name} is a contact of T1 account {owner.name}")
-    return reasons
+    for recipient in check.unknown():
+        reasons.append(f"{recipient.address} ({recipient.kind.value}) is not the address of a known contact")
+    return list(dict.fromkeys(reasons))
 
 
 def approval_for(session: Session, message: OutboundMessage) -> MessageApproval | None:
@@ -74,6 +84,28 @@ def approval_for(session: Session, message: OutboundMessage) -> MessageApproval 
     return session.scalars(stmt).first()
 
 
+def _recipients(contact: Contact | None, to_address: str | None, cc: str | None, bcc: str | None) -> list[Recipient]:
+    """The draft's recipients, parsed and normalised; refused when one is not a valid address."""
+    to_line = to_address if to_address and to_address.strip() else (contact.email if contact else None)
+    if not to_line or not to_line.strip():
+        raise ValidationFailed("A message needs a recipient: a contact with an email address, or --to ADDRESS.")
+    try:
+        recipients = checked_recipients(to_line, cc, bcc)
+    except InvalidEmailAddress as exc:
+        if contact is not None and not (to_address and to_address.strip()) and exc.field == "to":
+            raise InvalidEmailAddress(
+                f"The email of contact {contact.name} ({contact.id})", exc.value, exc.problem + " (correct the contact)"
+            ) from None
+        raise
+    if not any(r.kind == RecipientKind.TO for r in recipients):
+        raise ValidationFailed("A message needs a To recipient.")
+    for kind, limit in MAX_LINE_CHARS.items():
+        line = address_line(recipients, kind) or ""
+        if len(line) > limit:
+            raise ValidationFailed(f"{kind.value}: {len(line)} characters of addresses; at most {limit}. Send fewer.")
+    return recipients
+
+
 def draft_message(
     session: Session,
     *,
@@ -85,13 +117,17 @@ def draft_message(
     contact_id: str | None = None,
     to_address: str | None = None,
     cc: str | None = None,
+    bcc: str | None = None,
     origin: str = "manual",
     opportunity_id: str | None = None,
     thread_id: str | None = None,
     purpose: str | None = None,
 ) -> OutboundMessage:
-    """Create a draft to a contact (or address) of an account; nothing is sent. An agent's draft records its
-    purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown."""
+    """Create a draft to a contact (or addresses) of an account; nothing is sent. An agent's draft records its
+    purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown.
+
+    To, Cc and Bcc are parsed (display names, lists and angle brackets are understood), each address is checked
+    and stored normalised, once, in the address lines and as a recipient row, in this transaction."""
     contact = session.get(Contact, contact_id) if contact_id else None
     if contact_id and contact is None:
         raise NotFoundError(f"Contact '{contact_id}' not found.")
@@ -99,17 +135,16 @@ def draft_message(
         raise ValidationFailed(
             f"Contact '{contact.id}' belongs to another account; a message is filed under its recipient's account."
         )
-    address = to_address or (contact.email if contact else None)
-    if not address:
-        raise ValidationFailed("A message needs a recipient: a contact with an email address, or --to ADDRESS.")
+    recipients = _recipients(contact, to_address, cc, bcc)
     subject, body = clean_subject(subject), clean_body(body)
     number = next_value(session, f"message:{at.year}")
     message = OutboundMessage(
         id=f"MSG-{at.year}-{number:06d}",
         account_id=account_id,
         contact_id=contact.id if contact else None,
-        to_address=address,
-        cc=cc,
+        to_address=address_line(recipients, RecipientKind.TO),
+        cc=address_line(recipients, RecipientKind.CC),
+        bcc=address_line(recipients, RecipientKind.BCC),
         subject=subject,
         body=body,
         status=MessageStatus.DRAFT,
@@ -121,9 +156,18 @@ def draft_message(
     )
     session.add(message)
     session.flush()
+    write_recipients(session, message, recipients, contact=contact)
     extra = {"purpose": purpose} if purpose else {}
     record_message_event(
-        session, message, "message.drafted", at=at, actor=created_by, to=address, origin=origin, **extra
+        session,
+        message,
+        "message.drafted",
+        at=at,
+        actor=created_by,
+        to=message.to_address,
+        origin=origin,
+        recipients=[{"kind": r.kind.value, "address": r.address} for r in recipients],
+        **extra,
     )
     return message
 
@@ -199,6 +243,7 @@ def decide(
         text_before=before,
         final_text=after,
         note=note,
+        content_hash=content_hash(session, message),  # what this decision covers, checked again before sending
     )
     session.add(approval)
     session.flush()
@@ -218,19 +263,48 @@ def decide(
     return approval
 
 
+def _decision(session: Session, message: OutboundMessage) -> MessageApproval | None:
+    """The message's decision, if it has one (the latest, should a store hold several)."""
+    stmt = select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id.desc())
+    return session.scalars(stmt.limit(1)).first()
+
+
+def _check_covered(session: Session, message: OutboundMessage, decision: MessageApproval) -> None:
+    """Refuse to send when what would go out is not what the decision covered."""
+    user = session.get(User, decision.approver_id)
+    who, when = user.name if user else decision.approver_id, f"{decision.decided_at:%Y-%m-%d %H:%M} UTC"
+    if decision.content_hash is None:
+        raise ApprovalRequiredError(
+            f"Message {message.id} was decided by {who} on {when}, before decisions recorded what they cover; it was "
+            "not sent. Draft it again and have the new draft approved."
+        )
+    if decision.content_hash != content_hash(session, message):
+        raise ApprovalRequiredError(
+            f"Message {message.id} is not what {who} approved on {when}: its sender, recipients, subject, body or "
+            "attachments changed since. It was not sent; draft a new message and have it approved."
+        )
+
+
 def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor: str | None) -> OutboundMessage:
-    """Mark a message sent; refused for a gated recipient without a recorded approval of this exact text."""
+    """Mark a message sent; refused for a gated recipient without a recorded approval of this exact text, for
+    recipients that differ from the ones on record, and for content that differs from what was approved."""
     if message.status == MessageStatus.SENT:
         raise InvalidStateError(f"Message {message.id} was already sent.")
     if message.status == MessageStatus.REJECTED:
         raise InvalidStateError(f"Message {message.id} was rejected; draft a new one.")
+    if problem := recipients_mismatch(session, message):
+        raise InvalidStateError(f"Message {message.id} was not sent: {problem}. Draft it again.")
     reasons = gate_reasons(session, message)
     if reasons and approval_for(session, message) is None:
+        recipients = ", ".join(f"{r.kind.value} {r.address}" for r in check_recipients(session, message).recipients)
         raise ApprovalRequiredError(
-            f"Message {message.id} to {message.to_address} needs a recorded human approval before it is sent: "
+            f"Message {message.id} to {recipients} needs a recorded human approval before it is sent: "
             + "; ".join(reasons)
             + f". Approve it with `account-intel approvals approve {message.id} --as USER`."
         )
+    decision = _decision(session, message)
+    if decision is not None:
+        _check_covered(session, message, decision)
     message.status = MessageStatus.SENT
     message.sent_at = at
     try:

@@ -1,7 +1,8 @@
 """The one outbound tool: draft a message to a customer contact. It never sends; there is no send tool.
 
 The draft is written in its own transaction (origin `agent`, thread = the run id) and the answer says whether a
-person must approve it before anything can be sent, with the reasons from the store's floor and the policy.
+person must approve it before anything can be sent, with the reasons from the store's floor and the policy. A
+contact whose email is not one bare, valid address is refused: nothing is drafted to it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from account_intel.domain.email_address import email_problem
 from account_intel.store.models import Account, Contact
 from account_intel.store.outbound import draft_message
 from account_intel.tools.account_tools import ACCOUNT_ID
@@ -74,6 +76,22 @@ def _find_contact(session: Session, ref: str, account: Account | None) -> Contac
     raise ToolException(f"Contact '{key}' not found at {account.name}; its active contacts: {names or 'none'}.")
 
 
+def _check_address(contact: Contact) -> None:
+    """Refuse a contact without one bare, valid email address: nothing is drafted, and the model is told why."""
+    if not (contact.email and contact.email.strip()):
+        raise ToolException(
+            f"Contact {contact.name} ({contact.id}) has no email address; no draft was stored. Pick another contact, "
+            "or say in your answer that a person must add the address first."
+        )
+    problem = email_problem(contact.email.strip())
+    if problem is not None:
+        raise ToolException(
+            f"The email of contact {contact.name} ({contact.id}), '{contact.email}', is not one bare email address: "
+            f"{problem}. No draft was stored. Do not retry with another spelling; say in your answer that a person "
+            "must correct the contact's email first."
+        )
+
+
 @tool(args_schema=DraftInput)
 def draft_outbound_message(
     contact: str,
@@ -98,6 +116,7 @@ def draft_outbound_message(
         scoped = context.account_id is not None or account_id is not None
         account = scoped_account(session, context, account_id) if scoped else None
         recipient = _find_contact(session, contact, account)
+        _check_address(recipient)
         message = draft_message(
             session,
             account_id=recipient.account_id,

@@ -4,7 +4,8 @@ The store's rule is the floor: a contact of a T1 account, or a contact marked do
 approval (`store.outbound.gate_reasons`, held by database triggers too). The policy can only add gates: its rules
 are joined to the floor, never subtracted from it, and the file has no key that could switch the floor off.
 
-A rule gates a recipient when all of its conditions hold for the message's account and contact:
+A rule gates a message when all of its conditions hold for the message's account and any one recipient's contact
+(To, Cc and Bcc alike):
 `all_recipients: true`, `tier_in`, `segment_in`, `account_ids`, `do_not_contact: true`, `executive: true`,
 `meddicc_role_in`.
 """
@@ -16,7 +17,6 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from account_intel.content import ContentError
@@ -25,6 +25,7 @@ from account_intel.domain.enums import MeddiccRole, Segment, Tier
 from account_intel.domain.wording import label
 from account_intel.store.models import Account, Contact, OutboundMessage
 from account_intel.store.outbound import gate_reasons as floor_reasons
+from account_intel.store.recipients import check_recipients
 from account_intel.tools.specs import POLICY_FILE, tools_folder
 
 CONDITIONS = (
@@ -166,19 +167,17 @@ def _holds(rule: GateRule, account: Account, contact: Contact | None) -> list[st
 
 
 def gate_reasons(session: Session, message: OutboundMessage, policy: OutboundPolicy) -> list[str]:
-    """Why this message needs a human approval: the store's floor, then every policy rule that matches."""
+    """Why this message needs a human approval: the store's floor, then every policy rule that matches any of its
+    recipients (To, Cc and Bcc alike; an address that is no contact's is judged with the message's account)."""
     reasons = list(floor_reasons(session, message))
     account = session.get(Account, message.account_id)
     if account is None:
         return reasons
-    contacts = list(
-        session.scalars(
-            select(Contact).where(
-                or_(Contact.id == message.contact_id, func.lower(Contact.email) == message.to_address.lower())
-            )
-        )
-    )
-    pairs: list[tuple[Account, Contact | None]] = [(account, c) for c in contacts] or [(account, None)]
+    check = check_recipients(session, message)
+    contacts = check.contacts()
+    pairs: list[tuple[Account, Contact | None]] = [(account, c) for c in contacts]
+    if not contacts or check.unknown():
+        pairs.append((account, None))
     for contact in contacts:
         owner = session.get(Account, contact.account_id)
         if owner is not None and owner.id != account.id:

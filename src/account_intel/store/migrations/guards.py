@@ -21,27 +21,28 @@ _GATED = """(
 _APPROVED = """EXISTS (SELECT 1 FROM message_approvals m
             WHERE m.message_id = NEW.id AND m.decision IN ('approved', 'edited') AND m.final_text = NEW.body)"""
 
-SQLITE_GUARDS = [
-    f"""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-        BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
-    f"""CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-        BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
+# The send guard as revision 0001 made it; revision 0008 replaces it with one that judges every recipient
+# (`recipient_guards.py`) and puts this one back on downgrade.
+SQLITE_SEND_GUARDS = [
     f"""CREATE TRIGGER outbound_send_guard_update BEFORE UPDATE ON outbound_messages
         WHEN NEW.status = 'sent' AND {_GATED.format(true=1)} AND NOT {_APPROVED}
         BEGIN SELECT RAISE(ABORT, '{SEND_REFUSED}'); END""",
     f"""CREATE TRIGGER outbound_send_guard_insert BEFORE INSERT ON outbound_messages
         WHEN NEW.status = 'sent' AND {_GATED.format(true=1)} AND NOT {_APPROVED}
         BEGIN SELECT RAISE(ABORT, '{SEND_REFUSED}'); END""",
+]
+SQLITE_GUARDS = [
+    f"""CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
+    f"""CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END""",
+    *SQLITE_SEND_GUARDS,
     f"""CREATE TRIGGER outbound_sent_immutable BEFORE UPDATE ON outbound_messages
         WHEN OLD.status = 'sent'
         BEGIN SELECT RAISE(ABORT, '{SENT_IMMUTABLE}'); END""",
 ]
 
-POSTGRES_GUARDS = [
-    f"""CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$""",
-    """CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
-        FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+POSTGRES_SEND_GUARDS = [
     f"""CREATE FUNCTION outbound_send_guard() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'UPDATE' AND OLD.status = 'sent' THEN
@@ -54,6 +55,13 @@ POSTGRES_GUARDS = [
         END $$""",
     """CREATE TRIGGER outbound_send_guard BEFORE INSERT OR UPDATE ON outbound_messages
         FOR EACH ROW EXECUTE FUNCTION outbound_send_guard()""",
+]
+POSTGRES_GUARDS = [
+    f"""CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$""",
+    """CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION events_append_only()""",
+    *POSTGRES_SEND_GUARDS,
 ]
 
 SQLITE_DROPS = [

@@ -8,7 +8,7 @@ from account_intel.store.models.contracts import Contract, ContractLine
 from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
 from account_intel.store.models.events import Event
 from account_intel.store.models.history import FieldChange, StoreMeta
-from account_intel.store.models.outbound import MessageApproval, OutboundMessage
+from account_intel.store.models.outbound import MessageApproval, MessageRecipient, OutboundMessage
 from account_intel.store.models.people import Contact, User
 from account_intel.store.models.pipeline import (
     Opportunity,
@@ -40,6 +40,7 @@ __all__ = [
     "HealthSnapshot",
     "IdSequence",
     "MessageApproval",
+    "MessageRecipient",
     "Opportunity",
     "OpportunityStageChange",
     "OrgEvent",

@@ -1,13 +1,13 @@
-"""Outbound messages and the human approvals that release them."""
+"""Outbound messages, their recipients, and the human approvals that release them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from account_intel.domain.enums import ApprovalDecision, MessageStatus
+from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind
 from account_intel.store.base import Base, enum_column
 from account_intel.store.types import UTCDateTime
 
@@ -22,6 +22,7 @@ class OutboundMessage(Base):
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(200))
     cc: Mapped[str | None] = mapped_column(String(400))
+    bcc: Mapped[str | None] = mapped_column(String(400))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[MessageStatus] = mapped_column(enum_column(MessageStatus, 16), default=MessageStatus.DRAFT)
@@ -31,6 +32,23 @@ class OutboundMessage(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MessageRecipient(Base):
+    """One recipient of a message (To, Cc or Bcc): its normalised address and the contact it is, if known.
+
+    Written with the draft, in the same transaction; the gate and the database's send guard judge every row, and a
+    message with no row is gated. Once the message has a decision, its rows cannot be added, changed or removed."""
+
+    __tablename__ = "message_recipients"
+    __table_args__ = (UniqueConstraint("message_id", "address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("outbound_messages.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[RecipientKind] = mapped_column(enum_column(RecipientKind, 8))
+    address: Mapped[str] = mapped_column(String(200), index=True)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"), index=True)
 
 
 class MessageApproval(Base):
@@ -46,3 +64,5 @@ class MessageApproval(Base):
     text_before: Mapped[str] = mapped_column(Text)
     final_text: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # sha256 of sender, recipients, subject, body and attachments as decided; checked again right before sending
+    content_hash: Mapped[str | None] = mapped_column(String(64))
