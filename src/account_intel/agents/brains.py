@@ -194,6 +194,7 @@ class AgentRunner:
             {"messages": [{"role": "user", "content": message}]},
             context=ctx,
             config={"recursion_limit": 4 * model_calls + 4},
+            durability="async",  # the agent keeps no checkpoint; the run's "sync" must not reach it
         )
         output = result.get("structured_response")
         if output is None:
