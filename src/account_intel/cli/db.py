@@ -29,15 +29,16 @@ def upgrade_command(db: DbOption = None) -> None:
 @app.command("status")
 def status_command(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show the store's revision and the newest one this version knows."""
-    from account_intel.store.data_date import data_as_of, data_as_of_source
-    from account_intel.store.engine import Store
-
-    found = probe(settings_for(db).resolved_db_url)
+    url = settings_for(db).resolved_db_url
+    found = probe(url)
     require(found, Intent.USE if found.found is Found.MISSING else Intent.UPGRADE)
     up_to_date = found.found is Found.CURRENT
     day = source = None
     if up_to_date:
-        store = Store(settings_for(db).resolved_db_url, migrate=False)
+        from account_intel.store.data_date import data_as_of, data_as_of_source
+        from account_intel.store.engine import Store
+
+        store = Store(url, migrate=False)
         with store.transaction() as session:
             day, source = data_as_of(session), data_as_of_source(session)
         store.dispose()
