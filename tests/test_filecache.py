@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from account_intel.analytics.config_loader import read_yaml
+from account_intel.analytics.config_loader import PACKAGED, read_yaml
 from account_intel.content import ContentError
 from account_intel.content.templates import parse_template, render
 from account_intel.errors import ValidationFailed
@@ -45,6 +46,21 @@ def test_a_broken_file_fails_every_time_until_fixed(tmp_path: Path) -> None:
             read_yaml(path)
     path.write_text("usage: 1\n")
     assert read_yaml(path) == {"usage": 1}
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGED.glob("*.yaml")), ids=lambda p: p.name)
+def test_the_packaged_configs_read_as_the_pure_python_parser_reads_them(path: Path) -> None:
+    assert read_yaml(path) == (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def test_a_broken_file_is_described_as_the_pure_python_parser_describes_it(tmp_path: Path) -> None:
+    path = tmp_path / "weights.yaml"
+    path.write_text("weights:\n  usage: [10\n  adoption: 5\n")
+    with pytest.raises(yaml.YAMLError) as expected:
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    with pytest.raises(ValidationFailed) as raised:
+        read_yaml(path)
+    assert str(raised.value) == f"{path} is not valid YAML: {expected.value}"
 
 
 def test_templates_are_parsed_once_while_unchanged(tmp_path: Path) -> None:

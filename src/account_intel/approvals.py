@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,17 +19,24 @@ from sqlalchemy.orm import Session
 
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind, Tier
 from account_intel.errors import NotFoundError
-from account_intel.pipeline import sending
 from account_intel.queries.names import contact_names, user_names
 from account_intel.store.models import Account, MessageApproval, OutboundMessage, User
-from account_intel.store.outbound import decide
+from account_intel.store.outbound import PROPOSAL_ORIGIN, decide, proposal_link
 from account_intel.store.recipients import check_recipients, recorded_recipients
 from account_intel.tools.policy import OutboundPolicy, gate_reasons, load_policy
 
 AfterApproval = Callable[..., BaseModel]
 """(session, *, message, at, actor, home) -> an outcome model; runs after an approving decision."""
 
-AFTER_APPROVAL: dict[str, AfterApproval] = {sending.ORIGIN: sending.complete_send}
+
+def _send_proposal(session: Session, **kwargs: Any) -> BaseModel:
+    """Send an approved proposal message; the sending machinery (templates, mail, PDF) is loaded only then."""
+    from account_intel.pipeline.sending import complete_send
+
+    return complete_send(session, **kwargs)
+
+
+AFTER_APPROVAL: dict[str, AfterApproval] = {PROPOSAL_ORIGIN: _send_proposal}
 
 
 class DecisionView(BaseModel):
@@ -119,7 +127,7 @@ def message_view(session: Session, message: OutboundMessage, policy: OutboundPol
     """The view of one message."""
     account = session.get(Account, message.account_id)
     assert account is not None
-    link = sending.proposal_link(session, message.id)
+    link = proposal_link(session, message.id)
     decisions = list(
         session.scalars(
             select(MessageApproval).where(MessageApproval.message_id == message.id).order_by(MessageApproval.id)

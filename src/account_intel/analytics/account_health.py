@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -16,11 +17,12 @@ from account_intel.analytics.health_config import HealthConfig, load_weights
 from account_intel.analytics.health_delta import compute_health_delta
 from account_intel.analytics.health_models import HealthDelta, HealthResult, HealthSnapshotData
 from account_intel.analytics.overrides import active_override
-from account_intel.analytics.signal_models import Signal, SignalConfig
-from account_intel.analytics.signals import detect_signals
 from account_intel.analytics.snapshots import previous_snapshot, save_snapshot
-from account_intel.analytics.text_matcher import TextMatcher
 from account_intel.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from account_intel.analytics.signal_models import Signal, SignalConfig
+    from account_intel.analytics.text_matcher import TextMatcher
 
 
 class HealthReport(BaseModel):
@@ -78,6 +80,8 @@ def account_signals(
     acv: Decimal | None = None,
 ) -> list[Signal]:
     """Every signal of one account, the health decline against the previous weekly snapshot included."""
+    from account_intel.analytics.signals import detect_signals
+
     facts, catalog = account_facts(session, account_id=account_id, as_of=as_of)
     report = health_report(
         session, account_id=account_id, as_of=as_of, config=health_config, facts=facts, catalog=catalog

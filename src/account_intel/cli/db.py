@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from account_intel.cli.common import DbOption, JsonOption, console, print_json, settings_for
-from account_intel.store.data_date import data_as_of, data_as_of_source
-from account_intel.store.engine import Store
 from account_intel.store.probe import Found, Intent, probe, require
 
 app = typer.Typer(help="Store schema: upgrade and status.", no_args_is_help=True)
@@ -31,12 +29,16 @@ def upgrade_command(db: DbOption = None) -> None:
 @app.command("status")
 def status_command(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show the store's revision and the newest one this version knows."""
-    found = probe(settings_for(db).resolved_db_url)
+    url = settings_for(db).resolved_db_url
+    found = probe(url)
     require(found, Intent.USE if found.found is Found.MISSING else Intent.UPGRADE)
     up_to_date = found.found is Found.CURRENT
     day = source = None
     if up_to_date:
-        store = Store(settings_for(db).resolved_db_url, migrate=False)
+        from account_intel.store.data_date import data_as_of, data_as_of_source
+        from account_intel.store.engine import Store
+
+        store = Store(url, migrate=False)
         with store.transaction() as session:
             day, source = data_as_of(session), data_as_of_source(session)
         store.dispose()

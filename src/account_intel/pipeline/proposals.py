@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import TemplateError
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from account_intel.content import ContentError, content_root
-from account_intel.content.templates import TemplateSpec, parse_template, render
 from account_intel.domain.enums import OpportunityStage
 from account_intel.domain.wording import without_prefix
 from account_intel.errors import InvalidStateError, NotFoundError
@@ -33,6 +31,9 @@ from account_intel.pipeline.stages import CLOSED_STAGES
 from account_intel.pipeline.views import ProposalSummary
 from account_intel.store.events import record_event
 from account_intel.store.models import Opportunity, Proposal, ProposalOpportunity
+
+if TYPE_CHECKING:
+    from account_intel.content.templates import TemplateSpec
 
 CENT = Decimal("0.01")
 FORMATS = ("md", "html", "pdf")
@@ -48,10 +49,16 @@ class ProposalDocument(BaseModel):
 
 def load_proposal_template(fmt: str, content_dir: Path | None = None) -> TemplateSpec:
     """The proposal template for `md` or `html` (prompts/documents/proposal.<fmt>.j2)."""
+    from account_intel.content.templates import parse_template
+
     return parse_template(content_root(content_dir) / "prompts" / "documents" / f"proposal.{fmt}.j2")
 
 
 def _render_both(context: dict[str, Any], content_dir: Path | None) -> tuple[str, str]:
+    from jinja2 import TemplateError
+
+    from account_intel.content.templates import render
+
     try:
         markdown = render(load_proposal_template("md", content_dir), document=True, **context)
         html = render(load_proposal_template("html", content_dir), autoescape=True, **context)

@@ -45,10 +45,10 @@ from account_intel.store.models import (
     User,
 )
 from account_intel.store.models.pipeline import ProposalStatus
-from account_intel.store.outbound import approval_for, draft_message, mark_sent
+from account_intel.store.outbound import PROPOSAL_ORIGIN, approval_for, draft_message, mark_sent, proposal_link
 from account_intel.tools.policy import gate_reasons, load_policy
 
-ORIGIN = "proposal"
+ORIGIN = PROPOSAL_ORIGIN
 
 
 class SendOutcome(BaseModel):
@@ -158,11 +158,6 @@ def send_proposal(
             approve_hint=f"account-intel approvals approve {message.id} --as USER (the account's AE or a manager)",
         )
     return complete_send(session, message=message, at=at, actor=user, home=home, settings=settings)
-
-
-def proposal_link(session: Session, message_id: str) -> ProposalMessage | None:
-    """The proposal a message sends, if it sends one."""
-    return session.get(ProposalMessage, message_id)
 
 
 def _attachments(proposal: Proposal) -> list[Attachment]:

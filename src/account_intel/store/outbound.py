@@ -23,11 +23,13 @@ from account_intel.errors import ApprovalRequiredError, InvalidStateError, NotFo
 from account_intel.store.draft_text import clean_body, clean_subject
 from account_intel.store.events import record_event
 from account_intel.store.migrations.guards import SEND_REFUSED
-from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, User
+from account_intel.store.models import Account, Contact, MessageApproval, OutboundMessage, ProposalMessage, User
 from account_intel.store.recipients import check_recipients, content_hash, recipients_mismatch, write_recipients
 from account_intel.store.sequences import next_value
 
 MAX_LINE_CHARS = {RecipientKind.TO: 200, RecipientKind.CC: 400, RecipientKind.BCC: 400}  # the store's columns
+PROPOSAL_ORIGIN = "proposal"
+"""The origin of a message that sends a proposal (drafted by `account_intel.pipeline.sending`)."""
 
 
 def record_message_event(
@@ -318,3 +320,8 @@ def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor
         session, message, "message.sent", at=at, actor=actor, to=message.to_address, gated=bool(reasons)
     )
     return message
+
+
+def proposal_link(session: Session, message_id: str) -> ProposalMessage | None:
+    """The proposal a message sends, if it sends one."""
+    return session.get(ProposalMessage, message_id)
