@@ -252,3 +252,14 @@ def test_raw_sql_cannot_change_delete_or_double_a_decision(seeded: Store) -> Non
     with pytest.raises(DBAPIError, match=r"status must be|ck_outbound_messages_status"), seeded.engine.begin() as conn:
         conn.execute(text("UPDATE outbound_messages SET status = 'queued'"))
     assert _decision_rows(seeded) == 1
+
+
+BAD_EMAILS = ['"Ada" <ada@v.test>', "<ada@v.test>", "ada@v.test, bob@v.test", "ada", "ada @v.test"]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+def test_a_users_email_is_one_bare_address(seeded: Store, email: str) -> None:
+    added = _cli(seeded, "users", "add", "--id", "U-ADM", "--name", "Ada", "--email", email, "--role", "admin")
+    assert added.exit_code == 1 and "--email" in added.output
+    with seeded.sessions() as session:
+        assert session.get(User, "U-ADM") is None

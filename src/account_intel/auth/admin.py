@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from account_intel.auth.permissions import Action, authorize
 from account_intel.auth.principal import current_user
 from account_intel.auth.tokens import issue_token, revoke_token
+from account_intel.domain.email_address import check_email, normalise_address
 from account_intel.domain.enums import UserRole
 from account_intel.errors import NotFoundError, PermissionDenied, ValidationFailed
 from account_intel.pipeline.people import find_user
@@ -58,12 +59,11 @@ def add_user(
     actor = acting_admin(session, settings, bootstrap_role=role)
     if session.get(User, user_id) is not None:
         raise ValidationFailed(f"--id: a user '{user_id}' exists already; `account-intel users list` shows them.")
-    if session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None:
+    address = normalise_address(check_email(email, field="--email"))  # one bare, valid address, as for contacts
+    if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise ValidationFailed(f"--email: {email} belongs to another user already.")
-    if "@" not in email or any(c.isspace() for c in email.strip()):
-        raise ValidationFailed(f"--email: '{email}' is not an email address; use name@company.com.")
     boss = find_user(session, manager).id if manager else None
-    user = User(id=user_id, name=name.strip(), email=email.strip().lower(), role=role, manager_id=boss, active=True)
+    user = User(id=user_id, name=name.strip(), email=address, role=role, manager_id=boss, active=True)
     session.add(user)
     session.flush()
     record_event(
