@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from account_intel.auth.permissions import Action, authorize
 from account_intel.auth.principal import current_user
-from account_intel.auth.tokens import issue_token, revoke_token
+from account_intel.auth.tokens import issue_token, revoke_token, token_row
 from account_intel.domain.email_address import check_email, normalise_address
 from account_intel.domain.enums import UserRole
-from account_intel.errors import NotFoundError, PermissionDenied, ValidationFailed
+from account_intel.errors import PermissionDenied, ValidationFailed
 from account_intel.pipeline.people import find_user
 from account_intel.settings import Settings
 from account_intel.store.events import record_event
@@ -31,11 +31,9 @@ def has_admin(session: Session) -> bool:
     return session.scalar(stmt) is not None
 
 
-def acting_admin(session: Session, settings: Settings, *, bootstrap_role: UserRole | None) -> User | None:
-    """The authenticated admin, or None while the store has no admin and the act is the bootstrap of one."""
+def require_admin(session: Session, settings: Settings) -> User:
+    """The authenticated user, who must be an active admin of a store that has one."""
     if not has_admin(session):
-        if bootstrap_role == UserRole.ADMIN:
-            return None
         raise PermissionDenied(
             "This store has no admin yet: add one first with `account-intel users add --role admin ...`."
         )
@@ -56,7 +54,8 @@ def add_user(
     at: datetime,
 ) -> User:
     """Add a user (an admin's act, or the bootstrap of the first admin)."""
-    actor = acting_admin(session, settings, bootstrap_role=role)
+    bootstrap = role == UserRole.ADMIN and not has_admin(session)  # the first admin of a new store
+    actor = None if bootstrap else require_admin(session, settings)
     if session.get(User, user_id) is not None:
         raise ValidationFailed(f"--id: a user '{user_id}' exists already; `account-intel users list` shows them.")
     address = normalise_address(check_email(email, field="--email"))  # one bare, valid address, as for contacts
@@ -86,7 +85,7 @@ def create_token(
     if not user.active:
         raise ValidationFailed(f"{user.name} is deactivated; a token for them would prove nothing.")
     bootstrap = user.role == UserRole.ADMIN and not has_admin_token_holder(session)
-    actor = None if bootstrap else acting_admin(session, settings, bootstrap_role=None)
+    actor = None if bootstrap else require_admin(session, settings)
     return issue_token(session, user=user, name=name, at=at, created_by=actor.id if actor else "bootstrap")
 
 
@@ -115,7 +114,7 @@ class TokenView(BaseModel):
 
 def list_tokens(session: Session, settings: Settings, *, user_ref: str | None) -> list[TokenView]:
     """Tokens (never their secrets), newest first, of one user or of everyone: an admin's view."""
-    acting_admin(session, settings, bootstrap_role=None)
+    require_admin(session, settings)
     stmt = select(ApiToken, User.name).join(User, User.id == ApiToken.user_id)
     if user_ref:
         stmt = stmt.where(ApiToken.user_id == find_user(session, user_ref).id)
@@ -134,24 +133,22 @@ def list_tokens(session: Session, settings: Settings, *, user_ref: str | None) -
     ]
 
 
-def revoke(session: Session, settings: Settings, *, token_id: str) -> ApiToken:
+def revoke(session: Session, settings: Settings, *, token_id: str, at: datetime) -> ApiToken:
     """Revoke a token: an admin's act, or its holder's own (a lost laptop)."""
-    row = session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFoundError(f"Token '{token_id}' not found; `account-intel users token list` shows the ids.")
+    row = token_row(session, token_id)
     actor = current_user(session, settings)
     if actor.id != row.user_id:
         authorize(actor, Action.ADMIN)
-    return revoke_token(session, token_id=token_id, at=_now(), actor=actor.id)
+    return revoke_token(session, token_id=token_id, at=at, actor=actor.id)
 
 
 def deactivate_user(session: Session, settings: Settings, *, user_ref: str, reason: str, at: datetime) -> User:
     """Deactivate a user (an admin's act, with a reason): their tokens and decisions stop at once."""
-    actor = acting_admin(session, settings, bootstrap_role=None)
+    actor = require_admin(session, settings)
     if not reason.strip():
         raise ValidationFailed("--reason: say why the user is deactivated.")
     user = find_user(session, user_ref)
-    if actor is not None and user.id == actor.id:
+    if user.id == actor.id:
         raise ValidationFailed("An admin cannot deactivate themselves; ask another admin.")
     if user.active:
         user.active = False
@@ -161,13 +158,7 @@ def deactivate_user(session: Session, settings: Settings, *, user_ref: str, reas
             at=at,
             entity_type="user",
             entity_id=user.id,
-            actor=actor.id if actor else None,
+            actor=actor.id,
             payload={"user_id": user.id, "reason": reason.strip()},
         )
     return user
-
-
-def _now() -> datetime:
-    from account_intel.clock import SystemClock
-
-    return SystemClock().now()

@@ -55,11 +55,17 @@ def issue_token(
     return row, plaintext
 
 
-def revoke_token(session: Session, *, token_id: str, at: datetime, actor: str | None) -> ApiToken:
-    """Revoke a token by its id; revoking twice is harmless."""
+def token_row(session: Session, token_id: str) -> ApiToken:
+    """A token row by its id, or a refusal that says where the ids are listed."""
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFoundError(f"Token '{token_id}' not found; `account-intel users token list` shows the ids.")
+    return row
+
+
+def revoke_token(session: Session, *, token_id: str, at: datetime, actor: str | None) -> ApiToken:
+    """Revoke a token by its id; revoking twice is harmless."""
+    row = token_row(session, token_id)
     if row.revoked_at is None:
         row.revoked_at = at
         record_event(

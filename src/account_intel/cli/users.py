@@ -149,9 +149,10 @@ def token_revoke_command(
 ) -> None:
     """Revoke a token: it proves nothing from now on (admin only, or the token's own holder)."""
     from account_intel.auth.admin import revoke
+    from account_intel.clock import SystemClock
 
     store, settings = open_store(db)
     with store.transaction() as session:
-        row = revoke(session, settings, token_id=token_id)
+        row = revoke(session, settings, token_id=token_id, at=SystemClock().now())
         shown = row.id
     console.print(f"Token {shown} is revoked.")
