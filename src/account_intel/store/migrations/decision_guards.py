@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from account_intel.store.migrations.guards import run_for_dialect
 
 APPROVER_REFUSED = "a decision needs an active approver who is a manager or the AE of the account"
 SECOND_DECISION = "a message takes one decision"
@@ -71,11 +72,9 @@ POSTGRES_DROPS = [
 
 def install_decision_guards(bind: Connection) -> None:
     """Create the decision guards for this database."""
-    for statement in POSTGRES if bind.dialect.name == "postgresql" else SQLITE:
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES, sqlite=SQLITE)
 
 
 def drop_decision_guards(bind: Connection) -> None:
     """Remove them (downgrade)."""
-    for statement in POSTGRES_DROPS if bind.dialect.name == "postgresql" else SQLITE_DROPS:
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES_DROPS, sqlite=SQLITE_DROPS)

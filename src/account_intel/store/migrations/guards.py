@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -79,15 +81,17 @@ POSTGRES_DROPS = [
 ]
 
 
+def run_for_dialect(bind: Connection, *, postgres: Sequence[str], sqlite: Sequence[str]) -> None:
+    """Execute the statements written for this database's dialect, in order (every guard module's one runner)."""
+    for statement in postgres if bind.dialect.name == "postgresql" else sqlite:
+        bind.execute(text(statement))
+
+
 def install_guards(bind: Connection) -> None:
     """Create the append-only and send-approval triggers for this database."""
-    statements = POSTGRES_GUARDS if bind.dialect.name == "postgresql" else SQLITE_GUARDS
-    for statement in statements:
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES_GUARDS, sqlite=SQLITE_GUARDS)
 
 
 def drop_guards(bind: Connection) -> None:
     """Remove the triggers (downgrade)."""
-    statements = POSTGRES_DROPS if bind.dialect.name == "postgresql" else SQLITE_DROPS
-    for statement in statements:
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES_DROPS, sqlite=SQLITE_DROPS)

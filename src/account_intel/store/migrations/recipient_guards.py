@@ -13,7 +13,6 @@ It replaces the send guard of revision 0001 (`guards.py`), which a downgrade put
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from account_intel.store.migrations.guards import (
@@ -21,6 +20,7 @@ from account_intel.store.migrations.guards import (
     SEND_REFUSED,
     SENT_IMMUTABLE,
     SQLITE_SEND_GUARDS,
+    run_for_dialect,
 )
 
 DECIDED_FROZEN = "the sender, recipients, subject and body of a decided message cannot change"
@@ -153,15 +153,9 @@ POSTGRES_DROPS = [
 
 def install_recipient_guards(bind: Connection) -> None:
     """Replace revision 0001's send guard with the recipient-aware one, and freeze decided messages."""
-    postgres = bind.dialect.name == "postgresql"
-    for statement in (POSTGRES_DROPS if postgres else SQLITE_DROPS) + (POSTGRES if postgres else SQLITE):
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES_DROPS + POSTGRES, sqlite=SQLITE_DROPS + SQLITE)
 
 
 def drop_recipient_guards(bind: Connection) -> None:
     """Remove them and put revision 0001's send guard back (downgrade)."""
-    postgres = bind.dialect.name == "postgresql"
-    for statement in (POSTGRES_DROPS if postgres else SQLITE_DROPS) + (
-        POSTGRES_SEND_GUARDS if postgres else SQLITE_SEND_GUARDS
-    ):
-        bind.execute(text(statement))
+    run_for_dialect(bind, postgres=POSTGRES_DROPS + POSTGRES_SEND_GUARDS, sqlite=SQLITE_DROPS + SQLITE_SEND_GUARDS)
