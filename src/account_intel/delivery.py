@@ -30,13 +30,18 @@ class Delivery:
     refused: dict[str, str] = field(default_factory=dict)
 
 
+def from_address(user: User | None, fallback: str) -> str:
+    """A From line for a vendor user ('Zoe Weber <zoe@vendor.test>'), else `fallback` when there is none."""
+    if user is None or not user.email:
+        return fallback
+    return formataddr((user.name, user.email))
+
+
 def sender_of(session: Session, message: OutboundMessage, settings: Settings) -> str:
     """Who a customer sees the message from: the account's AE by name and address, else the configured sender."""
     account = session.get(Account, message.account_id)
     ae = session.get(User, account.ae_id) if account is not None and account.ae_id else None
-    if ae is None or not ae.email:
-        return settings.mail_from
-    return formataddr((ae.name, ae.email))
+    return from_address(ae, settings.mail_from)
 
 
 def deliver_message(settings: Settings, message: OutboundMessage, *, sender: str | None = None) -> Delivery:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import datetime, timedelta
-from email.utils import formataddr
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from account_intel.content import content_root
 from account_intel.content.templates import load_template, render
+from account_intel.delivery import from_address
 from account_intel.domain.enums import ActivityKind, MessageStatus, OpportunityStage
 from account_intel.domain.wording import without_prefix
 from account_intel.errors import InvalidStateError, ValidationFailed
@@ -190,7 +190,7 @@ def complete_send(
     path = deliver(
         build_email(
             message_id=message.id,
-            sender=formataddr((sender.name, sender.email)) if sender and sender.email else "account-intel@localhost",
+            sender=from_address(sender, "account-intel@localhost"),
             to=message.to_address,
             cc=message.cc,
             bcc=message.bcc,
