@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from account_intel.content import content_root
@@ -90,6 +91,12 @@ def content_with_policy(folder: Path, policy_text: str) -> Path:
     shutil.copytree(content_root(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "tools" / "outbound-policy.yaml").write_text(policy_text, encoding="utf-8")
     return folder
+
+
+def sign_in(monkeypatch: pytest.MonkeyPatch, url: str, user_ref: str) -> None:
+    """Make the user the signed-in one for every CLI call of the test (their token in ACCOUNT_INTEL_TOKEN)."""
+    for name, value in token_env(url, user_ref).items():
+        monkeypatch.setenv(name, value)
 
 
 def token_env(url: str, user_ref: str) -> dict[str, str]:

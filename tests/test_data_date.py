@@ -23,8 +23,8 @@ from account_intel.importer.mapping import identity_mapping
 from account_intel.importer.pipeline import run_import
 from account_intel.store.data_date import data_as_of, data_as_of_source
 from account_intel.store.engine import Store, alembic_config
-from account_intel.store.models import Contact, FieldChange, Opportunity
-from tests.factories import add_account
+from account_intel.store.models import Account, Contact, FieldChange, Opportunity
+from tests.factories import add_account, sign_in
 
 DATA_DATE = "2024-11-30"
 CANONICAL = Path(__file__).parent / "fixtures" / "import" / "canonical"
@@ -84,9 +84,14 @@ def test_db_status_shows_the_data_date(demo_url: str) -> None:
     assert f"data date: {DATA_DATE} (from the demo)" in out
 
 
-def test_a_deal_entered_by_hand_lands_on_the_data_date(demo_url: str, tmp_path: Path) -> None:
+def test_a_deal_entered_by_hand_lands_on_the_data_date(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'copy.db'}"
     shutil.copy(demo_url.removeprefix("sqlite:///"), tmp_path / "copy.db")
+    with Store(url).transaction() as session:
+        retailco_ae = session.scalars(select(Account.ae_id).where(Account.name == "RetailCo")).one()
+    sign_in(monkeypatch, url, str(retailco_ae))
     result = runner.invoke(
         app,
         [

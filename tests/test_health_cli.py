@@ -8,19 +8,22 @@ import pytest
 from typer.testing import CliRunner
 
 from account_intel.cli.app import app
-from account_intel.errors import NotFoundError, ValidationFailed
+from account_intel.errors import AuthenticationError, NotFoundError, ValidationFailed
 from account_intel.store.engine import Store
+from tests.factories import sign_in
 from tests.test_health_store import add_escalations, seed
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def url(db_url: str) -> str:
+def url(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The health store, with its CSM signed in."""
     store = Store(db_url)
     with store.transaction() as session:
         seed(session)
     store.dispose()
+    sign_in(monkeypatch, db_url, "U-CSM")
     return db_url
 
 
@@ -57,7 +60,7 @@ def test_snapshot_then_why_it_moved_as_json(url: str) -> None:
 def test_override_and_clear(url: str) -> None:
     out = run(
         "health", "override", "ACCT-1", "--band", "red", "--reason", "Champion resigned [confidential]",
-        "--expires", "2025-01-31", "--as", "U-CSM", "--as-of", "2024-11-30", "--db", url,
+        "--expires", "2025-01-31", "--as-of", "2024-11-30", "--db", url,
     )  # fmt: skip
     assert "Override set on Acme ACCT-1: Red by Casey" in out and "[confidential]" in out
     report = json.loads(run("health", "ACCT-1", "--as-of", "2024-12-02", "--snapshot", "--json", "--db", url))
@@ -67,20 +70,22 @@ def test_override_and_clear(url: str) -> None:
     table = run("health", "ACCT-1", "--as-of", "2024-12-02", "--db", url)
     assert "Override in force" in table and "Champion resigned [confidential]" in table
     assert "by Casey on" in table and "U-CSM" not in table
-    run("health", "clear-override", "ACCT-1", "--as", "Casey", "--as-of", "2024-12-03", "--db", url)
+    run("health", "clear-override", "ACCT-1", "--as-of", "2024-12-03", "--db", url)
     after = json.loads(run("health", "ACCT-1", "--as-of", "2024-12-04", "--json", "--db", url))
     assert after["health"]["override"] is None and after["health"]["effective_band"] == "Green"
 
 
 def test_errors_are_domain_errors(url: str) -> None:
-    no_value = runner.invoke(app, ["health", "override", "ACCT-1", "--reason", "x", "--as", "U-CSM", "--db", url])
+    no_value = runner.invoke(app, ["health", "override", "ACCT-1", "--reason", "x", "--db", url])
     assert isinstance(no_value.exception, ValidationFailed)
-    no_user = runner.invoke(app, ["health", "override", "ACCT-1", "--score", "50", "--reason", "x", "--as", "nobody",
-                                  "--db", url])  # fmt: skip
-    assert isinstance(no_user.exception, NotFoundError)
+    set_override = ["health", "override", "ACCT-1", "--score", "50", "--reason", "x", "--db", url]
+    wrong_token = runner.invoke(app, set_override, env={"ACCOUNT_INTEL_TOKEN": "ait_not-a-token"})
+    assert isinstance(wrong_token.exception, AuthenticationError)
+    typed_name = runner.invoke(app, [*set_override, "--as", "Casey"])
+    assert typed_name.exit_code == 2  # no one is named: the token says who
     weights = runner.invoke(app, ["health", "ACCT-1", "--weights", "fitted", "--db", url])
     assert isinstance(weights.exception, NotFoundError) and "fitted" in str(weights.exception)
-    bad_score = runner.invoke(app, ["health", "override", "ACCT-1", "--score", "120", "--reason", "x", "--as", "U-CSM"])
+    bad_score = runner.invoke(app, ["health", "override", "ACCT-1", "--score", "120", "--reason", "x"])
     assert bad_score.exit_code == 2
 
 

@@ -6,12 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from account_intel.cli.app import app
 from account_intel.errors import DomainError
 from account_intel.store.engine import Store
-from tests.factories import token_env
+from account_intel.store.models import Event
+from tests.factories import sign_in, token_env
 from tests.pipeline_support import seed_retailco
 
 runner = CliRunner()
@@ -45,11 +47,13 @@ CREATE = [
 
 
 @pytest.fixture
-def db(db_url: str) -> str:
+def db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Two accounts, with their AM (Sam Rivera) signed in."""
     store = Store(db_url)
     seed_retailco(store)
     seed_retailco(store, account_id="ACCT-1001", name="MegaCorp", arr="600000")
     store.dispose()
+    sign_in(monkeypatch, db_url, "Sam Rivera")
     return db_url
 
 
@@ -72,7 +76,7 @@ def error(*args: str, env: dict[str, str] | None = None) -> str:
 def test_create_show_list_as_json(db: str) -> None:
     created = json.loads(ok(*CREATE, "--db", db, "--json"))
     assert (created["id"], created["stage"], created["probability"]) == ("EXP-2024-0001", "identified", 40)
-    assert created["owner_id"] == "U-AM"  # the account's AM by default
+    assert created["owner_id"] == "U-AM"  # the signed-in user by default
     shown = json.loads(ok("opp", "show", "EXP-2024-0001", "--db", db, "--json"))
     assert len(shown["tasks"]) == 10 and shown["stage_history"][0]["to_stage"] == "identified"
     listed = json.loads(ok("opp", "list", "--account", "RetailCo", "--db", db, "--json"))
@@ -94,7 +98,22 @@ def test_cli_error_messages(db: str) -> None:
     assert error("opp", "lose", "EXP-2024-0001", "--db", db).startswith(
         "Failed to close opportunity. A loss reason is required"
     )
-    assert error("opp", "tasks", "--db", db) == "Name whose tasks to list with --as USER."
+    assert error("opp", "tasks", "--db", db, env={"ACCOUNT_INTEL_TOKEN": ""}).startswith("This needs your token")
+
+
+def test_pipeline_changes_are_made_by_the_signed_in_user(db: str) -> None:
+    """No token, no change; a CSM may not work the pipeline; the record names the token's user, not a typed one."""
+    no_token = {"ACCOUNT_INTEL_TOKEN": ""}
+    assert error(*CREATE, "--db", db, env=no_token).startswith("This needs your token")
+    assert error(*CREATE, "--db", db, env=token_env(db, "Casey Kim")) == "Casey Kim (csm) may not work the pipeline."
+    assert run(*CREATE, "--as", "Morgan Lee", "--db", db).exit_code == 2  # there is no --as to name someone else
+    created = json.loads(ok(*CREATE, "--db", db, "--json", env=token_env(db, "Avery Stone")))
+    assert created["owner_id"] == "U-AE"
+    moved = ok("opp", "move", created["id"], "qualified", "--at", "2024-12-03", "--db", db, "--json")
+    assert json.loads(moved)["stage"] == "qualified"
+    with Store(db).transaction() as session:
+        actors = dict(session.execute(select(Event.kind, Event.actor).where(Event.entity_id == "EXP-2024-0001")).all())
+    assert actors["expansion.created"] == "U-AE" and actors["expansion.stage_changed"] == "U-AM"
 
 
 def test_domain_error_is_one_line_and_exit_1(db: str, tmp_path: Path) -> None:
@@ -208,7 +227,8 @@ def test_tasks_log_and_complete(db: str, tmp_path: Path) -> None:
     )
     mine = json.loads(ok("opp", "tasks", "--as", "Avery Stone", "--db", db, "--json"))
     assert [t["id"] for t in mine] == [task["id"]]
-    done = json.loads(ok("opp", "task", task["id"], "--complete", "--as", "Avery Stone", "--db", db, "--json"))
+    avery = token_env(db, "Avery Stone")
+    done = json.loads(ok("opp", "task", task["id"], "--complete", "--db", db, "--json", env=avery))
     assert done["status"] == "done"
     am = json.loads(ok("opp", "tasks", "--as", "Sam Rivera", "--db", db, "--json"))
     assert am[0]["title"] == "LinkedIn research on Marketing leadership team"

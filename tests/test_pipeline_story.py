@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from account_intel.cli.app import app
@@ -30,9 +32,14 @@ def cli(*args: str) -> str:
     return result.output
 
 
-def test_retailco_expansion_story_end_to_end(db_url: str, tmp_path: Path, _isolated_home: Path) -> None:
+def test_retailco_expansion_story_end_to_end(
+    db_url: str, tmp_path: Path, _isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = ["--db", db_url]
-    cli("demo", "--accounts", "20", *db)
+    demo = cli("demo", "--accounts", "20", *db)
+    token = re.search(r"export ACCOUNT_INTEL_TOKEN=(\S+)", demo)
+    assert token is not None, demo  # with --db the demo hands its manager's token over once
+    monkeypatch.setenv("ACCOUNT_INTEL_TOKEN", token.group(1))
     retailco = next(a for a in json.loads(cli("accounts", "list", "--json", *db)) if a["name"] == "RetailCo")
     account_id = retailco["id"]
     assert (retailco["arr"], retailco["tier"]) == ("340000.00", "T2")

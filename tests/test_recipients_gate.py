@@ -40,7 +40,7 @@ from account_intel.store.outbound import decide, draft_message, mark_sent
 from account_intel.store.outbound import gate_reasons as floor_reasons
 from account_intel.tools.policy import gate_reasons, load_policy
 from account_intel.tools.registry import all_tools
-from tests.factories import T0, add_account, add_contact, add_user
+from tests.factories import T0, add_account, add_contact, add_user, sign_in
 from tests.pipeline_support import create, day, move, seed_retailco
 from tests.test_import import CANONICAL, _import
 from tests.test_tools_support import call, tool_context
@@ -66,8 +66,10 @@ def _seed(store: Store) -> None:
 
 
 @pytest.fixture
-def seeded(store: Store) -> Store:
+def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """RetailCo and MegaCorp with their contacts, and their AM signed in for the CLI."""
     _seed(store)
+    sign_in(monkeypatch, store.url, "Sam Rivera")
     return store
 
 

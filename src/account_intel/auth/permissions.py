@@ -1,12 +1,15 @@
 """The one table of who may do what, enforced here for the CLI (and, later, the HTTP API and MCP).
 
-| role    | read | draft | work the pipeline | approve or send outreach | lift a safety flag | manage users and tokens |
-|---------|------|-------|-------------------|--------------------------|--------------------|-------------------------|
-| admin   | yes  | yes   | yes               | no                       | yes                | yes                     |
-| manager | yes  | yes   | yes               | any account              | yes                | no                      |
-| ae      | yes  | yes   | yes               | accounts they are AE of  | no                 | no                      |
-| am      | yes  | yes   | yes               | no                       | no                 | no                      |
-| csm     | yes  | yes   | no                | no                       | no                 | no                      |
+| role    | read | draft | pipeline | health override | approve or send outreach | lift safety flag | users, tokens |
+|---------|------|-------|----------|-----------------|--------------------------|------------------|---------------|
+| admin   | yes  | yes   | yes      | yes             | no                       | yes              | yes           |
+| manager | yes  | yes   | yes      | yes             | any account              | yes              | no            |
+| ae      | yes  | yes   | yes      | yes             | accounts they are AE of  | no               | no            |
+| am      | yes  | yes   | yes      | yes             | no                       | no               | no            |
+| csm     | yes  | yes   | no       | yes             | no                       | no               | no            |
+
+Working the pipeline is creating, moving, winning and losing opportunities, logging activities, tasks, proposals and
+adding contacts. Overriding health is setting or clearing a manual health score.
 
 Lifting a safety flag is clearing a contact's do-not-contact flag or demoting a T1 account, by any path.
 
@@ -29,17 +32,22 @@ class Action(StrEnum):
     READ = "read"
     DRAFT = "draft"
     PIPELINE = "work the pipeline"
+    HEALTH = "override a health score"
     DECIDE = "approve, edit, reject or send outreach"
     LIFT_SAFETY = "clear a do-not-contact flag or demote a T1 account"
     ADMIN = "manage users and tokens"
 
 
 ALLOWED: dict[UserRole, frozenset[Action]] = {
-    UserRole.ADMIN: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.LIFT_SAFETY, Action.ADMIN}),
-    UserRole.MANAGER: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.DECIDE, Action.LIFT_SAFETY}),
-    UserRole.AE: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.DECIDE}),
-    UserRole.AM: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE}),
-    UserRole.CSM: frozenset({Action.READ, Action.DRAFT}),
+    UserRole.ADMIN: frozenset(
+        {Action.READ, Action.DRAFT, Action.PIPELINE, Action.HEALTH, Action.LIFT_SAFETY, Action.ADMIN}
+    ),
+    UserRole.MANAGER: frozenset(
+        {Action.READ, Action.DRAFT, Action.PIPELINE, Action.HEALTH, Action.DECIDE, Action.LIFT_SAFETY}
+    ),
+    UserRole.AE: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.HEALTH, Action.DECIDE}),
+    UserRole.AM: frozenset({Action.READ, Action.DRAFT, Action.PIPELINE, Action.HEALTH}),
+    UserRole.CSM: frozenset({Action.READ, Action.DRAFT, Action.HEALTH}),
 }
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
-from account_intel.cli.pipeline_options import AsUserOption, AtOption, acting_user, moment
+from account_intel.cli.pipeline_options import AtOption, moment, signed_in
 from account_intel.domain.enums import MeddiccRole
 from account_intel.errors import ValidationFailed
 
@@ -47,20 +47,20 @@ def add_command(
         MeddiccRole | None, typer.Option("--role", help="Buying role (MEDDICC).", case_sensitive=False)
     ] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
     account_option: OldAccountOption = None,
 ) -> None:
     """Add a contact to an account."""
+    from account_intel.auth.permissions import Action
     from account_intel.pipeline.contacts import UnknownDepartment, add_contact
     from account_intel.store.accounts import find_account
 
     account = _account(account, account_option)
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, find_account(session, account))
+        actor = signed_in(session, settings, Action.PIPELINE, find_account(session, account)).id
         try:
             view = add_contact(
                 session,

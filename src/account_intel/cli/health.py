@@ -27,7 +27,7 @@ from account_intel.cli.common import (
     parse_date,
     print_json,
 )
-from account_intel.cli.pipeline_options import named_user
+from account_intel.cli.pipeline_options import signed_in
 
 if TYPE_CHECKING:
     from account_intel.analytics.account_health import HealthReport
@@ -55,7 +55,6 @@ WeightsOption = Annotated[
     str | None,
     typer.Option("--weights", help="Weight set: a name saved under ACCOUNT_INTEL_HOME/weights, or a YAML path."),
 ]
-UserOption = Annotated[str, typer.Option("--as", help="Who does it (user id, email or name).", metavar="USER")]
 
 
 def _raw(raw: dict[str, RawValue], limit: int = 4) -> str:
@@ -155,7 +154,6 @@ def show_command(
 def override_command(
     account: AccountArg,
     reason: Annotated[str, typer.Option("--reason", help="Why (required; kept with the override).")],
-    as_user: UserOption,
     score: Annotated[int | None, typer.Option("--score", min=0, max=100, help="Score to show instead.")] = None,
     band: Annotated[str | None, typer.Option("--band", help="Band to show instead: Green, Yellow or Red.")] = None,
     expires: Annotated[
@@ -167,14 +165,15 @@ def override_command(
 ) -> None:
     """Set a manual score or band with its reason; recomputes never remove it; it stops at --expires or a clear."""
     from account_intel.analytics.overrides import override_info, set_override
+    from account_intel.auth.permissions import Action
     from account_intel.store.accounts import find_account
 
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     at = clock_for(action_day(as_of, store, quiet=json_out, option="--as-of")).now()
     with store.transaction() as session:
         found = find_account(session, account)
         account_id, account_name = found.id, found.name
-        setter = named_user(session, as_user, option="--as")
+        setter = signed_in(session, settings, Action.HEALTH, found)
         user, user_name = setter.id, setter.name
         row = set_override(
             session,
@@ -195,20 +194,18 @@ def override_command(
 
 
 @app.command("clear-override")
-def clear_override_command(
-    account: AccountArg, as_user: UserOption, as_of: AsOfOption = None, db: DbOption = None
-) -> None:
+def clear_override_command(account: AccountArg, as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Clear the override in force; the computed score shows again."""
     from account_intel.analytics.overrides import clear_override
+    from account_intel.auth.permissions import Action
     from account_intel.store.accounts import find_account
 
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     at = clock_for(action_day(as_of, store, option="--as-of")).now()
     with store.transaction() as session:
         found = find_account(session, account)
         account_id, account_name = found.id, found.name
-        row = clear_override(
-            session, account_id=account_id, cleared_by=named_user(session, as_user, option="--as").id, at=at
-        )
+        clearer = signed_in(session, settings, Action.HEALTH, found)
+        row = clear_override(session, account_id=account_id, cleared_by=clearer.id, at=at)
         reason = row.reason
     console.print(Text(f"Override cleared on {account_name} (it said: {reason})."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,21 +12,41 @@ from account_intel.cli import opp_render as show
 from account_intel.cli.common import DbOption, JsonOption, open_store, parse_date, print_json, thresholds_for
 from account_intel.cli.opp_proposal import proposal_command
 from account_intel.cli.pipeline_options import (
-    AsUserOption,
     AtOption,
-    acting_user,
     moment,
     named_user,
     opportunity_account,
     read_file,
+    signed_in,
     split_values,
 )
 from account_intel.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from account_intel.settings import Settings
+    from account_intel.store.models import Account
 
 app = typer.Typer(help="Expansion pipeline: opportunities, stages, tasks, activities, proposals.", no_args_is_help=True)
 
 Opt = typer.Option
 Many = Annotated[list[str] | None, Opt(help="Repeat for several.")]
+
+
+def _actor(session: Session, settings: Settings, account: Account | None) -> str:
+    """The signed-in user's id, once they are shown to be allowed to work this account's pipeline."""
+    from account_intel.auth.permissions import Action
+
+    return signed_in(session, settings, Action.PIPELINE, account).id
+
+
+def _task_account(session: Session, task_id: str) -> Account | None:
+    """The account of a task (None for an unknown task, which completing then names)."""
+    from account_intel.store.models import Account, Task
+
+    task = session.get(Task, task_id)
+    return session.get(Account, task.account_id) if task is not None else None
 
 
 @app.command("create")
@@ -52,7 +72,6 @@ def create_command(
     recommendation: Annotated[str | None, Opt("--recommendation", help="Analytics recommendation id.")] = None,
     override: Annotated[str | None, Opt("--override", help="Reason to create despite failed preconditions.")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -89,10 +108,10 @@ def create_command(
         recommendation_id=recommendation,
         override_reason=override,
     )
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, find_account(session, data.account)) if data.account else None
+        actor = _actor(session, settings, find_account(session, data.account) if data.account else None)
         view = service.create_opportunity(session, data=data, at=when, actor=actor)
     if json_out:
         print_json(view)
@@ -155,7 +174,6 @@ def move_command(
     probability: Annotated[str | None, Opt("--probability", help="Override the stage's probability.")] = None,
     note: Annotated[str | None, Opt("--note", help="Why it moved.")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -164,10 +182,10 @@ def move_command(
     from account_intel.pipeline.schemas import StageMove, parse
 
     move = parse(StageMove, "Failed to update opportunity.", stage=stage, probability=probability, note=note)
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, opportunity_account(session, opportunity))
+        actor = _actor(session, settings, opportunity_account(session, opportunity))
         view = service.move_stage(session, opportunity_id=opportunity, move=move, at=when, actor=actor)
     if json_out:
         print_json(view)
@@ -182,7 +200,6 @@ def win_command(
     close_date: Annotated[str | None, Opt("--date", hidden=True, help="Old name of --at.")] = None,
     product: Annotated[str | None, Opt("--product", help="Catalog product for the contract line.")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -196,7 +213,7 @@ def win_command(
     store, settings = open_store(db)
     when = moment(at or close_date, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, opportunity_account(session, opportunity))
+        actor = _actor(session, settings, opportunity_account(session, opportunity))
         result = closing.win_opportunity(
             session, opportunity_id=opportunity, data=data, at=when, actor=actor, thresholds=thresholds_for(settings)
         )
@@ -213,7 +230,6 @@ def lose_command(
     note: Annotated[str | None, Opt("--note", help="What happened; lessons learned.")] = None,
     follow_up_days: Annotated[int | None, Opt("--follow-up-days", help="90-180 (default 90).")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -222,10 +238,10 @@ def lose_command(
     from account_intel.pipeline.schemas import LossInput, parse
 
     data = parse(LossInput, closing.CLOSE_FAILED, reason=reason, note=note, follow_up_days=follow_up_days)
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, opportunity_account(session, opportunity))
+        actor = _actor(session, settings, opportunity_account(session, opportunity))
         result = closing.lose_opportunity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
     if json_out:
         print_json(result)
@@ -258,7 +274,6 @@ def log_command(
     close_date: Annotated[str | None, Opt("--close-date", help="Refined expected close date.")] = None,
     task: Annotated[list[str] | None, Opt("--task", help="Follow-up task 'TITLE|YYYY-MM-DD' (repeatable).")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -282,10 +297,10 @@ def log_command(
         expected_close_date=parse_date(close_date, option="--close-date"),
         tasks=_task_specs(task),
     )
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, opportunity_account(session, opportunity))
+        actor = _actor(session, settings, opportunity_account(session, opportunity))
         view = activities.log_activity(session, opportunity_id=opportunity, data=data, at=when, actor=actor)
         after = service.get_opportunity(session, opportunity)
         summary = show.logged_summary(view, after)
@@ -303,7 +318,6 @@ def task_command(
     assignee: Annotated[str | None, Opt("--assignee", help="User; default: the opportunity's owner.")] = None,
     complete: Annotated[bool, Opt("--complete", help="Mark the task REF done.")] = False,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -311,11 +325,11 @@ def task_command(
     from account_intel.pipeline import tasks
     from account_intel.pipeline.schemas import TaskInput, parse
 
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = named_user(session, as_user, option="--as").id if as_user else None
         if complete:
+            actor = _actor(session, settings, _task_account(session, ref))
             view = tasks.complete_task(session, task_id=ref, at=when, actor=actor)
         else:
             data = parse(
@@ -325,6 +339,7 @@ def task_command(
                 due_date=parse_date(due, option="--due"),
                 assignee=assignee,
             )
+            actor = _actor(session, settings, opportunity_account(session, ref))
             view = tasks.create_task(session, opportunity_id=ref, task=data, at=when, actor=actor)
     if json_out:
         print_json(view)
@@ -335,18 +350,20 @@ def task_command(
 @app.command("tasks")
 def tasks_command(
     opportunity: Annotated[str | None, Opt("--opportunity", help="Only this opportunity.")] = None,
+    assignee: Annotated[
+        str | None,
+        Opt("--assignee", "--as", help="Whose open tasks (user); default: yours, the signed-in user.", metavar="USER"),
+    ] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List a user's open tasks across opportunities (the AM's task list)."""
+    from account_intel.auth.principal import current_user
     from account_intel.pipeline import service, tasks
 
-    if not as_user:
-        raise ValidationFailed("Name whose tasks to list with --as USER.")
-    store, _ = open_store(db)
+    store, settings = open_store(db)
     with store.transaction() as session:
-        user = named_user(session, as_user, option="--as")
+        user = named_user(session, assignee, option="--assignee") if assignee else current_user(session, settings)
         opportunity_id = service.get_opportunity(session, opportunity).id if opportunity else None
         rows = tasks.list_open_tasks(session, assignee_id=user.id, opportunity_id=opportunity_id)
     if json_out:

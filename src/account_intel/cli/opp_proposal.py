@@ -10,12 +10,11 @@ import typer
 from account_intel.cli import opp_render as show
 from account_intel.cli.common import DbOption, JsonOption, open_store, print_json
 from account_intel.cli.pipeline_options import (
-    AsUserOption,
     AtOption,
-    acting_user,
     home_of,
     moment,
     opportunity_account,
+    signed_in,
     split_values,
 )
 from account_intel.errors import ValidationFailed
@@ -36,11 +35,11 @@ def proposal_command(
     bcc: Annotated[list[str] | None, Opt("--bcc", help="Contact to copy blind (repeatable).")] = None,
     subject: Annotated[str | None, Opt("--subject", help="Email subject.")] = None,
     db: DbOption = None,
-    as_user: AsUserOption = None,
     at: AtOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Generate a proposal (Markdown, HTML, PDF), or send it with --send --to CONTACT."""
+    from account_intel.auth.permissions import Action
     from account_intel.pipeline import proposals, sending, service
     from account_intel.pipeline.schemas import ProposalRequest, parse
 
@@ -66,7 +65,7 @@ def proposal_command(
     store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:
-        actor = acting_user(session, as_user, opportunity_account(session, opportunity))
+        actor = signed_in(session, settings, Action.PIPELINE, opportunity_account(session, opportunity)).id
         existing = proposals.latest_proposal(session, service.get_opportunity(session, opportunity).id)
         reuse = (
             send and existing is not None and existing.status.value == "generated" and not (bundle or discount or line)

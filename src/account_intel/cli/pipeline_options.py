@@ -1,4 +1,4 @@
-"""Options shared by the pipeline commands: who acts (`--as USER`), when (`--at DATE`, alias `--as-of`),
+"""Options shared by the pipeline commands: who acts (the signed-in user), when (`--at DATE`, alias `--as-of`),
 lists given as repeated or comma-separated options, and text read from files."""
 
 from __future__ import annotations
@@ -16,16 +16,11 @@ from account_intel.errors import NotFoundError, ValidationFailed
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from account_intel.auth.permissions import Action
     from account_intel.settings import Settings
     from account_intel.store.engine import Store
     from account_intel.store.models import Account, User
 
-AsUserOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as", help="Acting user (id, name or email); default: the account's AM, else its AE.", metavar="USER"
-    ),
-]
 AtOption = Annotated[
     str | None,
     typer.Option(
@@ -44,13 +39,14 @@ def moment(at: str | None, store: Store | None = None, *, quiet: bool = False) -
     return FixedClock.on(day).now() if day else SystemClock().now()
 
 
-def acting_user(session: Session, as_user: str | None, account: Account | None) -> str | None:
-    """The user id named by `--as`, else the account's AM, else its AE."""
-    from account_intel.pipeline.people import default_actor
+def signed_in(session: Session, settings: Settings, action: Action, account: Account | None = None) -> User:
+    """The user this command's token proves, refused in one line unless they may take this action (on this account)."""
+    from account_intel.auth.permissions import authorize
+    from account_intel.auth.principal import current_user
 
-    if as_user:
-        return named_user(session, as_user, option="--as").id
-    return default_actor(account) if account is not None else None
+    user = current_user(session, settings)
+    authorize(user, action, account)
+    return user
 
 
 def named_user(session: Session, value: str, *, option: str) -> User:
