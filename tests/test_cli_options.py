@@ -98,5 +98,7 @@ def test_help_loads_no_model_or_numeric_stack() -> None:
 
 
 def test_an_unknown_opportunity_filter_is_an_error(db: str) -> None:
-    result = runner.invoke(app, ["opp", "tasks", "--as", "Avery Stone", "--opportunity", "EXP-1999-0001", "--db", db])
+    result = runner.invoke(
+        app, ["opp", "tasks", "--assignee", "Avery Stone", "--opportunity", "EXP-1999-0001", "--db", db]
+    )
     assert isinstance(result.exception, NotFoundError) and "EXP-1999-0001" in str(result.exception)

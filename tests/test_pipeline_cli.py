@@ -225,12 +225,12 @@ def test_tasks_log_and_complete(db: str, tmp_path: Path) -> None:
             "--json",
         )
     )
-    mine = json.loads(ok("opp", "tasks", "--as", "Avery Stone", "--db", db, "--json"))
+    mine = json.loads(ok("opp", "tasks", "--assignee", "Avery Stone", "--db", db, "--json"))
     assert [t["id"] for t in mine] == [task["id"]]
     avery = token_env(db, "Avery Stone")
     done = json.loads(ok("opp", "task", task["id"], "--complete", "--db", db, "--json", env=avery))
     assert done["status"] == "done"
-    am = json.loads(ok("opp", "tasks", "--as", "Sam Rivera", "--db", db, "--json"))
+    am = json.loads(ok("opp", "tasks", "--db", db, "--json"))
     assert am[0]["title"] == "LinkedIn research on Marketing leadership team"
     assert "Draft proposal" in [t["title"] for t in am]
 

@@ -194,6 +194,6 @@ def test_pdf_without_fpdf2_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
 
 def test_shipped_proposal_templates_declare_their_variables() -> None:
     folder = content_root() / "prompts" / "documents"
-    for name in ("proposal.md.j2", "proposal.html.j2", "proposal_email.txt.j2"):
+    for name in ("proposal.md.j2", "proposal.html.j2"):
         spec = parse_template(folder / name)
         assert spec.variables

@@ -97,7 +97,8 @@ def test_send_to_a_t1_account_waits_for_approval_then_sends_with_effects(store: 
     assert outcome.status == MessageStatus.DRAFT and outcome.eml_path is None
     assert outcome.gate_reasons == ["MegaCorp is a T1 account"]
     assert (
-        outcome.approve_hint is not None and f"approvals approve {outcome.message_id} --as USER" in outcome.approve_hint
+        outcome.approve_hint is not None
+        and f"`account-intel approvals approve {outcome.message_id}`" in outcome.approve_hint
     )
     assert not (home / "outbox").exists()
     with store.transaction() as session:

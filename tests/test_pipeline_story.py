@@ -238,7 +238,9 @@ def test_retailco_expansion_story_end_to_end(
     assert "Closed Won (100%)" in cli("opp", "show", exp, *db)
     profile = json.loads(cli("accounts", "show", "RetailCo", "--as-of", "2024-12-22", "--json", *db))
     assert (profile["arr"], profile["tier"]) == ("520000.00", "T1")
-    tasks = json.loads(cli("opp", "tasks", "--as", won["opportunity"]["owner_id"], "--opportunity", exp, "--json", *db))
+    tasks = json.loads(
+        cli("opp", "tasks", "--assignee", won["opportunity"]["owner_id"], "--opportunity", exp, "--json", *db)
+    )
     assert {"kickoff", "delivery_owner", "first_roles", "check_ins", "qbr"} <= {t["kind"] for t in tasks}
 
     store = Store(db_url)

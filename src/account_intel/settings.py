@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         default=3, ge=0, le=20, description="Outbound drafts one account may get from one run; the rest are dropped."
     )
 
+    default_language: str = Field(
+        default="en",
+        description="Language customers are written to in when their account names none (a tag like en, de, pt-BR).",
+    )
+
     smtp_host: str | None = Field(default=None, description="SMTP server for outbound mail; unset: .eml files.")
     smtp_port: int = Field(default=587, description="SMTP port.")
     smtp_username: str | None = Field(default=None, description="SMTP user, if the server needs one.")
@@ -83,6 +88,16 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, description="Use STARTTLS when the server offers it.")
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Timeout of SMTP connections and commands.")
     mail_from: str = Field(default="account-intel@localhost", description="From address of outbound mail.")
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        from account_intel.domain.language import InvalidLanguage, normalise_language
+
+        try:
+            return normalise_language(value, field="ACCOUNT_INTEL_DEFAULT_LANGUAGE")
+        except InvalidLanguage as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _check_thresholds(self) -> Settings:

@@ -25,7 +25,7 @@ from account_intel.agents.schemas import (
     Recommendation,
     SegmentPlacement,
 )
-from account_intel.content.templates import load_template, render
+from account_intel.content.letters import write_letter
 from account_intel.domain.wording import count, label
 from account_intel.tools.context import ToolContext
 from account_intel.tools.registry import side_effect_of, tools_named
@@ -202,49 +202,59 @@ def _outreach(
     profile: dict[str, Any],
 ) -> list[OutreachDraft]:
     """At most one draft, to the champion, that claims nothing the data does not hold: a QBR invitation on a QBR
-    run, else an introduction request towards the best new department or location (never a play's name), signed by
-    the account's AE."""
+    run, else an introduction request towards the best new department or location (never a play's name), in the
+    customer's language and signed by the account's AE."""
     contacts = [p for p in people["contacts"] if not p.get("do_not_contact")]
     champion = next((p for p in contacts if p.get("role") == "champion"), None)
     if champion is None:
         return []
-    account_name = profile["name"]
     if task.get("kind") == "qbr":
-        purpose, subject, topic = (
-            "qbr_invitation",
-            f"{account_name} quarterly business review",
-            "the plan for next quarter",
-        )
+        purpose, (target_kind, target) = "qbr_invitation", ("", "")
     else:
-        target = _introduction_target(candidates, profile)
-        if target is None:
+        found = _introduction_target(candidates, profile)
+        if found is None:
             return []
-        purpose, (subject, topic) = "intro_request", target
+        purpose, (target_kind, target) = "intro_request", found
     owners = profile.get("owners") or {}
-    body = render(
-        load_template("outreach_email", ctx.settings.content_dir),
+    account_name = profile["name"]
+    sender = owners.get("ae") or owners.get("am") or owners.get("csm")
+    if sender is None:
+        return []  # no one of the account team to write it as
+    letter = write_letter(
+        "outreach_email",
+        language=profile.get("language") or ctx.settings.default_language,
+        default_language=ctx.settings.default_language,
+        root=ctx.settings.content_dir,
         purpose=purpose,
         contact_name=champion["name"].split()[0],
         account_name=account_name,
-        topic=topic,
-        owner_name=owners.get("ae") or owners.get("am") or owners.get("csm") or f"Your {account_name} account team",
+        target_kind=target_kind,
+        target=target,
+        owner_name=sender,
     )
     contact_id = champion["id"].removeprefix("contact:")
-    return [
-        OutreachDraft(contact_id=contact_id, purpose=purpose, subject=subject, body=body, evidence_ids=[champion["id"]])
-    ]
+    draft = OutreachDraft(
+        contact_id=contact_id,
+        purpose=purpose,
+        subject=letter.subject,
+        body=letter.body,
+        evidence_ids=[champion["id"]],
+        language=letter.language,
+        note=letter.note(),
+    )
+    return [draft]
 
 
 def _introduction_target(candidates: list[dict[str, Any]], profile: dict[str, Any]) -> tuple[str, str] | None:
-    """(subject, topic) for the best candidate in a department the account does not use yet, or a new location."""
+    """(kind, name) of the best candidate in a department the account does not use yet, or of a new location."""
     unserved = {d["name"] for d in profile.get("departments") or [] if not d.get("served")}
     for candidate in candidates:
         kind = candidate["id"].split(":")[2] if candidate["id"].count(":") >= 3 else ""
         target = candidate["name"].split(": ", 1)[-1]
         if kind == "seat_expansion" and target in unserved:
-            return f"Introduction to your {target} team", f"your {target} team"
+            return "department", target
         if kind == "geographic_expansion":
-            return f"Introduction for the {target} office", f"the team in {target}"
+            return "location", target
     return None
 
 

@@ -109,6 +109,13 @@ class OutreachDraft(BaseModel):
     subject: str
     body: str
     evidence_ids: list[str] = Field(default_factory=list)
+    language: str | None = Field(
+        default=None, description="Language tag the subject and body are written in: the account's `language`."
+    )
+    note: str | None = Field(
+        default=None,
+        description="What the approver should know before sending, e.g. that it is not in the customer's language.",
+    )
 
 
 class OpportunityFindings(BaseModel):

@@ -86,3 +86,33 @@ def show_command(
         print_json(profile)
         return
     render_profile(console, profile)
+
+
+@app.command("set-language")
+def set_language_command(
+    account: Annotated[str, typer.Argument(help="Account id or name.")],
+    language: Annotated[
+        str, typer.Argument(help="Language tag to write to the customer in (en, de, fr, es, pt-BR, ...), or 'default'.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Set the language drafts and proposal emails to this customer are written in ('default': the setting)."""
+    from account_intel.auth.permissions import Action
+    from account_intel.cli.pipeline_options import signed_in
+    from account_intel.clock import SystemClock
+    from account_intel.store.account_language import set_language
+    from account_intel.store.accounts import find_account
+
+    store, settings = open_store(db)
+    with store.transaction() as session:
+        found = find_account(session, account)
+        user = signed_in(session, settings, Action.PIPELINE, found)
+        change = set_language(
+            session,
+            account=found,
+            language=None if language.strip().lower() == "default" else language,
+            actor=user.id,
+            at=SystemClock().now(),
+        )
+    shown = change.language or f"the default ({settings.default_language})"
+    console.print(f"{change.account_name} is written to in {shown}.", highlight=False, markup=False)

@@ -352,7 +352,7 @@ def tasks_command(
     opportunity: Annotated[str | None, Opt("--opportunity", help="Only this opportunity.")] = None,
     assignee: Annotated[
         str | None,
-        Opt("--assignee", "--as", help="Whose open tasks (user); default: yours, the signed-in user.", metavar="USER"),
+        Opt("--assignee", help="Whose open tasks (user); default: yours, the signed-in user.", metavar="USER"),
     ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,

@@ -97,6 +97,7 @@ def proposal_command(
                 actor=actor,
                 home=home_of(settings),
                 content_dir=settings.content_dir,
+                default_language=settings.default_language,
             )
     if json_out:
         print_json(

@@ -30,7 +30,8 @@ def render_profile(console: Console, p: AccountProfile) -> None:
     )
     head.add_row(
         "Status",
-        f"{p.status.value}   Industry {p.industry or '-'}   Headcount {p.headcount or '-'}   HQ {p.hq_country or '-'}",
+        f"{p.status.value}   Industry {p.industry or '-'}   Headcount {p.headcount or '-'}   HQ {p.hq_country or '-'}"
+        f"   Language {p.language or 'default'}",
     )
     since = f"{p.customer_since} ({count(p.months_as_customer, 'month', zero='0')})" if p.customer_since else "-"
     head.add_row("Customer since", since)

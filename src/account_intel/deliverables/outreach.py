@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from account_intel.agents.schemas import OpportunityFindings
+from account_intel.agents.schemas import OpportunityFindings, OutreachDraft
 from account_intel.delivery import Delivery, deliver_message, sender_of
 from account_intel.domain.enums import MessageStatus
 from account_intel.errors import DeliveryError
@@ -27,7 +27,7 @@ def _gate(ctx: GraphContext, session: Any, message: OutboundMessage) -> list[str
     return gate_reasons(session, message, load_policy(ctx.settings.content_dir))
 
 
-def _view(message: OutboundMessage, reasons: list[str], purpose: str | None, evidence: list[str]) -> dict[str, Any]:
+def _view(message: OutboundMessage, reasons: list[str], draft: OutreachDraft | None) -> dict[str, Any]:
     return {
         "message_id": message.id,
         "contact_id": message.contact_id,
@@ -37,8 +37,10 @@ def _view(message: OutboundMessage, reasons: list[str], purpose: str | None, evi
         "status": message.status.value,
         "gated": bool(reasons),
         "reasons": reasons,
-        "purpose": purpose,
-        "evidence_ids": evidence,
+        "purpose": draft.purpose if draft else None,
+        "evidence_ids": draft.evidence_ids if draft else [],
+        "language": draft.language if draft else None,
+        "note": draft.note if draft else None,
     }
 
 
@@ -52,7 +54,7 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
             (m.contact_id, m.subject): m
             for m in session.scalars(select(OutboundMessage).where(OutboundMessage.thread_id == thread))
         }
-        purposes: dict[str, tuple[str | None, list[str]]] = {}
+        drafted: dict[str, OutreachDraft] = {}
         for draft in findings.outreach if findings else []:
             message = existing.get((draft.contact_id, draft.subject))
             if message is None:
@@ -69,11 +71,10 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
                     purpose=draft.purpose,
                 )
                 existing[(draft.contact_id, draft.subject)] = message
-            purposes[message.id] = (draft.purpose, draft.evidence_ids)
+            drafted[message.id] = draft
         views = []
         for message in sorted(existing.values(), key=lambda m: m.id):
-            purpose, evidence = purposes.get(message.id, (None, []))
-            views.append(_view(message, _gate(ctx, session, message), purpose, evidence))
+            views.append(_view(message, _gate(ctx, session, message), drafted.get(message.id)))
     return views
 
 

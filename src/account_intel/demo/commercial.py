@@ -16,7 +16,7 @@ from decimal import Decimal
 from account_intel.demo import catalog as c
 from account_intel.demo.dates import add_years, at, days, month_start
 from account_intel.demo.draft import AccountDraft, DepartmentDraft, GeographyDraft, LineDraft
-from account_intel.demo.pools import COUNTRIES, COUNTRY_SHORT, DEPARTMENTS, INDUSTRIES
+from account_intel.demo.pools import COUNTRIES, COUNTRY_LANGUAGE, COUNTRY_SHORT, DEPARTMENTS, INDUSTRIES
 from account_intel.demo.rows import Bundle
 from account_intel.demo.staff import Staff
 from account_intel.demo.themes import choose_themes
@@ -344,6 +344,7 @@ def _write_org(
         hq_country=country,
         region=region,
         domain=draft.domain,
+        language=COUNTRY_LANGUAGE.get(country),
         customer_since=draft.customer_since,
         renewal_date=draft.renewal_date,
         next_qbr_date=draft.next_qbr_date,

@@ -50,6 +50,16 @@ COUNTRIES: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
     ("Brazil", "LATAM", 4, ("Sao Paulo",)),
     ("Mexico", "LATAM", 3, ("Mexico City", "Monterrey")),
 )
+
+# The language a demo customer in each country is written to in (countries not listed: the default, English).
+COUNTRY_LANGUAGE: dict[str, str] = {
+    "Germany": "de",
+    "France": "fr",
+    "Netherlands": "nl",
+    "Spain": "es",
+    "Brazil": "pt-BR",
+    "Mexico": "es-MX",
+}
 COUNTRY_SHORT = {"United States": "US", "United Kingdom": "UK", "Netherlands": "NL"}
 
 DEPARTMENTS = (

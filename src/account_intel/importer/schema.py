@@ -34,6 +34,7 @@ from account_intel.importer.values import (
     Flag,
     Instant,
     Int,
+    LanguageTag,
     LongText,
     Money,
     Str32,
@@ -90,6 +91,7 @@ class AccountRow(CanonicalRow):
     hq_country: Str64 | None = None
     region: Str32 | None = None
     domain: Str200 | None = None
+    language: LanguageTag | None = None
     customer_since: Day | None = None
     renewal_date: Day | None = None
     next_qbr_date: Day | None = None

@@ -166,6 +166,16 @@ def to_email(value: Any) -> str:
     return text
 
 
+def to_language(value: Any) -> str:
+    """A language tag (`de`, `pt-BR`), normalised: the language customers of the account are written to in."""
+    from account_intel.domain.language import EXAMPLES, InvalidLanguage, normalise_language
+
+    try:
+        return normalise_language(str(value))
+    except InvalidLanguage:
+        raise fail("language", f"must be a language tag like {EXAMPLES}") from None
+
+
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 Int = Annotated[int, BeforeValidator(to_int)]
 Count = Annotated[int, BeforeValidator(to_count)]
@@ -181,3 +191,4 @@ Str160 = Annotated[str, BeforeValidator(text_parser(160))]
 Str200 = Annotated[str, BeforeValidator(text_parser(200))]
 LongText = Annotated[str, BeforeValidator(text_parser(None))]
 Email = Annotated[str, BeforeValidator(to_email)]
+LanguageTag = Annotated[str, BeforeValidator(to_language)]

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from account_intel.content import content_root
-from account_intel.content.templates import load_template, render
+from account_intel.content.letters import money_in, write_letter
 from account_intel.delivery import from_address
 from account_intel.domain.enums import ActivityKind, MessageStatus, OpportunityStage
-from account_intel.domain.wording import without_prefix
+from account_intel.domain.language import DEFAULT_LANGUAGE
 from account_intel.errors import InvalidStateError, ValidationFailed
 from account_intel.outbox import Attachment, build_email, deliver
 from account_intel.pipeline.activities import record_activity
@@ -94,9 +94,10 @@ def send_proposal(
     subject: str | None = None,
     content_dir: Path | None = None,
     settings: PipelineSettings | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> SendOutcome:
-    """Draft the proposal email to a contact of the account (copies to others: Cc, Bcc) and send it unless a
-    recipient is gated; every recipient is judged."""
+    """Draft the proposal email, in the customer's language, to a contact of the account (copies to others: Cc,
+    Bcc) and send it unless a recipient is gated; every recipient is judged."""
     proposal = get_proposal(session, proposal_id)
     user = actor_id(session, actor)
     for opportunity in _covered(session, proposal):
@@ -115,18 +116,22 @@ def send_proposal(
     account = session.get(Account, proposal.account_id)
     sender = session.get(User, user) if user else None
     assert account is not None
-    body = render(
-        load_template("proposal_email", content_root(content_dir)),
+    language = account.language or default_language
+    letter = write_letter(
+        "proposal_email",
+        language=language,
+        default_language=default_language,
+        root=content_root(content_dir),
         recipient={"name": recipient.name, "first_name": _first_name(recipient.name)},
-        proposal={"id": proposal.id, "title": proposal.title, "net_value_fmt": f"${proposal.net_value:,.0f}"},
+        proposal={"id": proposal.id, "title": proposal.title, "net_value_fmt": money_in(proposal.net_value, language)},
         account={"name": account.name},
         sender={"name": sender.name if sender else "", "email": sender.email if sender else ""},
     )
     message = draft_message(
         session,
         account_id=proposal.account_id,
-        subject=subject or f"{without_prefix(proposal.title, 'Proposal:')} - Proposal for {account.name}",
-        body=body,
+        subject=subject or letter.subject,
+        body=letter.body,
         at=at,
         created_by=user,
         contact_id=recipient.id,
@@ -155,7 +160,7 @@ def send_proposal(
             bcc=message.bcc,
             status=message.status,
             gate_reasons=reasons,
-            approve_hint=f"account-intel approvals approve {message.id} --as USER (the account's AE or a manager)",
+            approve_hint=f"the account's AE or a manager runs `account-intel approvals approve {message.id}`",
         )
     return complete_send(session, message=message, at=at, actor=user, home=home, settings=settings)
 

@@ -175,6 +175,7 @@ class AccountProfile(BaseModel):
     headcount: int | None
     hq_country: str | None
     region: str | None
+    language: str | None = Field(default=None, description="Language tag the customer is written to in, if set.")
     customer_since: date | None
     months_as_customer: int | None
     renewal_date: date | None
@@ -296,6 +297,7 @@ def build_account_profile(session: Session, account: Account, as_of: date) -> Ac
         headcount=account.headcount,
         hq_country=account.hq_country,
         region=account.region,
+        language=account.language,
         customer_since=account.customer_since,
         months_as_customer=_months_between(account.customer_since, as_of) if account.customer_since else None,
         renewal_date=renewal,

@@ -302,7 +302,7 @@ def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor
         raise ApprovalRequiredError(
             f"Message {message.id} to {recipients} needs a recorded human approval before it is sent: "
             + "; ".join(reasons)
-            + f". Approve it with `account-intel approvals approve {message.id} --as USER`."
+            + f". The account's AE or a manager approves it with `account-intel approvals approve {message.id}`."
         )
     decision = _decision(session, message)
     if decision is not None:

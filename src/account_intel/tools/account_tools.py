@@ -49,6 +49,7 @@ class AccountProfileResult(BaseModel):
     industry: str | None = None
     headcount: int | None = None
     hq_country: str | None = None
+    language: str = Field(description="Language tag to write to the customer in (e.g. de, pt-BR).")
     customer_since: date | None = None
     months_as_customer: int | None = None
     arr: Amount
@@ -115,6 +116,7 @@ def get_account_profile(account_id: str | None = None, *, runtime: ToolRuntime[T
         industry=profile.industry,
         headcount=profile.headcount,
         hq_country=profile.hq_country,
+        language=profile.language or context.settings.default_language,
         customer_since=profile.customer_since,
         months_as_customer=profile.months_as_customer,
         arr=profile.arr,

@@ -30,6 +30,7 @@ class Account(Base):
     hq_country: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(32))
     domain: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
     customer_since: Mapped[date | None] = mapped_column(Date)
     renewal_date: Mapped[date | None] = mapped_column(Date)
     next_qbr_date: Mapped[date | None] = mapped_column(Date)
