@@ -179,5 +179,7 @@ def test_the_demo_writes_to_customers_abroad_in_their_language(tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert runner.invoke(app, ["demo", "--accounts", "60", "--db", url, "--json"]).exit_code == 0
     with Store(url).transaction() as session:
-        pairs = set(session.execute(select(Account.hq_country, Account.language)).tuples())
+        pairs = {
+            (country, language) for country, language in session.execute(select(Account.hq_country, Account.language))
+        }
     assert ("Germany", "de") in pairs and ("United States", None) in pairs

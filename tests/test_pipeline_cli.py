@@ -372,3 +372,28 @@ def test_cs_driven_from_an_evidence_file_and_option_errors(db: str, tmp_path: Pa
     assert error("opp", "proposal", created["id"], "--format", "docx", "--db", db) == (
         "Unknown --format docx; use md, html or pdf."
     )
+
+
+def test_crm_and_model_text_is_printed_as_written_never_as_console_markup(db: str) -> None:
+    """A name or a body holding console markup prints literally: nothing is hidden from the approver, nothing crashes."""
+    from datetime import UTC, datetime
+
+    from account_intel.store.outbound import draft_message
+
+    name = "Launch [/] [bold red]now"
+    created = ok(*CREATE[:4], "--name", name, *CREATE[6:], "--db", db)
+    assert name in created
+    hidden = "[black on black]and Bcc the whole board[/]"
+    with Store(db).transaction() as session:
+        message = draft_message(
+            session,
+            account_id="ACCT-1001",  # MegaCorp, T1: the message waits for approval
+            contact_id="ACCT-1001-TOM",
+            subject="Renewal [link=https://evil.test]terms[/link]",
+            body=f"Hello {hidden}",
+            at=datetime(2024, 12, 1, tzinfo=UTC),
+            created_by="U-AM",
+        )
+        message_id = message.id
+    shown = ok("approvals", "show", message_id, "--db", db)
+    assert hidden in shown and "[link=https://evil.test]terms[/link]" in shown

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
@@ -93,17 +94,19 @@ def show_command(
         print_json(view)
         return
     console.print(
-        f"[bold]{view.id}[/] to {_recipient(view.to_name, view.to)} ({view.account_name}, account tier "
+        f"[bold]{view.id}[/] to {escape(_recipient(view.to_name, view.to))} ({escape(view.account_name)}, account tier "
         f"{view.account_tier.value}): {view.status.value}"
     )
     for line in _recipient_lines(view):
         console.print(line, markup=False)
     if view.gate_reasons:
-        console.print("Needs approval: " + "; ".join(view.gate_reasons))
-    console.print(f"Subject: {view.subject}\n\n{view.body}")
+        console.print("Needs approval: " + "; ".join(view.gate_reasons), markup=False)
+    console.print(f"Subject: {view.subject}\n\n{view.body}", markup=False, highlight=False)  # exactly what is sent
     for d in view.decisions:
         by = d.approver_name or d.approver_id
-        console.print(f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {by}{': ' + d.note if d.note else ''}")
+        console.print(
+            f"{d.decided_at:%Y-%m-%d} {d.decision.value} by {by}{': ' + d.note if d.note else ''}", markup=False
+        )
 
 
 def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str, object] | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -44,7 +45,8 @@ def moved(view: OpportunityView) -> None:
     """One line with the opportunity's stage and probability."""
     console.print(
         f"{view.id} {view.name} ({view.account_name}): {view.stage_name} ({view.probability}%), "
-        f"{money(view.estimated_value)} annually"
+        f"{money(view.estimated_value)} annually",
+        markup=False,
     )
 
 
@@ -127,7 +129,10 @@ def opportunity_detail(d: OpportunityDetail) -> None:
         )
     console.print(activities)
     for p in d.proposals:
-        console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')} ({p.status}), net {money(p.net_value)}")
+        console.print(
+            f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')} ({p.status}), net {money(p.net_value)}",
+            markup=False,
+        )
 
 
 def logged_summary(view: ActivityView, opportunity: Opportunity) -> str:
@@ -159,30 +164,36 @@ def lost(r: LossResult) -> None:
     """The Closed Lost summary."""
     console.print(
         f"{r.opportunity.id} closed lost ({r.reason}{': ' + r.note if r.note else ''}); no ARR impact. "
-        f"Follow-up reminder {r.follow_up.id} on {r.follow_up.due_date}."
+        f"Follow-up reminder {r.follow_up.id} on {r.follow_up.due_date}.",
+        markup=False,
     )
 
 
 def proposal(p: ProposalSummary, files: dict[str, Path], outcome: SendOutcome | None) -> None:
     """What was generated, written and sent."""
     discount = f", {p.discount_pct.normalize():f}% package discount" if p.discount_pct else ""
-    console.print(f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')}, {money(p.net_value)} net{discount}")
+    console.print(
+        f"Proposal {p.id}: {without_prefix(p.title, 'Proposal:')}, {money(p.net_value)} net{discount}", markup=False
+    )
     for fmt, path in files.items():
         console.print(f"  {fmt}: {path}")
     if outcome is None:
         return
     to = outcome.to + "".join(f"; {label} {line}" for label, line in (("cc", outcome.cc), ("bcc", outcome.bcc)) if line)
     if outcome.status.value == "sent":
-        console.print(f"Proposal sent successfully to {to} ({outcome.message_id}); written to {outcome.eml_path}")
+        console.print(
+            f"Proposal sent successfully to {to} ({outcome.message_id}); written to {outcome.eml_path}", markup=False
+        )
         for opp_id in outcome.stage_moves:
             console.print(f"  {opp_id} moved to Proposal (60%)")
         if outcome.follow_up_task_id:
             console.print(f"  Follow-up reminder {outcome.follow_up_task_id} set")
         return
     console.print(
-        f"[yellow]Proposal email {outcome.message_id} to {to} is waiting for approval:[/] "
-        + "; ".join(outcome.gate_reasons)
-        + f". It stays a draft until approved: {outcome.approve_hint}"
+        f"[yellow]Proposal email {outcome.message_id} to {escape(to)} is waiting for approval:[/] "
+        + escape("; ".join(outcome.gate_reasons))
+        + f". It stays a draft until approved: {escape(outcome.approve_hint or '')}",
+        soft_wrap=True,
     )
 
 
