@@ -54,9 +54,9 @@ def open_store(db: str | None, intent: Intent = Intent.USE) -> tuple[Store, Sett
 
 
 def print_error(message: str) -> None:
-    """One error line on stderr; the message is shown as written, never read as markup."""
+    """One error line on stderr; the message is shown as written, never read as markup or emoji codes."""
     err_console.print("Error:", style="bold red", end=" ", highlight=False)
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    err_console.print(message, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def thresholds_for(settings: Settings) -> Thresholds:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -159,8 +158,9 @@ def render_report(out: Console, report: ImportReport) -> None:
     """The summary as Rich tables: counts per entity, quirks handled, warnings and the as-of date."""
     verb = "Would import" if report.dry_run else ("Imported" if report.written else "Checked")
     # every text that comes from the files, their names or the mapping is shown as written, never read as markup
+    # or as an emoji code such as :smile:
     title = f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else "")
-    table = Table(title=escape(title))
+    table = Table(title=Text(title))
     for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped"):
         table.add_column(column, justify="left" if column in ("Entity", "Table") else "right")
     for entity in report.entities:
@@ -207,7 +207,7 @@ def render_errors(out: Console, report: ImportReport) -> None:
     """The first errors, one per line, and how many more there are."""
     out.print(f"[bold red]Import failed with {count(report.error_count, 'error', zero='0')}; nothing was written.[/]")
     for issue in report.errors[:SHOWN_ERRORS]:
-        out.print(issue.message, highlight=False, markup=False, soft_wrap=True)
+        out.print(issue.message, highlight=False, markup=False, emoji=False, soft_wrap=True)
     if report.error_count > SHOWN_ERRORS:
         out.print(f"... and {report.error_count - SHOWN_ERRORS} more.", highlight=False)
 

@@ -23,7 +23,7 @@ class ImportIssue(BaseModel):
     @property
     def message(self) -> str:
         """One line a person can act on: `subscriptions.csv line 17, column arr_amount, value '-5': must be ...`."""
-        where = self.file
+        where = visible(self.file)
         if self.line is not None:
             where += f" line {self.line}"
         if self.item is not None:
@@ -33,13 +33,21 @@ class ImportIssue(BaseModel):
             parts.append(f"column {visible(self.column)}")
         if self.value is not None:
             parts.append(f"value '{visible(self.value)}'")
-        return f"{', '.join(parts)}: {self.rule}"
+        return f"{', '.join(parts)}: {visible(self.rule)}"
 
 
 def visible(text: str) -> str:
-    """Text with every invisible or control character spelled out (`\\ufeffid` for a byte-order mark before `id`),
-    so that two values that look the same on screen can be told apart."""
-    return "".join(ch if ch.isprintable() and not _INVISIBLE.match(ch) else f"\\u{ord(ch):04x}" for ch in text)
+    """Text with every invisible or control character spelled out (`\\ufeffid` for a byte-order mark before `id`,
+    `\\xe9` for a byte that is not UTF-8), so that two values that look the same on screen can be told apart."""
+    return "".join(_spelled(ch) for ch in text)
+
+
+def _spelled(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # a byte the UTF-8 decoder could not read, kept by `surrogateescape`
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    if ch.isprintable() and not _INVISIBLE.match(ch):
+        return ch
+    return f"\\u{ord(ch):04x}"
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")

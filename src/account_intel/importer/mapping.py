@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from account_intel.domain.wording import with_article
 from account_intel.errors import ValidationFailed
 from account_intel.importer.entities import BY_NAME, ENTITY_NAMES
+from account_intel.importer.mapping_yaml import read_yaml
 
 
 def _as_text(value: Any) -> str:
@@ -335,17 +335,7 @@ def parse_mapping(data: Any, *, label: str) -> MappingFile:
 
 def load_mapping(path: Path) -> MappingFile:
     """Read and validate a mapping file; every problem is named in one `ValidationFailed`."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValidationFailed(f"Cannot read mapping file {path}: {exc.strerror}.") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            f"Mapping file {path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8."
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ValidationFailed(f"Mapping file {path.name} is not valid YAML: {exc}".strip()) from None
-    return parse_mapping(data, label=path.name)
+    return parse_mapping(read_yaml(path), label=path.name)
 
 
 def identity_mapping(directory: Path) -> MappingFile:

@@ -1,13 +1,25 @@
-"""Streaming CSV reading: UTF-8 with or without BOM, CRLF or LF, one record at a time with its line number."""
+"""Streaming CSV reading: UTF-8 with or without BOM, CRLF or LF, one record at a time with its line number.
+
+A byte that is not UTF-8 is kept as a lone surrogate (`surrogateescape`), so that the cell holding it can be named.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 SNIFF_BYTES = 65536
+ENCODING = {"encoding": "utf-8-sig", "errors": "surrogateescape"}
+NOT_UTF8 = "is not UTF-8 text (a byte such as \\xe9 comes from latin-1 or Windows-1252): save the file as UTF-8"
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def undecodable(text: str) -> bool:
+    """Whether text read from a file holds a byte that was not UTF-8."""
+    return _UNDECODED.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class CsvProblem(Exception):
 
 def read_header(path: Path) -> list[str]:
     """The header's column names, stripped (an empty file has none)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(newline="", **ENCODING) as handle:
         try:
             first = next(csv.reader(handle), [])
         except csv.Error as exc:
@@ -54,7 +66,7 @@ def read_header(path: Path) -> list[str]:
 
 def read_records(path: Path) -> Iterator[CsvRecord]:
     """Yield every data record after the header, skipping blank lines; the file is never held in memory."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(newline="", **ENCODING) as handle:
         reader = csv.reader(handle)
         try:
             if next(reader, None) is None:

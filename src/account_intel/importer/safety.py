@@ -72,7 +72,8 @@ def lifts(session: Session, keyed: dict[str, dict[tuple[Any, ...], Located]], be
             found.append(
                 Lift(
                     "contact.do_not_contact_cleared", key[0], known[0], contact.name if contact else key[0],
-                    source.label, record.line, source.column("do_not_contact"), "false",
+                    source.label, record.line, source.column("do_not_contact"),
+                    record.meta.get("written", {}).get("do_not_contact", "false"),
                 )
             )  # fmt: skip
     accounts = keyed.get("accounts", {})

@@ -19,7 +19,15 @@ from account_intel.domain.wording import plural
 from account_intel.importer.entities import BY_NAME, EntitySpec
 from account_intel.importer.issues import ImportIssue, Issues
 from account_intel.importer.mapping import Aggregate, SourceMapping
-from account_intel.importer.reader import MAX_CELL_CHARS, CsvProblem, CsvRecord, read_header, read_records
+from account_intel.importer.reader import (
+    MAX_CELL_CHARS,
+    NOT_UTF8,
+    CsvProblem,
+    CsvRecord,
+    read_header,
+    read_records,
+    undecodable,
+)
 from account_intel.importer.transforms import Executor, Record, TransformContext, TransformError, build_executor
 from account_intel.importer.values import has_offset
 from account_intel.store.types import UTCDateTime
@@ -120,9 +128,13 @@ def _plan(result: SourceResult, header: list[str], ctx: TransformContext, issues
     source, spec = result.source, result.spec
     problems: list[tuple[str, str]] = []
     found = ", ".join(header) or "none"
+    problems += [(name, f"the column name {NOT_UTF8}") for name in header if undecodable(name)]
     for name, count in Counter(header).items():
-        if count > 1 or not name:
-            problems.append((name, f"duplicate or empty column name '{name}' in the header"))
+        positions = ", ".join(str(n) for n, other in enumerate(header, start=1) if other == name)
+        if not name:
+            problems.append(("", f"the header's column {positions} has no name: name it or remove the column"))
+        elif count > 1:
+            problems.append((name, f"duplicate column name in the header (columns {positions}): keep one"))
     result.executors = [build_executor(t, ctx, source.file) for t in source.derive]
     referenced = [
         *source.rename,
@@ -195,6 +207,13 @@ def _read_rows(
             issues.add(result.issue(csv_record.line, None, None, rule))
             continue
         row: dict[str, str | None] = {n: (v or None) for n, v in zip(plan.header, csv_record.cells, strict=True)}
+        garbled = [(n, v) for n, v in row.items() if v is not None and undecodable(v)]
+        if garbled:
+            result.rows_failed += 1
+            for name, value in garbled:
+                where = {"item": csv_record.line} if result.inline else {"line": csv_record.line}
+                issues.add(ImportIssue(file=result.label, column=name, value=value, rule=NOT_UTF8, **where))
+            continue
         for name in plan.used:
             if row[name] is None:
                 counters[("blank", name)] += 1
@@ -256,6 +275,10 @@ def _convert(
         except TransformError as exc:
             failed = True
             issues.add(ImportIssue(file=result.label, line=line, column=exc.column, value=exc.value, rule=exc.rule))
+    for column, value in derived.items():
+        if isinstance(value, str) and undecodable(value):  # taken from a lookup file that is not UTF-8
+            failed = True
+            issues.add(result.issue(line, column, value, NOT_UTF8))
     if failed:
         return None
     for column, mapping in value_maps.items():
@@ -294,6 +317,9 @@ def _convert(
     }
     if source.attributes:
         values["attributes"] = {name: row[name] for name in source.attributes if row[name] is not None}
+    written = {c: str(canonical[c]) for e, c in SAFETY_FLAGS if e == spec.name and canonical.get(c) is not None}
+    if written:
+        meta["written"] = written  # the cell as written, for a refusal to lift the flag
     return Record(values=values, line=line, meta=meta)
 
 

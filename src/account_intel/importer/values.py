@@ -26,6 +26,14 @@ MAX_INT = 2**63 - 1
 _PLAIN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 NUMBER_FORMAT = "digits 0-9 with an optional '.' and thousands commas, such as 1234.5 or 1,234.50"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+DATETIME_FORMAT = (
+    "an ISO-8601 date-time written YYYY-MM-DD, YYYY-MM-DD HH:MM, YYYY-MM-DDTHH:MM:SS[.ffffff]"
+    " with an optional Z or +HH:MM offset"
+)
 
 
 def parse_number(value: Any, kind: str, rule: str) -> Decimal:
@@ -53,8 +61,9 @@ def to_money(value: Any) -> Decimal:
         raise fail("money", "must be a non-negative amount")
     if amount > MAX_MONEY:
         raise fail("money", f"must be at most {MAX_MONEY:,}")
-    if amount != amount.quantize(CENT):
-        raise fail("money", "must be an amount with at most 2 decimal places")
+    places = -amount.as_tuple().exponent  # type: ignore[operator]
+    if places > 2:
+        raise fail("money", "must be an amount with at most 2 decimal places (cents); it is never rounded")
     return amount.quantize(CENT)
 
 
@@ -97,7 +106,7 @@ def to_date(value: Any) -> date:
         return value
     text = str(value).strip()
     try:
-        if len(text) != 10:
+        if not _DATE.fullmatch(text):
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
@@ -105,17 +114,17 @@ def to_date(value: Any) -> date:
 
 
 def to_datetime(value: Any) -> datetime:
-    """An ISO-8601 date-time (a bare date means midnight); without an offset it is taken as UTC."""
+    """An ISO-8601 date-time in the documented forms (a bare date means midnight); without an offset it is UTC."""
     if isinstance(value, datetime):
         moment = value
     else:
         text = str(value).strip()
         try:
+            if not _DATETIME.fullmatch(text):
+                raise ValueError(text)
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise fail(
-                "datetime", "must be an ISO-8601 date-time (YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS][+HH:MM])"
-            ) from None
+            raise fail("datetime", f"must be {DATETIME_FORMAT} (not a week date, a comma or 7 decimals)") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
