@@ -375,7 +375,7 @@ def test_cs_driven_from_an_evidence_file_and_option_errors(db: str, tmp_path: Pa
 
 
 def test_crm_and_model_text_is_printed_as_written_never_as_console_markup(db: str) -> None:
-    """A name or a body holding console markup prints literally: nothing is hidden from the approver, nothing crashes."""
+    """Names and bodies holding console markup print literally: nothing hidden from the approver, no crash."""
     from datetime import UTC, datetime
 
     from account_intel.store.outbound import draft_message
