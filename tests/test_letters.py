@@ -183,3 +183,33 @@ def test_the_demo_writes_to_customers_abroad_in_their_language(tmp_path: Path) -
             (country, language) for country, language in session.execute(select(Account.hq_country, Account.language))
         }
     assert ("Germany", "de") in pairs and ("United States", None) in pairs
+
+
+def _with_languages(tmp_path: Path, acme: str, globex: str) -> Path:
+    import shutil
+
+    from tests.test_import import CANONICAL
+
+    folder = tmp_path / "export"
+    shutil.copytree(CANONICAL, folder)
+    path = folder / "accounts.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = {"ACME": acme, "GLOBEX": globex}
+    rows = [lines[0] + ",language"] + [f"{line},{extra.get(line.split(',')[0], '')}" for line in lines[1:]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_an_import_normalises_the_language_column_and_refuses_what_is_not_a_tag(store: Store, tmp_path: Path) -> None:
+    from tests.test_import import _import
+
+    assert _import(store, _with_languages(tmp_path / "good", "EN-us", "de")).ok
+    with store.transaction() as session:
+        assert session.get(Account, "ACME").language == "en-US"  # type: ignore[union-attr]
+        assert session.get(Account, "GLOBEX").language == "de"  # type: ignore[union-attr]
+    refused = _import(store, _with_languages(tmp_path / "bad", "en", "Deutsch"))
+    assert not refused.ok and not refused.written
+    message = " ".join(e.message for e in refused.errors)
+    assert "accounts.csv" in message and "language" in message and "'Deutsch'" in message, message
+    with store.transaction() as session:
+        assert session.get(Account, "GLOBEX").language == "de"  # type: ignore[union-attr]  # nothing half-written
