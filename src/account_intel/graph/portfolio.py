@@ -1,11 +1,12 @@
 """The portfolio graph: `plan_accounts` -> one `Send("run_account")` per account -> `summarize_portfolio`.
 
 Each `run_account` runs the per-account graph on the account's own stable thread (`weekly:<iso-week>:<account>`)
-through `runs.engine.run_thread`, so a thread that finished earlier is not run again and a thread that crashed
-midway continues from its checkpoint. Any exception is caught and becomes a `failed` item: one account never sinks
-the run. Items fan in through an `operator.add` reducer; `{"max_concurrency": N}` in the invoke config bounds how
-many accounts run at once. The portfolio graph itself keeps no checkpoint: durability lives in the per-account
-threads, and a rerun simply plans again.
+through `runs.engine.run_thread`, so a thread whose run record says it completed is not run again and any other
+thread continues from its checkpoint. Each thread is first claimed with a lease (`store.leases`): a thread another
+process holds becomes a `claimed` item and is left to it. Any exception is caught and becomes a `failed` item: one
+account never sinks the run. Items fan in through an `operator.add` reducer; `{"max_concurrency": N}` in the
+invoke config bounds how many accounts run at once. The portfolio graph itself keeps no checkpoint: durability
+lives in the per-account threads, and a rerun simply plans again.
 
 The per-account graph is compiled once, with the checkpointer, and shared by every `run_account` call (it travels
 in the runtime context with the run environment; state holds only serialisable data).
