@@ -144,7 +144,10 @@ def test_rerun_in_the_same_iso_week_duplicates_nothing(settings: Settings, refer
     again = _run(settings, SAME_WEEK)
     assert again.counts["completed"] == 0 and again.counts["failed"] == 0
     assert again.counts["skipped"] == first.counts["completed"]
-    assert again.week_counts == {k: v for k, v in first.counts.items() if k != "skipped"}
+    assert again.week_counts == {
+        **{k: v for k, v in first.counts.items() if k not in ("skipped", "claimed")},
+        "unfinished": 0,
+    }
     assert _state(settings) == before
     assert before["drafts"] == before["distinct_drafts"]
 
@@ -278,7 +281,7 @@ class _FakeGraph:
 def test_fan_out_is_bounded_by_max_concurrency_and_catches_failures(monkeypatch: pytest.MonkeyPatch) -> None:
     lock, running, peak = threading.Lock(), [0], [0]
 
-    def fake_run_thread(graph: Any, env: Any, initial: dict[str, Any]) -> dict[str, Any]:
+    def fake_run_thread(graph: Any, env: Any, initial: dict[str, Any], **kw: Any) -> dict[str, Any]:
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -290,6 +293,7 @@ def test_fan_out_is_bounded_by_max_concurrency_and_catches_failures(monkeypatch:
         return {**initial, "status": "completed", "drafts": [], "brains": {}}
 
     monkeypatch.setattr(portfolio_graph.engine, "run_thread", fake_run_thread)
+    monkeypatch.setattr(portfolio_graph, "_finished", lambda graph, env, tid: None)  # no record: never run
     env = SimpleNamespace(runner=SimpleNamespace(ledger=SimpleNamespace(per_account=dict)))
     recorded: list[str] = []
     monkeypatch.setattr(portfolio_graph, "_record_failure", lambda env, task, error: recorded.append(task["thread_id"]))
@@ -302,7 +306,13 @@ def test_fan_out_is_bounded_by_max_concurrency_and_catches_failures(monkeypatch:
     ids = [f"A-{i}" for i in range(8)]
     final = portfolio_graph.run_portfolio(context, account_ids=[*ids, "A-1"], as_of=AS_OF, brain="rules", concurrency=2)
     assert peak[0] == 2 and sorted(seen) == ids
-    assert final["summary"]["counts"] == {"completed": 7, "awaiting_approval": 0, "failed": 1, "skipped": 0}
+    assert final["summary"]["counts"] == {
+        "completed": 7,
+        "awaiting_approval": 0,
+        "failed": 1,
+        "skipped": 0,
+        "claimed": 0,
+    }
     failed = [r for r in final["results"] if r["status"] == "failed"]
     assert failed[0]["error"] == "ValueError: bad data" and recorded == ["weekly:2024-W48:A-3"]
     assert {r["thread_id"] for r in final["results"]} == {f"weekly:2024-W48:{i}" for i in ids}

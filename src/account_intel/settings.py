@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     llm_circuit_breaker_failures: int = Field(
         default=3, ge=1, description="Consecutive endpoint failures after which the rest of a run uses rules."
     )
+    run_lease_seconds: float = Field(
+        default=900.0,
+        ge=5,
+        description="How long a run holds an account it is working on (renewed after each step); another run "
+        "skips the account meanwhile, and takes it over once the lease has expired.",
+    )
 
     token: SecretStr | None = Field(
         default=None, description="Your personal API token (ACCOUNT_INTEL_TOKEN); else HOME/credentials is read."

@@ -137,8 +137,8 @@ def _show_weekly(s: WeeklySummary, names: dict[str, str]) -> None:
     table = Table(show_header=True)
     for column in ("Status", "This run", "This week"):
         table.add_column(column, justify="left" if column == "Status" else "right")
-    for status in ("completed", "awaiting_approval", "failed", "skipped"):
-        table.add_row(status, str(s.counts.get(status, 0)), str(s.week_counts.get(status, "-")))
+    for status in ("completed", "awaiting_approval", "failed", "skipped", "claimed", "unfinished"):
+        table.add_row(status, str(s.counts.get(status, "-")), str(s.week_counts.get(status, "-")))
     console.print(table)
     console.print(
         f"{count(s.accounts, 'account', zero='0')} in scope · "
@@ -158,6 +158,12 @@ def _show_weekly(s: WeeklySummary, names: dict[str, str]) -> None:
         console.print(Text(f"FAILED {names.get(f.account_id, f.account_id)} ({f.thread_id}): {f.error}", style="red"))
     if s.failures:
         console.print("Rerun the same command to retry only the failed accounts.")
+    if s.claimed_elsewhere:
+        console.print(
+            f"{count(len(s.claimed_elsewhere), 'account')} skipped: another run of this week is working on "
+            f"{'it' if len(s.claimed_elsewhere) == 1 else 'them'} now and reports "
+            f"{'it' if len(s.claimed_elsewhere) == 1 else 'them'}."
+        )
     console.print(f"Portfolio report: {s.report_md} and {s.report_json}")
 
 

@@ -15,7 +15,7 @@ from account_intel.graph.context import GraphContext
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
 from account_intel.store.models import OutboundMessage
-from account_intel.store.outbound import draft_message, mark_sent, record_message_event
+from account_intel.store.outbound import AlreadySentError, draft_message, mark_sent, record_message_event
 from account_intel.tools.policy import OutboundPolicy
 
 ORIGIN = "agent"
@@ -44,19 +44,24 @@ def _view(message: OutboundMessage, reasons: list[str], draft: OutreachDraft | N
     }
 
 
+def draft_key(thread_id: str, contact_id: str, purpose: str) -> str:
+    """The unique key of an agent's draft: one per thread, contact and purpose."""
+    return f"{thread_id}|{contact_id}|{purpose}"
+
+
 def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, Any]]:
-    """Create the thread's drafts (idempotent per thread, contact and subject) and say which are gated."""
+    """Create the thread's drafts (once per thread, contact and purpose: a unique key) and say which are gated."""
     findings = OpportunityFindings.model_validate(state["findings"]) if state.get("findings") else None
     thread = state["thread_id"]
     at = ctx.clock.now()
     with ctx.store.transaction() as session:
-        existing = {
-            (m.contact_id, m.subject): m
-            for m in session.scalars(select(OutboundMessage).where(OutboundMessage.thread_id == thread))
-        }
+        mine = list(session.scalars(select(OutboundMessage).where(OutboundMessage.thread_id == thread)))
+        by_key = {m.draft_key: m for m in mine if m.draft_key}
+        by_subject = {(m.contact_id, m.subject): m for m in mine}  # drafts made before drafts had a key
         drafted: dict[str, OutreachDraft] = {}
         for draft in findings.outreach if findings else []:
-            message = existing.get((draft.contact_id, draft.subject))
+            key = draft_key(thread, draft.contact_id, draft.purpose)
+            message = by_key.get(key) or by_subject.get((draft.contact_id, draft.subject))
             if message is None:
                 message = draft_message(
                     session,
@@ -69,11 +74,13 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
                     origin=ORIGIN,
                     thread_id=thread,
                     purpose=draft.purpose,
+                    draft_key=key,
                 )
-                existing[(draft.contact_id, draft.subject)] = message
+                by_key[key] = message
+                mine.append(message)
             drafted[message.id] = draft
         views = []
-        for message in sorted(existing.values(), key=lambda m: m.id):
+        for message in sorted(mine, key=lambda m: m.id):
             views.append(_view(message, _gate(ctx, session, message), drafted.get(message.id)))
     return views
 
@@ -110,6 +117,8 @@ def deliver_drafts(ctx: GraphContext, drafts: list[dict[str, Any]]) -> list[str]
         try:
             send_and_deliver(ctx.store, ctx.settings, draft["message_id"], at=ctx.clock.now(), actor=ctx.actor)
         except DeliveryError:  # recorded; the message waits for a retry
+            continue
+        except AlreadySentError:  # another run or a person sent it meanwhile: sent once, and not by us
             continue
         delivered.append(draft["message_id"])
     return delivered

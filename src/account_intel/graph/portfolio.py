@@ -1,11 +1,12 @@
 """The portfolio graph: `plan_accounts` -> one `Send("run_account")` per account -> `summarize_portfolio`.
 
 Each `run_account` runs the per-account graph on the account's own stable thread (`weekly:<iso-week>:<account>`)
-through `runs.engine.run_thread`, so a thread that finished earlier is not run again and a thread that crashed
-midway continues from its checkpoint. Any exception is caught and becomes a `failed` item: one account never sinks
-the run. Items fan in through an `operator.add` reducer; `{"max_concurrency": N}` in the invoke config bounds how
-many accounts run at once. The portfolio graph itself keeps no checkpoint: durability lives in the per-account
-threads, and a rerun simply plans again.
+through `runs.engine.run_thread`, so a thread whose run record says it completed is not run again and any other
+thread continues from its checkpoint. Each thread is first claimed with a lease (`store.leases`): a thread another
+process holds becomes a `claimed` item and is left to it. Any exception is caught and becomes a `failed` item: one
+account never sinks the run. Items fan in through an `operator.add` reducer; `{"max_concurrency": N}` in the
+invoke config bounds how many accounts run at once. The portfolio graph itself keeps no checkpoint: durability
+lives in the per-account threads, and a rerun simply plans again.
 
 The per-account graph is compiled once, with the checkpointer, and shared by every `run_account` call (it travels
 in the runtime context with the run environment; state holds only serialisable data).
@@ -31,8 +32,10 @@ from account_intel.domain.enums import MessageStatus
 from account_intel.graph.concurrency import default_concurrency
 from account_intel.graph.state import AccountState, RunKind, thread_id
 from account_intel.runs import engine
+from account_intel.store.leases import LeaseLost, Leases
 
-ItemStatus = Literal["completed", "awaiting_approval", "failed", "skipped"]
+ItemStatus = Literal["completed", "awaiting_approval", "failed", "skipped", "claimed"]
+ITEM_STATUSES: tuple[ItemStatus, ...] = ("completed", "awaiting_approval", "failed", "skipped", "claimed")
 
 
 class AccountRunItem(BaseModel):
@@ -41,8 +44,10 @@ class AccountRunItem(BaseModel):
     account_id: str
     thread_id: str
     status: ItemStatus = Field(
-        description="completed or awaiting_approval (ran now), failed (error kept), skipped (finished earlier)."
+        description="completed or awaiting_approval (ran now), failed (error kept), skipped (finished earlier), "
+        "claimed (another run is working on it now)."
     )
+    held_by: str | None = Field(default=None, description="For a claimed account: the run that holds it.")
     error: str | None = Field(default=None, description="Exception type and message of a failed account.")
     previous_status: str | None = Field(default=None, description="For a skipped account: how its thread ended.")
     seconds: float = 0.0
@@ -83,6 +88,7 @@ class PortfolioContext:
     account_graph: CompiledStateGraph
     summarize: Callable[[list[AccountRunItem], PortfolioState], dict[str, Any]] | None = None
     on_item: Callable[[AccountRunItem], None] | None = None
+    leases: Leases | None = None
 
 
 def iso_week(day: date) -> str:
@@ -118,10 +124,14 @@ def fan_out(state: PortfolioState) -> list[Send] | Literal["summarize_portfolio"
     return sends or "summarize_portfolio"
 
 
-def _finished(graph: CompiledStateGraph, tid: str) -> dict[str, Any] | None:
-    """The final values of a thread that already ran to its end, else None."""
+def _finished(graph: CompiledStateGraph, env: engine.RunEnvironment, tid: str) -> dict[str, Any] | None:
+    """The values of a thread whose run record says it completed, else None (the checkpoint alone never says so)."""
+    from account_intel.graph.records import COMPLETED, run_status
+
+    if run_status(env.store, tid) != COMPLETED:
+        return None
     snapshot = graph.get_state({"configurable": {"thread_id": tid}})
-    return dict(snapshot.values) if snapshot.values and not snapshot.next else None
+    return {**snapshot.values, "status": COMPLETED}
 
 
 def _item(task: AccountTask, values: dict[str, Any], status: ItemStatus, env: engine.RunEnvironment) -> AccountRunItem:
@@ -150,19 +160,46 @@ def _record_failure(env: engine.RunEnvironment, task: AccountTask, error: str) -
 
 
 def run_account(task: AccountTask, runtime: Runtime[PortfolioContext]) -> dict[str, Any]:
-    """Run (or resume) one account's thread; any exception becomes a `failed` item instead of sinking the run."""
+    """Claim, then run (or resume) one account's thread; any exception becomes a `failed` item instead of sinking
+    the run, and a thread another run holds becomes a `claimed` item."""
     ctx = runtime.context
     started = time.perf_counter()
+    holder = ctx.leases.claim(task["thread_id"]) if ctx.leases is not None else None
+    if holder is not None:
+        item = AccountRunItem(
+            account_id=task["account_id"], thread_id=task["thread_id"], status="claimed", held_by=holder
+        )
+    else:
+        try:
+            item = _run_claimed(task, ctx)
+        finally:
+            if ctx.leases is not None:
+                ctx.leases.release(task["thread_id"])
+    item.seconds = round(time.perf_counter() - started, 3)
+    if ctx.on_item is not None:
+        ctx.on_item(item)
+    return {"results": [item.model_dump(mode="json")]}
+
+
+def _run_claimed(task: AccountTask, ctx: PortfolioContext) -> AccountRunItem:
+    """The thread of a claimed account: skipped when its record says completed, else run or resumed."""
+    leases = ctx.leases
     try:
-        done = _finished(ctx.account_graph, task["thread_id"])
+        done = _finished(ctx.account_graph, ctx.env, task["thread_id"])
         if done is not None:
             item = _item(task, done, "skipped", ctx.env)
             item.previous_status = done.get("status")
-        else:
-            initial: AccountState = {**task}  # type: ignore[typeddict-item]
-            values = engine.run_thread(ctx.account_graph, ctx.env, initial)
-            status = values.get("status")
-            item = _item(task, values, status if status in ("completed", "awaiting_approval") else "failed", ctx.env)
+            return item
+        initial: AccountState = {**task}  # type: ignore[typeddict-item]
+        renew = (lambda: leases.keep(task["thread_id"])) if leases is not None else None
+        values = engine.run_thread(ctx.account_graph, ctx.env, initial, on_step=renew)
+        status = values.get("status")
+        return _item(task, values, status if status in ("completed", "awaiting_approval") else "failed", ctx.env)
+    except LeaseLost:  # the other run finishes it; this one records nothing over its work
+        holder = leases.holder(task["thread_id"]) if leases is not None else None
+        return AccountRunItem(
+            account_id=task["account_id"], thread_id=task["thread_id"], status="claimed", held_by=holder
+        )
     except Exception as exc:  # one account's failure, whatever it is, must not sink the run
         error = f"{type(exc).__name__}: {exc}"[:1000]
         item = AccountRunItem(account_id=task["account_id"], thread_id=task["thread_id"], status="failed", error=error)
@@ -170,16 +207,13 @@ def run_account(task: AccountTask, runtime: Runtime[PortfolioContext]) -> dict[s
             _record_failure(ctx.env, task, error)
         except Exception as record_exc:  # the store itself may be what failed
             item.error = f"{error} (not recorded: {type(record_exc).__name__}: {record_exc})"[:1000]
-    item.seconds = round(time.perf_counter() - started, 3)
-    if ctx.on_item is not None:
-        ctx.on_item(item)
-    return {"results": [item.model_dump(mode="json")]}
+        return item
 
 
 def summarize_portfolio(state: PortfolioState, runtime: Runtime[PortfolioContext]) -> dict[str, Any]:
     """Counts by status, then the use case's portfolio report (pipeline, GRR/NRR, target list, capacity)."""
     items = [AccountRunItem.model_validate(row) for row in state.get("results", [])]
-    counts = {status: 0 for status in ("completed", "awaiting_approval", "failed", "skipped")}
+    counts = {status: 0 for status in ITEM_STATUSES}
     for item in items:
         counts[item.status] += 1
     summary: dict[str, Any] = {"planned": state.get("planned", 0), "counts": counts}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -106,26 +107,38 @@ def make_environment(
 DURABILITY: Literal["sync"] = "sync"
 
 
-def run_thread(graph: CompiledStateGraph, env: RunEnvironment, initial: AccountState) -> dict[str, Any]:
-    """Run (or resume) one account thread; a finished thread is not run again. Returns the final state and status."""
+def run_thread(
+    graph: CompiledStateGraph,
+    env: RunEnvironment,
+    initial: AccountState,
+    *,
+    on_step: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) one account thread; returns the final state and status.
+
+    Only the run record says a thread is finished: a thread whose record is `completed` is not run again. Anything
+    else continues from its checkpoint, including a checkpoint that holds a finished node's writes but no next
+    checkpoint (a process killed between the two: `get_state().next` is empty then, yet the thread is not done),
+    or starts again from the beginning when the graph ended without a completed record. `on_step` runs after each
+    node (a lease renewal)."""
+    from account_intel.graph.records import COMPLETED, run_status
+
     config: dict[str, Any] = {"configurable": {"thread_id": initial["thread_id"]}, "recursion_limit": 40}
     context = env.context_for(initial["account_id"], date.fromisoformat(initial["as_of"]), initial["thread_id"])
     snapshot = graph.get_state(config)
-    if snapshot.values and not snapshot.next:
-        return {**snapshot.values, "resumed": False, "interrupts": []}
-    if snapshot.next:  # interrupted (awaiting approval) or crashed midway: continue from the checkpoint
-        if snapshot.interrupts:
-            return {
-                **snapshot.values,
-                "status": "awaiting_approval",
-                "interrupts": [i.value for i in snapshot.interrupts],
-            }
-        graph.invoke(None, config, context=context, durability=DURABILITY)
-    else:
-        graph.invoke(initial, config, context=context, durability=DURABILITY)
+    if run_status(env.store, initial["thread_id"]) == COMPLETED:
+        return {**snapshot.values, "status": COMPLETED, "resumed": False, "interrupts": []}
+    if snapshot.interrupts:  # paused at the gate: a person's decision resumes it
+        return {**snapshot.values, "status": "awaiting_approval", "interrupts": [i.value for i in snapshot.interrupts]}
+    started = snapshot.next or snapshot.tasks  # crashed midway: continue from the checkpoint and its pending writes
+    for _ in graph.stream(
+        None if started else initial, config, context=context, durability=DURABILITY, stream_mode="updates"
+    ):
+        if on_step is not None:
+            on_step()
     after = graph.get_state(config)
     interrupts = [i.value for i in after.interrupts]
-    status = "awaiting_approval" if interrupts else after.values.get("status", "completed")
+    status = "awaiting_approval" if interrupts else after.values.get("status", COMPLETED)
     return {**after.values, "status": status, "interrupts": interrupts}
 
 

@@ -5,10 +5,11 @@ this week's health snapshots for them (so next week's "why it moved" and the dai
 baseline), fan the accounts out through the portfolio graph (`graph.portfolio`), then summarise: counts by status,
 tokens, fallbacks, drafts awaiting approval, and the portfolio report under `<home>/runs/weekly-<iso-week>/`.
 
-Idempotent per ISO week: each account runs on thread `weekly:<iso-week>:<account>`; a finished thread is not run
-again (it is reported as `skipped`), a thread that crashed midway resumes from its checkpoint, and drafts are
-created once per thread. Queued trigger firings (action `next_weekly`) of accounts whose brief finished are marked
-done.
+Idempotent per ISO week: each account runs on thread `weekly:<iso-week>:<account>`; a thread whose run record says
+it completed is not run again (it is reported as `skipped`), any other thread resumes from its checkpoint or starts
+again, and drafts are created once per thread, contact and purpose. Overlapping runs are safe: a run claims each
+thread with a lease, and a thread another run holds is reported as `claimed`. The week's counts are read from the
+run records. Queued trigger firings (action `next_weekly`) of accounts whose brief finished are marked done.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from account_intel.domain.tiering import Thresholds
 from account_intel.graph.build import build_account_graph
 from account_intel.graph.checkpoint import open_checkpointer
 from account_intel.graph.portfolio import (
+    ITEM_STATUSES,
     AccountRunItem,
     PortfolioContext,
     PortfolioState,
@@ -55,7 +57,8 @@ from account_intel.settings import Settings
 from account_intel.store.accounts import arr_by_account
 from account_intel.store.as_of import active_on
 from account_intel.store.engine import Store
-from account_intel.store.models import Account, TriggerFiring
+from account_intel.store.leases import Leases
+from account_intel.store.models import Account, AgentRun, TriggerFiring
 
 CHUNK = 500
 ZERO = Decimal("0.00")
@@ -76,6 +79,13 @@ class AwaitingDraft(BaseModel):
     message_id: str
 
 
+class ClaimedAccount(BaseModel):
+    """An account this run skipped because another run holds its thread."""
+
+    account_id: str
+    held_by: str | None
+
+
 class WeeklySummary(BaseModel):
     """The outcome of one weekly run (this process) and where its portfolio report was written."""
 
@@ -87,14 +97,20 @@ class WeeklySummary(BaseModel):
     concurrency: int
     accounts: int = Field(description="Accounts in scope (planned).")
     counts: dict[str, int] = Field(
-        description="Items by status this run: completed, awaiting_approval, failed, skipped."
+        description="Items by status this run: completed, awaiting_approval, failed, skipped, claimed."
     )
-    week_counts: dict[str, int] = Field(description="Threads of the week by how they stand (skipped -> their end).")
+    week_counts: dict[str, int] = Field(
+        description="The week's threads in scope by how their run records stand; unfinished: no record yet, or "
+        "still running (in another run, or stopped midway)."
+    )
     tokens: dict[str, int] = Field(description="Model calls and tokens used by this run.")
     fallbacks: int = Field(description="Agent runs whose llm brain fell back to rules.")
     fallback_accounts: list[str] = Field(default_factory=list)
     drafts_awaiting: list[AwaitingDraft] = Field(default_factory=list)
     failures: list[AccountFailure] = Field(default_factory=list)
+    claimed_elsewhere: list[ClaimedAccount] = Field(
+        default_factory=list, description="Accounts another run was working on; that run reports them."
+    )
     snapshots_stored: int = 0
     queued_triggers_done: int = Field(default=0, description="next_weekly trigger firings covered by this week's run.")
     report_md: str | None = None
@@ -217,27 +233,44 @@ def mark_queued_triggers(store: Store, *, account_ids: list[str], as_of: date) -
     return done
 
 
+WEEK_STANDINGS = ("completed", "awaiting_approval", "failed")
+
+
+def week_counts(store: Store, thread_ids: list[str]) -> dict[str, int]:
+    """How the given threads stand by their run records, so the week's counts cannot disagree with agent_runs."""
+    counts = {s: 0 for s in (*WEEK_STANDINGS, "unfinished")}
+    found: dict[str, str] = {}
+    with store.sessions() as session:
+        for start in range(0, len(thread_ids), CHUNK):
+            chunk = thread_ids[start : start + CHUNK]
+            stmt = select(AgentRun.thread_id, AgentRun.status).where(AgentRun.thread_id.in_(chunk))
+            found.update((tid, status) for tid, status in session.execute(stmt))
+    for tid in thread_ids:
+        status = found.get(tid)
+        counts[status if status in WEEK_STANDINGS else "unfinished"] += 1
+    return counts
+
+
 def _summarise(items: list[AccountRunItem], env: RunEnvironment) -> dict[str, Any]:
     """The run's counts, tokens, fallbacks, drafts awaiting approval and failures (JSON-ready)."""
-    counts = {s: 0 for s in ("completed", "awaiting_approval", "failed", "skipped")}
-    week = dict(counts)
+    counts = {s: 0 for s in ITEM_STATUSES}
     for item in items:
         counts[item.status] += 1
-        standing = item.previous_status if item.status == "skipped" else item.status
-        week[standing if standing in week else "failed"] += 1
-    week.pop("skipped")
-    fallback_accounts = sorted(i.account_id for i in items if i.fallbacks and i.status != "skipped")
+    ran = [i for i in items if i.status not in ("skipped", "claimed")]
     return {
         "counts": counts,
-        "week_counts": week,
+        "week_counts": week_counts(env.store, [i.thread_id for i in items]),
         "tokens": env.runner.ledger.totals(),
-        "fallbacks": sum(len(i.fallbacks) for i in items if i.status != "skipped"),
-        "fallback_accounts": fallback_accounts,
+        "fallbacks": sum(len(i.fallbacks) for i in ran),
+        "fallback_accounts": sorted(i.account_id for i in ran if i.fallbacks),
         "drafts_awaiting": [{"account_id": i.account_id, "message_id": m} for i in items for m in i.drafts_awaiting],
         "failures": [
             {"account_id": i.account_id, "thread_id": i.thread_id, "error": i.error}
             for i in items
             if i.status == "failed"
+        ],
+        "claimed_elsewhere": [
+            {"account_id": i.account_id, "held_by": i.held_by} for i in items if i.status == "claimed"
         ],
     }
 
@@ -300,6 +333,7 @@ def run_weekly(
             account_graph=build_account_graph(saver),
             summarize=summarize,
             on_item=lambda item: hooks.advance(1),
+            leases=Leases(store, seconds=settings.run_lease_seconds),
         )
         final = run_portfolio(
             context, account_ids=account_ids, as_of=as_of, brain=brain, kind="weekly", concurrency=concurrency

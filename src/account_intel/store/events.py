@@ -37,8 +37,10 @@ def record_event(
     entity_id: str | None = None,
     actor: str | None = None,
     payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
 ) -> Event:
-    """Append one event in the caller's transaction; money goes in as strings, never floats."""
+    """Append one event in the caller's transaction; money goes in as strings, never floats. An event with a
+    `dedupe_key` happens once: the database refuses a second one with the same key."""
     event = Event(
         occurred_at=at,
         kind=kind,
@@ -47,6 +49,7 @@ def record_event(
         entity_id=entity_id,
         actor=actor,
         payload=_jsonable(payload or {}),
+        dedupe_key=dedupe_key,
     )
     session.add(event)
     return event

@@ -32,6 +32,10 @@ PROPOSAL_ORIGIN = "proposal"
 """The origin of a message that sends a proposal (drafted by `account_intel.pipeline.sending`)."""
 
 
+class AlreadySentError(InvalidStateError):
+    """The message was sent already (by a person, or by another run): it is never sent twice."""
+
+
 def record_message_event(
     session: Session, message: OutboundMessage, kind: str, *, at: datetime, actor: str | None, **payload: Any
 ) -> None:
@@ -124,6 +128,7 @@ def draft_message(
     opportunity_id: str | None = None,
     thread_id: str | None = None,
     purpose: str | None = None,
+    draft_key: str | None = None,
 ) -> OutboundMessage:
     """Create a draft to a contact (or addresses) of an account; nothing is sent. An agent's draft records its
     purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown.
@@ -153,6 +158,7 @@ def draft_message(
         origin=origin,
         opportunity_id=opportunity_id,
         thread_id=thread_id,
+        draft_key=draft_key,
         created_by=created_by,
         created_at=at,
     )
@@ -291,7 +297,7 @@ def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor
     """Mark a message sent; refused for a gated recipient without a recorded approval of this exact text, for
     recipients that differ from the ones on record, and for content that differs from what was approved."""
     if message.status == MessageStatus.SENT:
-        raise InvalidStateError(f"Message {message.id} was already sent.")
+        raise AlreadySentError(f"Message {message.id} was already sent.")
     if message.status == MessageStatus.REJECTED:
         raise InvalidStateError(f"Message {message.id} was rejected; draft a new one.")
     if problem := recipients_mismatch(session, message):
@@ -307,15 +313,21 @@ def mark_sent(session: Session, *, message: OutboundMessage, at: datetime, actor
     decision = _decision(session, message)
     if decision is not None:
         _check_covered(session, message, decision)
-    message.status = MessageStatus.SENT
-    message.sent_at = at
-    try:
-        session.flush()
+    try:  # conditional: of two concurrent senders exactly one moves the message to sent
+        won = session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message.id, OutboundMessage.status == message.status)
+            .values(status=MessageStatus.SENT, sent_at=at)
+            .execution_options(synchronize_session=False)
+        )
     except DBAPIError as exc:  # the database guard is the floor under this check
         if SEND_REFUSED in str(exc.orig):
             session.rollback()
             raise ApprovalRequiredError(f"Message {message.id}: {SEND_REFUSED}.") from exc
         raise
+    session.refresh(message)
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadySentError(f"Message {message.id} was already sent.")
     record_message_event(
         session, message, "message.sent", at=at, actor=actor, to=message.to_address, gated=bool(reasons)
     )

@@ -17,7 +17,7 @@ from account_intel.store.models.pipeline import (
     ProposalMessage,
     ProposalOpportunity,
 )
-from account_intel.store.models.runs import AgentRun, TriggerFiring
+from account_intel.store.models.runs import AgentRun, RunLease, TriggerFiring
 from account_intel.store.models.sequences import IdSequence
 from account_intel.store.models.telemetry import SupportTicket, SurveyResponse, UsageMetric
 
@@ -50,6 +50,7 @@ __all__ = [
     "ProposalMessage",
     "ProposalOpportunity",
     "Qbr",
+    "RunLease",
     "StoreMeta",
     "SupportTicket",
     "SurveyResponse",

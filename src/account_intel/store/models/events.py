@@ -25,3 +25,5 @@ class Event(Base):
     entity_id: Mapped[str | None] = mapped_column(String(96))
     actor: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # set on events that happen once per thing (`run.completed:<thread>`): the database refuses a second one
+    dedupe_key: Mapped[str | None] = mapped_column(String(240), index=True, unique=True)

@@ -29,6 +29,8 @@ class OutboundMessage(Base):
     origin: Mapped[str] = mapped_column(String(64), default="manual")
     opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.id"))
     thread_id: Mapped[str | None] = mapped_column(String(200))
+    # an agent's draft is unique per thread, contact and purpose: a resumed or overlapping run finds it, never adds one
+    draft_key: Mapped[str | None] = mapped_column(String(360), index=True, unique=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,6 +34,17 @@ class AgentRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class RunLease(Base):
+    """Which process runs a thread until when: claimed by one conditional upsert, taken over once expired."""
+
+    __tablename__ = "run_leases"
+
+    thread_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class TriggerFiring(Base):
     """A trigger that fired for an account in a period; unique, so a daily scan fires each one once."""
 
