@@ -50,7 +50,7 @@ def build(url: str, accounts: int, seed: int, as_of: date) -> float:
 
 def scan_child(url: str, as_of: date, workers: int) -> dict[str, object]:
     """Scan the whole portfolio (inside the child process)."""
-    from account_intel.analytics.portfolio import portfolio_report
+    from account_intel.analytics.portfolio.pipeline import portfolio_report
     from account_intel.store.engine import Store
 
     store = Store(url, migrate=False)

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from account_intel.analytics.account_analysis import analyze_account
 from account_intel.analytics.evidence import resolves
 from account_intel.analytics.facts import iter_portfolio_facts, load_catalog
-from account_intel.analytics.health import score_only
-from account_intel.analytics.overrides import set_override
-from account_intel.analytics.propensity_config import ExpansionType, ReadinessBucket
-from account_intel.analytics.signal_models import SignalKind
-from account_intel.analytics.targeting import CampaignTier
+from account_intel.analytics.health.overrides import set_override
+from account_intel.analytics.health.score import score_only
+from account_intel.analytics.portfolio.targeting import CampaignTier
+from account_intel.analytics.propensity.config import ExpansionType, ReadinessBucket
+from account_intel.analytics.signals.models import SignalKind
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.enums import OpportunityType

@@ -18,12 +18,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from account_intel.analytics.account_analysis import analyze_account
-from account_intel.analytics.account_health import health_report
-from account_intel.analytics.backtest_data import iter_population_facts
+from account_intel.analytics.backtest.data import iter_population_facts
 from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.health import score_only
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.overrides import set_override
+from account_intel.analytics.health.account import health_report
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.health.overrides import set_override
+from account_intel.analytics.health.score import score_only
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.enums import AccountStatus, ActivityKind, ContractKind, ContractStatus, Tier

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from account_intel.analytics.backtest import run_backtest
-from account_intel.analytics.backtest_data import churn_labels, expansion_labels, iter_population_facts
-from account_intel.analytics.health_config import load_weights
+from account_intel.analytics.backtest.data import churn_labels, expansion_labels, iter_population_facts
+from account_intel.analytics.backtest.run import run_backtest
+from account_intel.analytics.health.config import load_weights
 from account_intel.cli.app import app
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from account_intel.analytics.backtest_metrics import (
+from account_intel.analytics.backtest.metrics import (
     average_ranks,
     brier_score,
     calibration_buckets,

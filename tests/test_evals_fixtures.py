@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from account_intel.analytics.account_health import health_report
-from account_intel.analytics.snapshots import list_snapshots
+from account_intel.analytics.health.account import health_report
+from account_intel.analytics.health.snapshots import list_snapshots
 from account_intel.evals.patch_context import FixtureError
 from account_intel.store.models import (
     Account,

@@ -24,19 +24,19 @@ from typer.testing import CliRunner
 
 from account_intel.analytics.account_analysis import AccountAnalysis, analyze_account
 from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, load_facts
-from account_intel.analytics.forecast import to_percent
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.penetration import coverage
-from account_intel.analytics.portfolio import PortfolioReport, build_report
-from account_intel.analytics.portfolio_scan import ScanSpec, scan_chunk
-from account_intel.analytics.propensity_config import default_propensity_config
-from account_intel.analytics.propensity_fast import ScanConfig
-from account_intel.analytics.signal_models import load_signal_config
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import build_whitespace_map
-from account_intel.analytics.whitespace_model import WhitespaceMap
-from account_intel.analytics.whitespace_potential import reach
-from account_intel.analytics.whitespace_signals import DEFAULT_RULES
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.portfolio.forecast import to_percent
+from account_intel.analytics.portfolio.pipeline import PortfolioReport, build_report
+from account_intel.analytics.portfolio.scan import ScanSpec, scan_chunk
+from account_intel.analytics.propensity.config import default_propensity_config
+from account_intel.analytics.propensity.fast import ScanConfig
+from account_intel.analytics.signals.models import load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.demand import DEFAULT_RULES
+from account_intel.analytics.whitespace.map import build_whitespace_map
+from account_intel.analytics.whitespace.models import WhitespaceMap
+from account_intel.analytics.whitespace.penetration import coverage
+from account_intel.analytics.whitespace.potential import reach
 from account_intel.cli.app import app
 from account_intel.content.templates import load_template, render
 from account_intel.demo.loader import load_portfolio

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from account_intel.analytics.forecast import (
+from account_intel.analytics.portfolio.forecast import (
     Annualisation,
     ChurnExposure,
     ChurnProbabilities,
@@ -21,7 +21,7 @@ from account_intel.analytics.forecast import (
     round_to_step,
     to_percent,
 )
-from account_intel.analytics.targeting import (
+from account_intel.analytics.portfolio.targeting import (
     AssignmentRequest,
     CampaignTier,
     Candidate,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from account_intel.analytics.health_config import (
+from account_intel.analytics.health.config import (
     COMPONENTS,
     available_weights,
     default_health_config,

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from account_intel.analytics.facts import TicketFact
-from account_intel.analytics.health import compute_health
-from account_intel.analytics.health_config import default_health_config, parse_health_config
-from account_intel.analytics.health_delta import compute_health_delta, to_snapshot_data, week_start
-from account_intel.analytics.health_models import Band, ComponentStatus
+from account_intel.analytics.health.config import default_health_config, parse_health_config
+from account_intel.analytics.health.delta import compute_health_delta, to_snapshot_data, week_start
+from account_intel.analytics.health.models import Band, ComponentStatus
+from account_intel.analytics.health.score import compute_health
 from tests.test_health_builders import AS_OF, catalog, healthy
 
 CONFIG = default_health_config()

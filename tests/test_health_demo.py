@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from account_intel.analytics.account_health import account_facts, account_signals, health_report
 from account_intel.analytics.evidence import resolves
 from account_intel.analytics.facts import iter_portfolio_facts, load_catalog
-from account_intel.analytics.health import compute_health, score_only
-from account_intel.analytics.health_config import default_health_config
-from account_intel.analytics.signal_models import SignalKind
+from account_intel.analytics.health.account import account_facts, account_signals, health_report
+from account_intel.analytics.health.config import default_health_config
+from account_intel.analytics.health.score import compute_health, score_only
+from account_intel.analytics.signals.models import SignalKind
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.tiering import Thresholds

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from account_intel.analytics.facts import ContactFact, LineFact, SurveyFact, TicketFact, UsagePoint
-from account_intel.analytics.health import apply_override, compute_health, score_only
-from account_intel.analytics.health_config import COMPONENTS, default_health_config, parse_health_config
-from account_intel.analytics.health_models import Band, ComponentStatus, HealthOverrideInfo
+from account_intel.analytics.health.config import COMPONENTS, default_health_config, parse_health_config
+from account_intel.analytics.health.models import Band, ComponentStatus, HealthOverrideInfo
+from account_intel.analytics.health.score import apply_override, compute_health, score_only
 from tests.test_health_builders import AS_OF, catalog, healthy, series
 
 CONFIG = default_health_config()

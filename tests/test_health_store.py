@@ -10,13 +10,13 @@ from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from account_intel.analytics.account_health import account_signals, health_report
 from account_intel.analytics.evidence import resolves
-from account_intel.analytics.health_config import default_health_config, parse_health_config
-from account_intel.analytics.health_models import Band
-from account_intel.analytics.overrides import active_override, active_overrides, clear_override, set_override
-from account_intel.analytics.signal_models import SignalKind
-from account_intel.analytics.snapshots import list_snapshots, previous_snapshots, save_snapshots
+from account_intel.analytics.health.account import account_signals, health_report
+from account_intel.analytics.health.config import default_health_config, parse_health_config
+from account_intel.analytics.health.models import Band
+from account_intel.analytics.health.overrides import active_override, active_overrides, clear_override, set_override
+from account_intel.analytics.health.snapshots import list_snapshots, previous_snapshots, save_snapshots
+from account_intel.analytics.signals.models import SignalKind
 from account_intel.domain.enums import (
     ActivityKind,
     FeatureKind,

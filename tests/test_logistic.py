@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from account_intel.analytics.backtest_metrics import roc_auc
-from account_intel.analytics.logistic import fit_logistic, to_weights
+from account_intel.analytics.backtest.logistic import fit_logistic, to_weights
+from account_intel.analytics.backtest.metrics import roc_auc
 from account_intel.errors import ValidationFailed
 
 NAMES = ["usage", "support", "engagement"]

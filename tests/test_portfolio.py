@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from account_intel.analytics import portfolio_scan
-from account_intel.analytics.portfolio import PortfolioReport, portfolio_report
-from account_intel.analytics.portfolio_scan import CAMPAIGN_ORDER
-from account_intel.analytics.segment_filter import SegmentExpressionError
+from account_intel.analytics.portfolio import scan as portfolio_scan
+from account_intel.analytics.portfolio.pipeline import PortfolioReport, portfolio_report
+from account_intel.analytics.portfolio.scan import CAMPAIGN_ORDER
+from account_intel.analytics.segments.filter import SegmentExpressionError
 from account_intel.cli.app import app
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec

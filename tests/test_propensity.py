@@ -7,8 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from account_intel.analytics.bant import BantElement, build_bant
-from account_intel.analytics.propensity import (
+from account_intel.analytics.opportunities.bant import BantElement, build_bant
+from account_intel.analytics.opportunities.readiness import (
+    ReadinessFacts,
+    ReadinessResult,
+    decide_readiness,
+    timeline,
+    timing_share,
+)
+from account_intel.analytics.opportunities.targets import candidate_id
+from account_intel.analytics.propensity.config import (
+    FACTORS,
+    ExpansionType,
+    ReadinessBucket,
+    default_propensity_config,
+    load_propensity_config,
+)
+from account_intel.analytics.propensity.score import (
     close_probability,
     combine_strengths,
     expected_value,
@@ -17,15 +32,6 @@ from account_intel.analytics.propensity import (
     score,
     sub_scores,
 )
-from account_intel.analytics.propensity_config import (
-    FACTORS,
-    ExpansionType,
-    ReadinessBucket,
-    default_propensity_config,
-    load_propensity_config,
-)
-from account_intel.analytics.readiness import ReadinessFacts, ReadinessResult, decide_readiness, timeline, timing_share
-from account_intel.analytics.targets import candidate_id
 from account_intel.errors import ValidationFailed
 
 IMMEDIATE, D30, D60, D90 = (ReadinessBucket.IMMEDIATE, ReadinessBucket.D30_60, ReadinessBucket.D60_90,

@@ -9,15 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from account_intel.analytics.candidates import build_opportunities
 from account_intel.analytics.facts import AccountFacts, iter_portfolio_facts, load_catalog
-from account_intel.analytics.health import compute_health, score_only
-from account_intel.analytics.propensity_config import ExpansionType, default_propensity_config
-from account_intel.analytics.propensity_fast import ScanConfig, fast_candidates
-from account_intel.analytics.signal_models import load_signal_config
-from account_intel.analytics.signals import detect_signals
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import build_whitespace_map, potential_only
+from account_intel.analytics.health.score import compute_health, score_only
+from account_intel.analytics.opportunities.candidates import build_opportunities
+from account_intel.analytics.propensity.config import ExpansionType, default_propensity_config
+from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
+from account_intel.analytics.signals.account import detect_signals
+from account_intel.analytics.signals.models import load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map import build_whitespace_map, potential_only
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.tiering import Thresholds

@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from account_intel.analytics.account_health import health_report
 from account_intel.analytics.facts import ActivityFact, ContactFact, SurveyFact
-from account_intel.analytics.health import compute_health
-from account_intel.analytics.health_config import default_health_config
-from account_intel.analytics.health_delta import to_snapshot_data
-from account_intel.analytics.health_models import Band, QuickHealth
-from account_intel.analytics.signal_models import SignalConfig
-from account_intel.analytics.snapshots import save_snapshots
+from account_intel.analytics.health.account import health_report
+from account_intel.analytics.health.config import default_health_config
+from account_intel.analytics.health.delta import to_snapshot_data
+from account_intel.analytics.health.models import Band, QuickHealth
+from account_intel.analytics.health.score import compute_health
+from account_intel.analytics.health.snapshots import save_snapshots
+from account_intel.analytics.signals.models import SignalConfig
 from account_intel.cli.app import app
 from account_intel.clock import FixedClock
 from account_intel.demo.build import build_demo

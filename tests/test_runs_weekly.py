@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from account_intel.agents import rules
-from account_intel.analytics.segment_filter import SegmentExpressionError
+from account_intel.analytics.segments.filter import SegmentExpressionError
 from account_intel.cli.app import app
 from account_intel.clock import FixedClock
 from account_intel.demo.build import build_demo

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from account_intel.analytics.scenarios import (
+from account_intel.analytics.opportunities.scenarios import (
     ScenarioItem,
     base,
     conservative,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from account_intel.analytics.segment_filter import (
+from account_intel.analytics.segments.filter import (
     DEFAULT_PORTFOLIO_FIELDS,
     FieldSpec,
     FieldType,

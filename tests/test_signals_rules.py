@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from account_intel.analytics import signal_rules as rules
 from account_intel.analytics.facts import ActivityFact, ContactFact, LineFact, SurveyFact
-from account_intel.analytics.health import compute_health
-from account_intel.analytics.health_delta import to_snapshot_data
-from account_intel.analytics.signal_models import SignalConfig, SignalKind, load_signal_config
-from account_intel.analytics.signals import detect_signals
-from account_intel.analytics.text_matcher import TextLexicon, TextMatcher
+from account_intel.analytics.health.delta import to_snapshot_data
+from account_intel.analytics.health.score import compute_health
+from account_intel.analytics.signals import rules as rules
+from account_intel.analytics.signals.account import detect_signals
+from account_intel.analytics.signals.models import SignalConfig, SignalKind, load_signal_config
+from account_intel.analytics.signals.text_matcher import TextLexicon, TextMatcher
 from account_intel.errors import ValidationFailed
 from tests.test_health_builders import AS_OF, catalog, healthy, org_event, series
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from account_intel.analytics.facts import ActivityFact, TicketFact
-from account_intel.analytics.signal_models import SignalConfig, SignalKind, WindowRule
-from account_intel.analytics.signals import detect_signals
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.text_signals import text_signals
+from account_intel.analytics.signals.account import detect_signals
+from account_intel.analytics.signals.models import SignalConfig, SignalKind, WindowRule
+from account_intel.analytics.signals.text import text_signals
+from account_intel.analytics.signals.text_matcher import default_matcher
 from tests.test_health_builders import AS_OF, catalog, healthy
 
 SEED_000 = (

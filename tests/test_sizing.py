@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from account_intel.analytics import sizing
-from account_intel.analytics.sizing import FORMULAS, Sized, money, percent, sized
+from account_intel.analytics.opportunities import sizing
+from account_intel.analytics.opportunities.sizing import FORMULAS, Sized, money, percent, sized
 
 SEAT = Decimal("1200.00")
 

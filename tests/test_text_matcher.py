@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from account_intel.analytics.facts import ActivityFact, TicketFact
-from account_intel.analytics.text_matcher import (
+from account_intel.analytics.signals.text_matcher import (
     MentionKind,
     TextLexicon,
     TextMatcher,

@@ -112,7 +112,7 @@ def test_stakeholder_map_counts_roles_and_gaps(store: Store, tools: dict[str, Ba
 
 
 def test_whitespace_sizes_follow_their_formulas(store: Store, tools: dict[str, BaseTool]) -> None:
-    from account_intel.analytics.sizing import Sized
+    from account_intel.analytics.opportunities.sizing import Sized
 
     data = parsed(call(tools["get_whitespace_map"], tool_context(store)))
     assert (data["acv"], data["potential"], data["meets_t1_entry_rule"]) == (85000, 89400, True)
@@ -153,7 +153,7 @@ def test_unknown_metric_lists_the_known_ones(store: Store, tools: dict[str, Base
 
 
 def test_opportunities_are_ranked_sized_candidates(store: Store, tools: dict[str, BaseTool]) -> None:
-    from account_intel.analytics.sizing import Sized
+    from account_intel.analytics.opportunities.sizing import Sized
 
     data = parsed(call(tools["get_opportunities"], tool_context(store), limit=15))
     assert data["route"] == "expand" and data["total_candidates"] == len(data["candidates"]) > 0

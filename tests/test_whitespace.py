@@ -29,9 +29,9 @@ from account_intel.analytics.facts import (
     load_catalog,
     load_facts,
 )
-from account_intel.analytics.sizing import FORMULAS
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import (
+from account_intel.analytics.opportunities.sizing import FORMULAS
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map import (
     Level,
     Status,
     WhitespaceMap,

@@ -22,7 +22,7 @@ from account_intel.agents.schemas import Claim, OpportunityFindings, TextSignal,
 from account_intel.agents.untrusted import fence_safe, instruction_patterns, reads_like_instruction
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.facts import AccountFacts
-from account_intel.analytics.text_matcher import TextMatcher
+from account_intel.analytics.signals.text_matcher import TextMatcher
 from account_intel.content.templates import load_template, render
 from account_intel.llm.retry import retrying
 from account_intel.llm.usage import CallUsage

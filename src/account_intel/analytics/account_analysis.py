@@ -25,24 +25,28 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from account_intel.analytics.account_health import account_facts, health_report
-from account_intel.analytics.candidates import build_opportunities
 from account_intel.analytics.config_loader import home_folder, resolve_file
 from account_intel.analytics.evidence import Evidence, row_evidence
-from account_intel.analytics.expansion_models import ExpansionOpportunity, PlayRecommendation
 from account_intel.analytics.facts import AccountFacts
-from account_intel.analytics.forecast import DEFAULT_CHURN_PROBABILITIES, RetentionForecast, retention_forecast
-from account_intel.analytics.health_config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
-from account_intel.analytics.health_models import HealthResult
-from account_intel.analytics.propensity_config import PropensityConfig, load_propensity_config
-from account_intel.analytics.readiness import REASON_TEXT, timing_share
-from account_intel.analytics.scenarios import ScenarioItem, ScenarioSummary, item, summarise
-from account_intel.analytics.signal_models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
-from account_intel.analytics.signals import detect_signals
-from account_intel.analytics.sizing import money
-from account_intel.analytics.targets import active_contacts
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import WhitespaceMap, build_whitespace_map
+from account_intel.analytics.health.account import account_facts, health_report
+from account_intel.analytics.health.config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
+from account_intel.analytics.health.models import HealthResult
+from account_intel.analytics.opportunities.candidates import build_opportunities
+from account_intel.analytics.opportunities.models import ExpansionOpportunity, PlayRecommendation
+from account_intel.analytics.opportunities.readiness import REASON_TEXT, timing_share
+from account_intel.analytics.opportunities.scenarios import ScenarioItem, ScenarioSummary, item, summarise
+from account_intel.analytics.opportunities.sizing import money
+from account_intel.analytics.opportunities.targets import active_contacts
+from account_intel.analytics.portfolio.forecast import (
+    DEFAULT_CHURN_PROBABILITIES,
+    RetentionForecast,
+    retention_forecast,
+)
+from account_intel.analytics.propensity.config import PropensityConfig, load_propensity_config
+from account_intel.analytics.signals.account import detect_signals
+from account_intel.analytics.signals.models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map import WhitespaceMap, build_whitespace_map
 from account_intel.domain.enums import MeddiccRole
 from account_intel.domain.wording import count
 

@@ -13,7 +13,7 @@ from account_intel.cli.common import DbOption, JsonOption, console, open_store, 
 from account_intel.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from account_intel.analytics.backtest import BacktestReport
+    from account_intel.analytics.backtest.run import BacktestReport
 
 
 def backtest(
@@ -49,8 +49,8 @@ def backtest(
     json_out: JsonOption = False,
 ) -> None:
     """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
-    from account_intel.analytics.backtest import run_backtest
-    from account_intel.analytics.health_config import load_weights
+    from account_intel.analytics.backtest.run import run_backtest
+    from account_intel.analytics.health.config import load_weights
 
     day = parse_date(as_of)
     if day is None:

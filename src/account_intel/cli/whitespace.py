@@ -12,7 +12,7 @@ from rich.table import Table
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 
 if TYPE_CHECKING:
-    from account_intel.analytics.whitespace import WhitespaceItem, WhitespaceMap
+    from account_intel.analytics.whitespace.map import WhitespaceItem, WhitespaceMap
 
 STATUS_MARK = {"active": "✅ Active", "partial": "◐ Partial", "none": "❌ None"}
 LEVEL_STYLE = {"HIGH": "bold green", "MED": "yellow", "LOW": "dim"}
@@ -26,8 +26,8 @@ def whitespace(
 ) -> None:
     """Show the white-space map: catalog × account, status, use, opportunity level and untapped potential."""
     from account_intel.analytics.facts import load_catalog, load_facts
-    from account_intel.analytics.text_matcher import default_matcher
-    from account_intel.analytics.whitespace import build_whitespace_map
+    from account_intel.analytics.signals.text_matcher import default_matcher
+    from account_intel.analytics.whitespace.map import build_whitespace_map
     from account_intel.store.accounts import find_account
 
     store, _ = open_store(db)

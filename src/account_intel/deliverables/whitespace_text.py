@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 
-from account_intel.analytics.whitespace_model import WhitespaceItem, WhitespaceMap
+from account_intel.analytics.whitespace.models import WhitespaceItem, WhitespaceMap
 
 STATUS_TEXT = {"active": "✅ Active", "partial": "◐ Partial", "none": "❌ None"}
 

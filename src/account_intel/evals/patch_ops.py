@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from account_intel.analytics.account_health import health_report
-from account_intel.analytics.health_config import load_weights
+from account_intel.analytics.health.account import health_report
+from account_intel.analytics.health.config import load_weights
 from account_intel.demo.dates import add_months, at, month_start
 from account_intel.domain.enums import AccountStatus, ContractStatus, SurveyKind
 from account_intel.evals import fixture_dsl as dsl

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from account_intel.agents.rules import RULES
 from account_intel.agents.schemas import Claim, TextSignals
 from account_intel.agents.text_reader import matcher_signals, source_texts
-from account_intel.analytics.account_health import account_facts
-from account_intel.analytics.text_matcher import default_matcher
+from account_intel.analytics.health.account import account_facts
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.evals.evaluators.base import contains
 from account_intel.settings import Settings
 from account_intel.store.engine import Store

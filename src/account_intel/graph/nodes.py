@@ -81,8 +81,8 @@ def find_opportunities(state: AccountState, runtime: Runtime[GraphContext]) -> C
 
 def _read_text(ctx: GraphContext) -> Reading:
     from account_intel.agents.text_reader import read_free_text
-    from account_intel.analytics.account_health import account_facts
-    from account_intel.analytics.text_matcher import default_matcher
+    from account_intel.analytics.health.account import account_facts
+    from account_intel.analytics.signals.text_matcher import default_matcher
 
     tools = ctx.tools
     with tools.sessions() as session:

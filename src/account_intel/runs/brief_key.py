@@ -13,7 +13,7 @@ from pathlib import Path
 
 from account_intel.analytics.config_loader import resolve_file
 from account_intel.analytics.facts import load_facts
-from account_intel.analytics.overrides import active_override
+from account_intel.analytics.health.overrides import active_override
 from account_intel.content.stamp import content_hash
 from account_intel.settings import Settings
 from account_intel.store.engine import Store

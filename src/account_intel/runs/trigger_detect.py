@@ -16,14 +16,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from account_intel.analytics import signal_rules as rules
 from account_intel.analytics.facts import AccountFacts, Catalog
-from account_intel.analytics.health import compute_health
-from account_intel.analytics.health_config import HealthConfig
-from account_intel.analytics.health_models import HealthSnapshotData, QuickHealth
-from account_intel.analytics.signal_models import Signal, SignalConfig
-from account_intel.analytics.signals import decline_signals
-from account_intel.analytics.whitespace import potential_only
+from account_intel.analytics.health.config import HealthConfig
+from account_intel.analytics.health.models import HealthSnapshotData, QuickHealth
+from account_intel.analytics.health.score import compute_health
+from account_intel.analytics.signals import rules as rules
+from account_intel.analytics.signals.account import decline_signals
+from account_intel.analytics.signals.models import Signal, SignalConfig
+from account_intel.analytics.whitespace.map import potential_only
 from account_intel.domain.qbr_timing import QBR_READY_DAYS
 
 Action = Literal["qbr_packet", "t1_play", "csm_task", "next_weekly"]

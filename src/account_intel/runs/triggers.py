@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from account_intel.agents.brains import Brain
 from account_intel.analytics.facts import iter_portfolio_facts, load_catalog
-from account_intel.analytics.health import score_only
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.signal_models import load_signal_config
-from account_intel.analytics.snapshots import previous_snapshots
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.health.score import score_only
+from account_intel.analytics.health.snapshots import previous_snapshots
+from account_intel.analytics.signals.models import load_signal_config
 from account_intel.clock import Clock
 from account_intel.domain.enums import AccountStatus, MessageStatus, TaskStatus
 from account_intel.llm.factory import LLMFactory

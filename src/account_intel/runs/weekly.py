@@ -27,15 +27,15 @@ from sqlalchemy import select, update
 
 from account_intel.agents.brains import Brain
 from account_intel.analytics.facts import iter_portfolio_facts, load_catalog, load_facts
-from account_intel.analytics.health import compute_health, score_only
-from account_intel.analytics.health_config import HealthConfig, load_weights
-from account_intel.analytics.overrides import active_overrides
-from account_intel.analytics.portfolio_scan import ScanSpec, segment_mask
-from account_intel.analytics.propensity_config import load_propensity_config
-from account_intel.analytics.propensity_fast import ScanConfig, fast_candidates
-from account_intel.analytics.segment_filter import compile_segment
-from account_intel.analytics.signal_models import load_signal_config
-from account_intel.analytics.snapshots import save_snapshots
+from account_intel.analytics.health.config import HealthConfig, load_weights
+from account_intel.analytics.health.overrides import active_overrides
+from account_intel.analytics.health.score import compute_health, score_only
+from account_intel.analytics.health.snapshots import save_snapshots
+from account_intel.analytics.portfolio.scan import ScanSpec, segment_mask
+from account_intel.analytics.propensity.config import load_propensity_config
+from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
+from account_intel.analytics.segments.filter import compile_segment
+from account_intel.analytics.signals.models import load_signal_config
 from account_intel.clock import Clock
 from account_intel.domain.enums import AccountStatus
 from account_intel.domain.tiering import Thresholds

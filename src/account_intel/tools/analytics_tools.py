@@ -9,16 +9,16 @@ from decimal import Decimal
 from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, Field
 
-from account_intel.analytics.account_health import account_facts, health_report
 from account_intel.analytics.evidence import Evidence
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.health_models import ComponentStatus
-from account_intel.analytics.penetration import Ratio
-from account_intel.analytics.signal_models import Signal, load_signal_config
-from account_intel.analytics.signals import detect_signals
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import WhitespaceItem, WhitespaceMap, build_whitespace_map
-from account_intel.analytics.whitespace_signals import LEVEL_RANK
+from account_intel.analytics.health.account import account_facts, health_report
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.health.models import ComponentStatus
+from account_intel.analytics.signals.account import detect_signals
+from account_intel.analytics.signals.models import Signal, load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.demand import LEVEL_RANK
+from account_intel.analytics.whitespace.map import WhitespaceItem, WhitespaceMap, build_whitespace_map
+from account_intel.analytics.whitespace.penetration import Ratio
 from account_intel.tools.account_tools import ACCOUNT_ID, AccountInput
 from account_intel.tools.context import ToolContext
 from account_intel.tools.results import Amount, EvidenceRef, emit, fence, refs, top

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from account_intel.analytics.account_analysis import AccountAnalysis, analyze_account
 from account_intel.analytics.evidence import Evidence
-from account_intel.analytics.expansion_models import ExpansionOpportunity
-from account_intel.analytics.health_config import load_weights
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.opportunities.models import ExpansionOpportunity
 from account_intel.tools.account_tools import ACCOUNT_ID
 from account_intel.tools.analytics_tools import SizingOut
 from account_intel.tools.context import ToolContext

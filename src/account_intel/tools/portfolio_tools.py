@@ -12,8 +12,8 @@ from datetime import date
 from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, Field
 
-from account_intel.analytics.health_config import load_weights
-from account_intel.analytics.portfolio import PortfolioReport, TargetRow, portfolio_report
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.portfolio.pipeline import PortfolioReport, TargetRow, portfolio_report
 from account_intel.domain.tiering import Thresholds
 from account_intel.tools.context import ToolContext
 from account_intel.tools.results import Amount, emit

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from account_intel.analytics.evidence import Evidence, month_key, row_evidence, usage_evidence
-from account_intel.analytics.sizing import percent
+from account_intel.analytics.opportunities.sizing import percent
 from account_intel.domain.enums import SurveyKind
 from account_intel.store.models import Contact, Feature, SupportTicket, SurveyResponse, UsageMetric
 from account_intel.tools.account_tools import ACCOUNT_ID

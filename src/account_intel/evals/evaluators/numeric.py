@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from account_intel.agents.grounding import FORMULAS
 from account_intel.agents.schemas import Figure, OpportunityFindings, Recommendation
 from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.text_matcher import default_matcher
-from account_intel.analytics.whitespace import build_whitespace_map
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map import build_whitespace_map
 from account_intel.domain.enums import AccountStatus, ContractStatus, PricingUnit, ProductKind
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
 from account_intel.evals.evaluators.base import EvalInput, contains

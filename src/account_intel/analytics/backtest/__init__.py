@@ -1,0 +1,1 @@
+"""Backtests: replay the portfolio on an as-of date, the outcomes that followed, and their metrics."""

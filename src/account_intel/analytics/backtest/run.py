@@ -1,0 +1,287 @@
+"""Backtest and calibration ("did high-propensity close?"): replay the portfolio on an as-of date,
+score it, and compare with what happened within the horizon after it.
+
+- Health against churn: ROC AUC of (100 - score), and precision and recall of the Red band, for the default weights
+  and for a second set (fitted, or named) side by side.
+- Propensity against expansion: ROC AUC of the account's propensity (its best counted candidate; every active
+  account is scored, the Red gate is not applied), precision@k against a popularity baseline (rank by ARR), and
+  the calibration of the close probability (Brier score and deciles).
+- Fit (`fit=True`): health component weights learnt from the user's own history with a logistic regression of churn
+  on the seven component sub-scores (`analytics.logistic`), fitted on an earlier as-of date whose label window ends
+  no later than the evaluation date (default: as_of - horizon), so the evaluation never sees its training labels.
+  The weights are saved as a named set (`health_config.save_weights`).
+
+See `analytics.backtest_data` for what is corrected so that nothing after the as-of date leaks into the scores.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from account_intel.analytics.backtest.data import (
+    LEAKAGE_NOTES,
+    churn_labels,
+    expansion_labels,
+    iter_population_facts,
+)
+from account_intel.analytics.backtest.logistic import LogisticModel, fit_logistic, to_weights
+from account_intel.analytics.backtest.metrics import (
+    ClassificationCounts,
+    PrecisionAtK,
+    ScoreReport,
+    compare_to_baseline,
+    precision_recall,
+    roc_auc,
+    score_report,
+)
+from account_intel.analytics.facts import load_catalog
+from account_intel.analytics.health.config import COMPONENTS, HealthConfig, Weights, default_health_config, save_weights
+from account_intel.analytics.health.score import score_only
+from account_intel.analytics.propensity.config import load_propensity_config
+from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
+from account_intel.analytics.signals.models import load_signal_config
+from account_intel.domain.tiering import Thresholds
+from account_intel.domain.wording import with_article
+from account_intel.errors import ValidationFailed
+
+BANDS = ("Green", "Yellow", "Red")
+
+
+class HealthEvaluation(BaseModel):
+    """One weight set's health scores against churn."""
+
+    weights: str = Field(description="Weight set name.")
+    weights_source: str
+    auc: float | None = Field(description="ROC AUC of 100 - score against churn; None with one class.")
+    red: ClassificationCounts = Field(description="Red band as the churn prediction.")
+    accounts_by_band: dict[str, int]
+    churn_rate_by_band: dict[str, float | None] = Field(description="Share of each band's accounts that churned.")
+
+
+class PropensityEvaluation(BaseModel):
+    """Propensity against expansion."""
+
+    accounts: int
+    expanded: int
+    auc: float | None = Field(description="ROC AUC of account propensity against expansion.")
+    precision_at_k: PrecisionAtK = Field(description="Model vs popularity baseline (accounts ranked by ARR).")
+    probability: ScoreReport = Field(description="The best candidate's close probability: Brier and calibration.")
+
+
+class FitSummary(BaseModel):
+    """The logistic fit behind a saved weight set."""
+
+    train_as_of: date
+    train_window_end: date = Field(description="Last day of the training labels; never after the evaluation date.")
+    rows: int
+    churned: int
+    model: LogisticModel
+    weights: dict[str, float]
+    clipped: list[str] = Field(description="Components whose coefficient was not protective: weight 0.")
+    imputed: dict[str, int] = Field(description="Rows per component without data, given the training mean.")
+    saved_as: str
+    path: str
+
+
+class BacktestReport(BaseModel):
+    """A backtest on one as-of date over one horizon."""
+
+    as_of: date
+    horizon_days: int
+    window_end: date
+    accounts: int = Field(description="Active customers on the as-of date (ARR from lines in force).")
+    churned: int
+    upgraded: int = Field(description="Accounts with an upgrade or expansion contract starting in the window.")
+    won: int = Field(description="Accounts with an expansion closed won in the window.")
+    health: list[HealthEvaluation] = Field(description="Default weights first, then the fitted or named set.")
+    propensity: PropensityEvaluation
+    fit: FitSummary | None = None
+    evaluated_on: str = Field(description="Which as-of date scores which labels (train vs evaluation).")
+    leakage_controls: list[str] = Field(default_factory=lambda: list(LEAKAGE_NOTES))
+    notes: list[str] = Field(default_factory=list)
+
+
+class _Scored:
+    """Per-account columns of one as-of date."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.arr: list[float] = []
+        self.subs: list[list[float]] = []  # component sub-scores, NaN when missing
+        self.scores: dict[str, list[float]] = {}
+        self.bands: dict[str, list[str]] = {}
+        self.propensity: list[float] = []
+        self.probability: list[float] = []
+
+
+def _score(
+    session: Session, as_of: date, configs: list[HealthConfig], thresholds: Thresholds, propensity: bool
+) -> _Scored:
+    catalog = load_catalog(session)
+    scan = ScanConfig(load_propensity_config(), load_signal_config())
+    out = _Scored()
+    for chunk in iter_population_facts(session, as_of, thresholds):
+        for facts in chunk:
+            out.ids.append(facts.account_id)
+            out.arr.append(float(facts.arr))
+            first = None
+            for config in configs:
+                quick = score_only(facts, catalog, config)
+                first = first or quick
+                out.scores.setdefault(config.name, []).append(quick.score)
+                out.bands.setdefault(config.name, []).append(quick.band)
+            assert first is not None
+            out.subs.append([np.nan if first.sub_scores[c] is None else first.sub_scores[c] for c in COMPONENTS])
+            if propensity:
+                found = fast_candidates(facts, catalog, first, first.band, scan, counted_only=True)
+                out.propensity.append(max((c.propensity for c in found), default=0.0))
+                out.probability.append(float(max((c.probability for c in found), default=0)))
+    return out
+
+
+def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> HealthEvaluation:
+    scores = np.asarray(scored.scores[config.name])
+    bands = np.asarray(scored.bands[config.name])
+    counts = {b: int((bands == b).sum()) for b in BANDS}
+    rates = {b: (float(churned[bands == b].mean()) if counts[b] else None) for b in BANDS}
+    return HealthEvaluation(
+        weights=config.name,
+        weights_source=config.source,
+        auc=roc_auc(100 - scores, churned) if scores.size else None,
+        red=precision_recall(bands == "Red", churned),
+        accounts_by_band=counts,
+        churn_rate_by_band=rates,
+    )
+
+
+def fit_weights(
+    session: Session,
+    *,
+    train_as_of: date,
+    horizon: int,
+    thresholds: Thresholds,
+    base: HealthConfig,
+    name: str,
+    home: Path | None = None,
+) -> tuple[HealthConfig, FitSummary]:
+    """Learn component weights from churn after `train_as_of` and save them as the named weight set."""
+    scored = _score(session, train_as_of, [base], thresholds, propensity=False)
+    labels = churn_labels(session, train_as_of, horizon)
+    y = np.array([i in labels for i in scored.ids], dtype=bool)
+    if not scored.ids or y.all() or not y.any():
+        raise ValidationFailed(
+            f"Cannot fit on {train_as_of}: {int(y.sum())} of {len(y)} accounts churned in the following "
+            f"{horizon} days; a fit needs both churned and retained accounts. Try another --fit-as-of or horizon."
+        )
+    x = np.asarray(scored.subs, dtype=float)
+    imputed = {}
+    for j, component in enumerate(COMPONENTS):
+        missing = np.isnan(x[:, j])
+        imputed[component] = int(missing.sum())
+        x[missing, j] = 0.5 if missing.all() else float(np.nanmean(x[:, j]))
+    model = fit_logistic(x, y, list(COMPONENTS))
+    derived = to_weights(model, outcome="churn", scale="original")
+    config = base.model_copy(update={"weights": Weights(**{c: round(w, 4) + 0.0 for c, w in derived.weights.items()})})
+    end = train_as_of + timedelta(days=horizon)
+    span = with_article(f"{horizon}-day")
+    comment = (
+        f"Health weight set '{name}', fitted by `account-intel backtest --fit` on {train_as_of} with {span} "
+        f"horizon\n(churn labels up to {end}): {len(y)} accounts, {int(y.sum())} churned. Logistic regression of "
+        f"churn on the component sub-scores;\nweights = protective coefficients normalised "
+        f"(clipped to 0: {', '.join(derived.clipped) or 'none'})."
+    )
+    path = save_weights(config, name, home=home, comment=comment)
+    named = config.named(name, str(path))
+    return named, FitSummary(
+        train_as_of=train_as_of,
+        train_window_end=end,
+        rows=len(y),
+        churned=int(y.sum()),
+        model=model,
+        weights={c: w + 0.0 for c, w in derived.weights.items()},  # no negative zeros
+        clipped=derived.clipped,
+        imputed=imputed,
+        saved_as=name,
+        path=str(path),
+    )
+
+
+def run_backtest(
+    session: Session,
+    *,
+    as_of: date,
+    horizon: int,
+    thresholds: Thresholds | None = None,
+    compare: HealthConfig | None = None,
+    fit: bool = False,
+    fit_as_of: date | None = None,
+    save_as: str = "fitted",
+    home: Path | None = None,
+    k: int | None = None,
+) -> BacktestReport:
+    """Score every customer on `as_of` and compare with the `horizon` days after it (see the module docstring)."""
+    if horizon < 1:
+        raise ValidationFailed("--horizon must be at least 1 day.")
+    thresholds = thresholds or Thresholds()
+    default = default_health_config()
+    summary = None
+    if fit:
+        train = fit_as_of or as_of - timedelta(days=horizon)
+        if train + timedelta(days=horizon) > as_of:
+            raise ValidationFailed(
+                f"--fit-as-of {train} with {with_article(str(horizon) + '-day')} horizon takes labels up to "
+                f"{train + timedelta(days=horizon)}, after the evaluation date {as_of}: choose an earlier date so the "
+                "evaluation never scores its own training labels."
+            )
+        compare, summary = fit_weights(
+            session, train_as_of=train, horizon=horizon, thresholds=thresholds, base=default, name=save_as, home=home
+        )
+    configs = [default] + ([compare] if compare is not None else [])
+    if compare is not None and compare.name == default.name:
+        compare = compare.named(f"{compare.name} (compared)", compare.source)
+        configs = [default, compare]
+    scored = _score(session, as_of, configs, thresholds, propensity=True)
+    churn = churn_labels(session, as_of, horizon)
+    upgraded, won = expansion_labels(session, as_of, horizon)
+    churned = np.array([i in churn for i in scored.ids], dtype=bool)
+    expanded = np.array([i in upgraded or i in won for i in scored.ids], dtype=bool)
+    n = len(scored.ids)
+    top = k or max(10, n // 10)
+    props = np.asarray(scored.propensity, dtype=float)
+    probability = np.asarray(scored.probability, dtype=float)
+    notes = []
+    if not expanded.any():
+        notes.append("no account expanded in the window: propensity AUC and precision@k are undefined")
+    if not churned.any():
+        notes.append("no account churned in the window: health AUC and Red recall are undefined")
+    evaluated = (
+        f"weights fitted on {summary.train_as_of} (labels up to {summary.train_window_end}); every set evaluated on "
+        f"{as_of} against the {horizon} days after it"
+        if summary
+        else f"scores on {as_of} against the {horizon} days after it"
+    )
+    return BacktestReport(
+        as_of=as_of,
+        horizon_days=horizon,
+        window_end=as_of + timedelta(days=horizon),
+        accounts=n,
+        churned=int(churned.sum()),
+        upgraded=sum(1 for i in scored.ids if i in upgraded),
+        won=sum(1 for i in scored.ids if i in won),
+        health=[_health_eval(config, scored, churned) for config in configs],
+        propensity=PropensityEvaluation(
+            accounts=n,
+            expanded=int(expanded.sum()),
+            auc=roc_auc(props, expanded) if n else None,
+            precision_at_k=compare_to_baseline(props, scored.arr, expanded, top, scored.ids),
+            probability=score_report(probability, expanded, k=top, ids=scored.ids),
+        ),
+        fit=summary,
+        evaluated_on=evaluated,
+        notes=notes,
+    )

@@ -1,0 +1,1 @@
+"""Expansion opportunities of one account: candidates, sizing, readiness, BANT and scenarios."""

@@ -1,0 +1,355 @@
+"""The portfolio scan's candidates: the whitespace rows and signal strengths from structured data only.
+
+The same rules as `analytics.whitespace` (levels, sizes, counting) and `analytics.signal_rules` (strengths), without
+evidence objects, labels or free text: a note, a ticket's words or an event's description are never read here.
+So on an account whose text is empty, the scan's candidates equal the per-account analysis's (a test checks this on
+every demo account); elsewhere a level or a strength that rests on text alone shows lower in the scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from account_intel.analytics.facts import AccountFacts, Catalog, ProductFact
+from account_intel.analytics.health.components import last_complete_month
+from account_intel.analytics.opportunities.sizing import (
+    cross_sell,
+    geographic_expansion,
+    new_service,
+    seat_expansion,
+    seat_whitespace,
+    tier_upgrade,
+    usage_blocks,
+    volume_increase,
+)
+from account_intel.analytics.opportunities.targets import Target
+from account_intel.analytics.propensity.config import ExpansionType
+from account_intel.analytics.signals.models import SignalConfig
+from account_intel.analytics.whitespace.demand import (
+    DEPARTMENT_EVENTS,
+    MODULE_ADJACENT,
+    RATE_LIMIT_CATEGORY,
+    Level,
+    Rules,
+    module_key,
+    service_need,
+    usage_metric,
+)
+from account_intel.analytics.whitespace.penetration import (
+    SEAT_METRIC,
+    Coverage,
+    catalog_index,
+    peak_utilisation,
+    utilisation,
+)
+from account_intel.analytics.whitespace.potential import (
+    allocation_order,
+    dept_gap,
+    geo_gap,
+    next_plan,
+    reach,
+    seat_gaps,
+    service_units,
+    unallocated_gap,
+    usage_peak,
+)
+from account_intel.domain.enums import OpportunityType
+
+RANK = {"HIGH": 3, "MED": 2, "LOW": 1}
+
+
+@dataclass(slots=True)
+class Row:
+    """A sized whitespace row with a level: what one candidate starts from."""
+
+    target: Target
+    level: str
+    potential: Decimal
+    counted: Decimal | None
+    pipeline_type: OpportunityType
+    has_signal: bool
+    opening: bool = False
+    gap: int = 0
+
+
+def _level(score: int, rules: Rules) -> str:
+    return "HIGH" if score >= rules.high_score else "MED" if score >= rules.med_score else "LOW"
+
+
+def whitespace_rows(facts: AccountFacts, catalog: Catalog, cov: Coverage, rules: Rules) -> list[Row]:
+    """Every candidate row of the whitespace map, with its level and counted size, from structured data."""
+    index = catalog_index(catalog)
+    upcoming = next_plan(catalog, cov)
+    rows: list[Row] = []
+    if upcoming is not None:
+        rows.append(_plan_row(facts, cov, upcoming, rules))
+    for product in index.seat_products:
+        rows += _seat_rows(facts, cov, product, rules)
+    for product in index.usage_modules:
+        row = _usage_row(facts, cov, product, rules, upcoming is None)
+        if row is not None:
+            rows.append(row)
+    for product in index.modules:
+        if product.id not in cov.lines_by_product:
+            rows.append(_module_row(facts, catalog, cov, product, rules))
+    for product in index.services:
+        if product.id not in cov.lines_by_product:
+            level = service_need(facts, product, cov, index.feature_ids, rules)[0].value
+            size = new_service(product.list_price, service_units(product, rules))
+            counted = size if level != "LOW" else None
+            target = Target(ExpansionType.NEW_SERVICE, "product", product.name, product_id=product.id)
+            rows.append(Row(target, level, size, counted, OpportunityType.NEW_SERVICE, level != "LOW"))
+    return rows
+
+
+def _plan_row(facts: AccountFacts, cov: Coverage, plan: ProductFact, rules: Rules) -> Row:
+    score = 0
+    for metric, points in facts.usage.items():
+        if metric == SEAT_METRIC:
+            continue
+        peak = peak_utilisation(points, rules.usage_months)
+        if peak is not None and peak[1] >= rules.med_usage:
+            score += 2 if peak[1] >= rules.high_usage else 1
+    since = facts.as_of - timedelta(days=rules.rate_limit_days)
+    limited = sum(1 for t in facts.tickets if RATE_LIMIT_CATEGORY in (t.category or "") and t.opened_on > since)
+    if limited >= rules.rate_limit_tickets:
+        score += 2
+    size = tier_upgrade(cov.plan.list_price if cov.plan else Decimal(0), plan.list_price)
+    target = Target(ExpansionType.TIER_UPGRADE, "product", plan.name, product_id=plan.id)
+    return Row(target, _level(score, rules), size, size, OpportunityType.VOLUME_INCREASE, score > 0)
+
+
+def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: Rules) -> list[Row]:
+    price = product.list_price
+    seat_points = facts.usage.get(SEAT_METRIC) or []
+    last = seat_points[-1] if seat_points and seat_points[-1].limit else None
+    seats_full = last is not None and utilisation(last.value, last.limit or 0) >= rules.seats_full
+    events: dict[str, int] = {}
+    for e in facts.org_events:
+        if e.kind in DEPARTMENT_EVENTS:
+            key = (e.department or "").lower()
+            events[key] = events.get(key, 0) + 1
+    wanted: dict[str, int] = {}
+    for o in facts.opportunities:
+        if o.stage == "open":
+            for key in {t.lower() for t in o.target_departments}:
+                wanted[key] = wanted.get(key, 0) + 1
+    staffed = {c.department_id for c in facts.contacts if c.active}
+    where = reach(facts, cov, rules)
+    departments: list[Row] = []
+    for dept in facts.departments:
+        seats, gap = cov.seats_by_dept.get(dept.id, 0), dept_gap(dept, cov, where)
+        if gap == 0:
+            continue  # fully seated (active), or no headcount: no size
+        name = dept.name.lower()
+        score = 2 * events.get(name, 0) + 2 * wanted.get(name, 0)
+        remainder = seats > 0
+        if remainder:
+            score += 2 if seats_full else 0
+        elif dept.id in staffed:
+            score += 1
+        people = (dept.headcount or 0) - seats
+        level = "HIGH" if score >= rules.high_score else "MED" if people >= rules.min_headcount else "LOW"
+        kind = OpportunityType.VOLUME_INCREASE if remainder else OpportunityType.NEW_DEPARTMENT
+        target = Target(
+            ExpansionType.SEAT_EXPANSION, "department", dept.name, department_id=dept.id, product_id=product.id,
+            served=remainder,
+        )  # fmt: skip
+        departments.append(Row(target, level, seat_expansion(gap, price), None, kind, score > 0, gap=gap))
+    if not any(d.headcount for d in facts.departments) and unallocated_gap(cov, where) > 0:
+        gap = unallocated_gap(cov, where)
+        level = "MED" if cov.eligible - cov.seats_total >= rules.min_headcount else "LOW"
+        target = Target(
+            ExpansionType.SEAT_EXPANSION, "account", "employees without a seat", product_id=product.id, served=True
+        )
+        departments.append(
+            Row(target, level, seat_expansion(gap, price), None, OpportunityType.VOLUME_INCREASE, False, gap=gap)
+        )
+    locations: list[Row] = []
+    for geo in facts.geographies:
+        gap = geo_gap(geo, cov, where)
+        if gap == 0:
+            continue
+        full = geo.name.lower()
+        city = geo.name.split(",")[0].strip().lower()
+        score, opening = 0, False
+        for e in facts.org_events:
+            if (e.geography or "").lower() not in (full, city):
+                continue
+            if e.kind == "new_office":
+                score, opening = score + 2, True
+            elif e.kind == "hiring":
+                score += 2
+        level = "MED" if opening else _level(score, rules)
+        target = Target(
+            ExpansionType.GEOGRAPHIC_EXPANSION, "geography", geo.name, geography_id=geo.id, product_id=product.id
+        )
+        size = geographic_expansion(gap, price)
+        locations.append(Row(target, level, size, None, OpportunityType.NEW_LOCATION, score > 0, opening, gap))
+    department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, where)
+    left = seat_whitespace(department_gap, geography_gap, eligible_gap)
+    rows = [(r, False) for r in departments] + [(r, True) for r in locations]
+    for row, _ in sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], x[0].has_signal, x[0].gap)):
+        take = min(row.gap, left)
+        left -= take
+        row.counted = row.potential if take == row.gap else seat_expansion(take, price) if take > 0 else None
+    return departments + locations
+
+
+def _usage_row(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: Rules, top_plan: bool) -> Row | None:
+    owned = product.id in cov.lines_by_product
+    peak = usage_peak(facts, product, rules)
+    target = Target(
+        ExpansionType.VOLUME_INCREASE, "product", product.name, product_id=product.id, metric=usage_metric(product)
+    )
+    if peak is None or peak[2] < rules.high_usage:
+        if owned:
+            return None
+        size = volume_increase(1, product.list_price)
+        return Row(target, "LOW", size, None, OpportunityType.VOLUME_INCREASE, False)
+    point = peak[1]
+    size = volume_increase(usage_blocks(point.value, point.limit or 0), product.list_price)
+    counted = owned or top_plan
+    level = Level.HIGH.value if counted else Level.MED.value
+    return Row(target, level, size, size if counted else None, OpportunityType.VOLUME_INCREASE, True)
+
+
+_ADJACENT: dict[tuple[int, str], tuple[Catalog, frozenset[str], tuple[str, ...]]] = {}
+
+
+def _adjacency(catalog: Catalog, product: ProductFact) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A module's adjacent features (ids) and department words (`MODULE_ADJACENT`), cached per catalog."""
+    key = (id(catalog), product.id)
+    hit = _ADJACENT.get(key)
+    if hit is None or hit[0] is not catalog:
+        if len(_ADJACENT) > 256:
+            _ADJACENT.clear()
+        feature_words, dept_words = MODULE_ADJACENT.get(module_key(product, MODULE_ADJACENT) or "", ((), ()))
+        ids = frozenset(f.id for f in catalog.features.values() if any(w in f.name.lower() for w in feature_words))
+        hit = _ADJACENT[key] = (catalog, ids, tuple(dept_words))
+    return hit[1], hit[2]
+
+
+def _module_row(facts: AccountFacts, catalog: Catalog, cov: Coverage, product: ProductFact, rules: Rules) -> Row:
+    features, dept_words = _adjacency(catalog, product)
+    score = (1 if len(features & cov.adopted) >= 2 else 0) + (
+        1 if any(any(w in d.name.lower() for w in dept_words) for d in facts.departments) else 0
+    )
+    size = cross_sell(product.list_price)
+    target = Target(ExpansionType.CROSS_SELL, "product", product.name, product_id=product.id)
+    return Row(target, _level(score, rules), size, size, OpportunityType.NEW_SERVICE, score > 0)
+
+
+@dataclass(slots=True)
+class Strengths:
+    """Structured signal strengths of one account, by what they bear on."""
+
+    limits: dict[str, float]  # usage_limit by metric
+    spikes: dict[str, float]  # usage_spike by (non-feature) metric
+    departments: dict[str, list[float]]  # new-department contacts and org events, by department name (lower)
+    places: dict[str, list[float]]  # org events by location (lower)
+    renewal: float | None
+
+    def for_target(self, target: Target) -> list[float]:
+        """The strengths bearing on a target (the structured rows of `candidate_matching`'s table)."""
+        kind = target.kind
+        if kind is ExpansionType.SEAT_EXPANSION:
+            found = list(self.departments.get(target.name.lower(), ())) if target.scope == "department" else []
+            if target.served and SEAT_METRIC in self.limits:
+                found.append(self.limits[SEAT_METRIC])
+            return found
+        if kind is ExpansionType.GEOGRAPHIC_EXPANSION:
+            city, _, country = (p.strip().lower() for p in target.name.partition(","))
+            names = {target.name.lower(), city} | ({country} if country else set())
+            return [s for place, values in self.places.items() if place in names for s in values]
+        if kind is ExpansionType.TIER_UPGRADE:
+            return [s for m, s in self.limits.items() if m != SEAT_METRIC] + [
+                s for m, s in self.spikes.items() if m != SEAT_METRIC
+            ]
+        if kind is ExpansionType.VOLUME_INCREASE:
+            return [s for m, s in (*self.limits.items(), *self.spikes.items()) if m == target.metric]
+        if kind in (ExpansionType.RATE_INCREASE, ExpansionType.CONTRACT_EXTENSION):
+            return [self.renewal] if self.renewal is not None else []
+        return []
+
+
+def signal_strengths(facts: AccountFacts, config: SignalConfig) -> Strengths:
+    """usage_limit, usage_spike (metrics), new_department_contact, org_change and renewal_window strengths."""
+    as_of = facts.as_of
+    limits: dict[str, float] = {}
+    rule = config.usage_limit
+    for metric, points in facts.usage.items():
+        if metric in rule.exclude_metrics:
+            continue
+        k = len(points) - 1
+        while k >= 0 and points[k].period > as_of:
+            k -= 1
+        if k < 0 or not points[k].limit:
+            continue
+        p = points[k]
+        reached = [level for level in rule.levels if p.value * 100 >= p.limit * level]  # type: ignore[operator]
+        if reached:
+            limits[metric] = rule.levels[max(reached)]
+    spikes: dict[str, float] = {}
+    spike = config.usage_spike
+    last = last_complete_month(as_of)
+    for metric, points in facts.usage.items():
+        if metric in spike.exclude_metrics:
+            continue
+        recent = prior = 0
+        for p in points:
+            period = p.period
+            age = last - (period.year * 12 + period.month - 1)  # health_components.month_index, inlined
+            if 0 <= age < spike.months:
+                recent += p.value
+            elif spike.months <= age < 2 * spike.months:
+                prior += p.value
+        if prior > 0 and recent * 100 >= prior * (100 + spike.threshold_pct):
+            growth = round((recent / prior - 1) * 100, 1)
+            spikes[metric] = round(min(1.0, growth / (2 * spike.threshold_pct)), 3)
+    departments: dict[str, list[float]] = {}
+    places: dict[str, list[float]] = {}
+    org = config.org_change
+    since = as_of - timedelta(days=org.window_days)
+    for e in facts.org_events:
+        if since < e.occurred_on <= as_of:
+            strength = org.strengths.get(e.kind, 0.5)
+            if e.department:
+                departments.setdefault(e.department.lower(), []).append(strength)
+            if e.geography:
+                places.setdefault(e.geography.lower(), []).append(strength)
+    for name, strength in _new_department_contacts(facts, config).items():
+        departments.setdefault(name, []).append(strength)
+    renewal = None
+    if facts.renewal_date is not None:
+        days, window = (facts.renewal_date - as_of).days, config.renewal.window_days
+        if 0 <= days <= window:
+            renewal = round(0.5 + 0.5 * (1 - days / window), 3)
+    return Strengths(limits, spikes, departments, places, renewal)
+
+
+def _new_department_contacts(facts: AccountFacts, config: SignalConfig) -> dict[str, float]:
+    """Departments without a line that a contact was first met in, or met in, within the window."""
+    served = {line.department_id for line in facts.lines if line.department_id}
+    if not served:
+        return {}
+    rule = config.new_department_contact
+    as_of, since = facts.as_of, facts.as_of - timedelta(days=rule.window_days)
+    met: set[str] = set()
+    for a in facts.activities:
+        if since < a.occurred_on <= as_of:
+            met.update(a.contact_ids)
+    names = {d.id: d.name for d in facts.departments}
+    found: dict[str, bool] = {}
+    for c in facts.contacts:
+        if c.department_id is None or c.department_id in served or not c.active:
+            continue
+        if c.left_on is not None and c.left_on <= as_of:
+            continue
+        first = c.first_contact_on is not None and since < c.first_contact_on <= as_of
+        if c.id in met or first:
+            name = names.get(c.department_id, c.department_id).lower()
+            found[name] = found.get(name, False) or c.is_executive
+    return {name: rule.executive_strength if executive else rule.strength for name, executive in found.items()}

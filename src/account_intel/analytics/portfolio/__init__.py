@@ -1,0 +1,1 @@
+"""The portfolio: the set-based scan, the expansion pipeline, targeting and forecasts."""

@@ -1,0 +1,1 @@
+"""Segment expressions: syntax, parser and the filters they compile to."""
