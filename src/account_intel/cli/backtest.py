@@ -11,6 +11,7 @@ from rich.text import Text
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, parse_date, print_json, thresholds_for
 from account_intel.errors import ValidationFailed
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.analytics.backtest import BacktestReport
@@ -55,7 +56,7 @@ def backtest(
     day = parse_date(as_of)
     if day is None:
         raise ValidationFailed("--as-of is required.")
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     compare = None if fit or weights is None else load_weights(weights, home=settings.home)
     with store.transaction() as session:
         report = run_backtest(

@@ -28,6 +28,7 @@ from account_intel.cli.common import (
     print_json,
 )
 from account_intel.cli.pipeline_options import named_user
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.analytics.account_health import HealthReport
@@ -130,7 +131,7 @@ def show_command(
     from account_intel.queries.names import user_names
     from account_intel.store.accounts import find_account
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.USE if snapshot else Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:

@@ -26,6 +26,7 @@ from account_intel.cli.common import (
 from account_intel.cli.whitespace import k
 from account_intel.domain.pipeline_priority import priority_code, priority_label
 from account_intel.domain.wording import count, label
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.analytics.portfolio import PortfolioReport
@@ -68,7 +69,7 @@ def portfolio(
     from account_intel.queries.names import user_names
     from account_intel.store.models import Account
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:

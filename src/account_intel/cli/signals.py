@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
+from account_intel.store.probe import Intent
 
 
 def signals_command(
@@ -27,7 +28,7 @@ def signals_command(
     from account_intel.analytics.text_matcher import default_matcher
     from account_intel.store.accounts import find_account
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     health_config = load_weights(weights, home=settings.home)
     config = load_signal_config(home=settings.home)

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.analytics.whitespace import WhitespaceItem, WhitespaceMap
@@ -30,7 +31,7 @@ def whitespace(
     from account_intel.analytics.whitespace import build_whitespace_map
     from account_intel.store.accounts import find_account
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         account_id = find_account(session, account).id

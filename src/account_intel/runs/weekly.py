@@ -294,7 +294,7 @@ def run_weekly(
         return summary.model_copy(update=paths).model_dump(mode="json")
 
     hooks.phase("accounts", len(account_ids))
-    with open_checkpointer(store.url, settings.home) as saver:
+    with open_checkpointer(store.url, settings.home, busy_timeout=store.busy_timeout) as saver:
         context = PortfolioContext(
             env=env,
             account_graph=build_account_graph(saver),
