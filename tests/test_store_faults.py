@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from account_intel.store.lock_holder import lock_holder
+from tests.conftest import PG_URL
 
 CANONICAL = Path(__file__).parent / "fixtures" / "import" / "canonical"
 OPP = ["opp", "create", "--account", "RetailCo", "--name", "Extra seats", "--type", "volume_increase"]
@@ -364,3 +365,21 @@ def test_a_full_disk_while_writing_a_deliverable_is_one_line_naming_it_and_the_r
     assert json.loads(out)["failures"] == []
     assert run_main(["brief", "TechFlow", "--db", url(demo)], capsys, monkeypatch)[0] == 0
     no_duplicates(demo)
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs a PostgreSQL server (ACCOUNT_INTEL_TEST_PG_URL)")
+def test_a_locked_postgresql_store_waits_the_busy_timeout_then_is_one_line(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from account_intel.store.engine import Store
+
+    Store(db_url).dispose()
+    monkeypatch.setenv("ACCOUNT_INTEL_DB_BUSY_TIMEOUT_SECONDS", "0.2")
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        conn.execute(text("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE"))
+        line = error_line(*run_main(["accounts", "list", "--db", db_url], capsys, monkeypatch))
+    engine.dispose()
+    assert "is locked by another program" in line and "0.2 s" in line and "@127.0.0.1" in line
