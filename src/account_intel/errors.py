@@ -35,6 +35,14 @@ class StoreError(DomainError):
     """The store URL names nothing usable as asked: missing, malformed, another application's or at another schema."""
 
 
+class StoreFault(StoreError):
+    """The store failed under a command (locked, read-only, full, unreadable); `kind` says which."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
 class AuthenticationError(DomainError):
     """No credentials, or credentials that prove no active user."""
 

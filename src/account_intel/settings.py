@@ -20,6 +20,9 @@ class Settings(BaseSettings):
         description="Folder for the default SQLite store, outbox and run artefacts.",
     )
     db_url: str | None = Field(default=None, description="SQLAlchemy URL of the CRM store; default: SQLite under home.")
+    db_busy_timeout_seconds: float = Field(
+        default=30.0, ge=0, description="How long a command waits for a store locked by another program, then fails."
+    )
     content_dir: Path | None = Field(
         default=None,
         description="A user's own copy of agents/, prompts/ and tools/ to use instead of the packaged content.",

@@ -18,6 +18,7 @@ from account_intel.cli.common import (
     print_json,
 )
 from account_intel.domain.enums import Segment, Tier
+from account_intel.store.probe import Intent
 
 app = typer.Typer(help="Browse customer accounts.", no_args_is_help=True)
 
@@ -41,7 +42,7 @@ def list_command(
     from account_intel.cli.pipeline_options import named_user
     from account_intel.queries.account_list import list_accounts
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     with store.transaction() as session:
         owner_id = named_user(session, owner, option="--owner").id if owner else None
         rows = list_accounts(session, tier=tier, segment=segment, owner=owner_id, limit=limit)
@@ -78,7 +79,7 @@ def show_command(
     from account_intel.queries.account_profile import build_account_profile
     from account_intel.store.accounts import find_account
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     with store.transaction() as session:
         profile = build_account_profile(session, find_account(session, account), day)

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from account_intel.cli.common import print_error
+from account_intel.cli.failures import failure_line
 from account_intel.errors import DomainError
 
 # name -> (module, attribute): a command function or a Typer sub-app, in the order `--help` lists them
@@ -111,24 +112,15 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Console entry point: usage errors exit 2 (Typer); domain errors become one line on stderr and exit 1."""
+    """Console entry point: usage errors exit 2 (Typer); domain errors, database and disk failures: one line, exit 1."""
     try:
         app()
     except DomainError as exc:
         print_error(str(exc))
         sys.exit(1)
     except Exception as exc:
-        message = database_failure(exc)
+        message = failure_line(exc)
         if message is None:
             raise
         print_error(message)
         sys.exit(1)
-
-
-def database_failure(exc: Exception) -> str | None:
-    """One line for a database that failed under a command (locked, unreachable, read-only); None for other errors."""
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is None or not isinstance(exc, sa_exc.OperationalError):
-        return None
-    detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-    return f"The store could not be used: {detail}. Check --db, and that no other program holds it."

@@ -17,6 +17,7 @@ from account_intel.cli.pipeline_options import home_of
 from account_intel.clock import SystemClock
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind
 from account_intel.errors import InvalidStateError, ValidationFailed
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.approvals import MessageView
@@ -39,7 +40,7 @@ def list_command(
     from account_intel.store.accounts import find_account
     from account_intel.tools.policy import load_policy
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     policy = load_policy(settings.content_dir)
     with store.transaction() as session:
         account_id = find_account(session, account).id if account else None
@@ -86,7 +87,7 @@ def show_command(
     from account_intel import approvals as service
     from account_intel.tools.policy import load_policy
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     policy = load_policy(settings.content_dir)
     with store.transaction() as session:
         view = service.message_view(session, service.get_message(session, message), policy)

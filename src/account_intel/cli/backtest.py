@@ -11,9 +11,10 @@ from rich.text import Text
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, parse_date, print_json, thresholds_for
 from account_intel.errors import ValidationFailed
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.backtest.run import BacktestReport
+    from account_intel.analytics.backtest.run.run import BacktestReport
 
 
 def backtest(
@@ -49,13 +50,13 @@ def backtest(
     json_out: JsonOption = False,
 ) -> None:
     """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
-    from account_intel.analytics.backtest.run import run_backtest
-    from account_intel.analytics.health.config import load_weights
+    from account_intel.analytics.backtest.run.run import run_backtest
+    from account_intel.analytics.health.score.config import load_weights
 
     day = parse_date(as_of)
     if day is None:
         raise ValidationFailed("--as-of is required.")
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     compare = None if fit or weights is None else load_weights(weights, home=settings.home)
     with store.transaction() as session:
         report = run_backtest(

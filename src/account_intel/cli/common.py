@@ -50,7 +50,7 @@ def open_store(db: str | None, intent: Intent = Intent.USE) -> tuple[Store, Sett
     from account_intel.store.engine import Store
 
     settings = settings_for(db)
-    return Store.open(settings.resolved_db_url, intent), settings
+    return Store.open(settings.resolved_db_url, intent, busy_timeout=settings.db_busy_timeout_seconds), settings
 
 
 def print_error(message: str) -> None:

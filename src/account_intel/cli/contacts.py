@@ -11,6 +11,7 @@ from account_intel.cli.common import DbOption, JsonOption, console, open_store, 
 from account_intel.cli.pipeline_options import AtOption, moment, signed_in
 from account_intel.domain.enums import MeddiccRole
 from account_intel.errors import ValidationFailed
+from account_intel.store.probe import Intent
 
 app = typer.Typer(help="Customer contacts.", no_args_is_help=True)
 
@@ -97,7 +98,7 @@ def list_command(
     from account_intel.pipeline.contacts import list_contacts
 
     account = _account(account, account_option)
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     with store.transaction() as session:
         rows = list_contacts(session, account=account)
     if json_out:

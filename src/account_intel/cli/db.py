@@ -38,7 +38,7 @@ def status_command(db: DbOption = None, json_out: JsonOption = False) -> None:
         from account_intel.store.data_date import data_as_of, data_as_of_source
         from account_intel.store.engine import Store
 
-        store = Store(url, migrate=False)
+        store = Store(url, migrate=False, read_only=True)
         with store.transaction() as session:
             day, source = data_as_of(session), data_as_of_source(session)
         store.dispose()

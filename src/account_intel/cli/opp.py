@@ -21,6 +21,7 @@ from account_intel.cli.pipeline_options import (
     split_values,
 )
 from account_intel.errors import ValidationFailed
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -134,7 +135,7 @@ def list_command(
     from account_intel.store.accounts import find_account
 
     move = parse(StageMove, "Invalid filter.", stage=stage) if stage else None
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     with store.transaction() as session:
         rows = service.list_opportunities(
             session,
@@ -158,7 +159,7 @@ def show_command(
     """Show an opportunity with its stage history, tasks, activities and proposals."""
     from account_intel.pipeline import detail
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     with store.transaction() as session:
         view = detail.opportunity_detail(session, opportunity_id=opportunity)
     if json_out:
@@ -361,7 +362,7 @@ def tasks_command(
     from account_intel.auth.principal import current_user
     from account_intel.pipeline import service, tasks
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     with store.transaction() as session:
         user = named_user(session, assignee, option="--assignee") if assignee else current_user(session, settings)
         opportunity_id = service.get_opportunity(session, opportunity).id if opportunity else None
@@ -386,7 +387,7 @@ def metrics_command(
     """Time to close by type, win rate by stage reached, and per-owner quarter results against the targets."""
     from account_intel.pipeline import metrics
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     day = moment(at, store, quiet=json_out).date()
     with store.transaction() as session:
         owner_id = named_user(session, owner, option="--owner").id if owner else None

@@ -26,9 +26,10 @@ from account_intel.cli.common import (
 from account_intel.cli.whitespace import k
 from account_intel.domain.pipeline_priority import priority_code, priority_label
 from account_intel.domain.wording import count, label
+from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.portfolio.pipeline import PortfolioReport
+    from account_intel.analytics.portfolio.pipeline.pipeline import PortfolioReport
 
 PROGRESS_FROM = 2_000  # accounts: smaller portfolios finish before a bar is worth drawing
 PARALLEL_FROM = 5_000  # accounts: below this, worker processes cost more than they save
@@ -63,12 +64,12 @@ def portfolio(
     """Scan every account: pipeline by priority, type and segment; GRR/NRR forecast; campaign target list."""
     from sqlalchemy import func, select
 
-    from account_intel.analytics.health.config import load_weights
-    from account_intel.analytics.portfolio.pipeline import portfolio_report
+    from account_intel.analytics.health.score.config import load_weights
+    from account_intel.analytics.portfolio.pipeline.pipeline import portfolio_report
     from account_intel.queries.names import user_names
     from account_intel.store.models import Account
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
     with store.transaction() as session:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
+from account_intel.store.probe import Intent
 
 
 def signals_command(
@@ -21,13 +22,13 @@ def signals_command(
     json_out: JsonOption = False,
 ) -> None:
     """List an account's signals (kind, date, strength, summary, evidence ids), strongest first."""
-    from account_intel.analytics.health.account import account_signals
-    from account_intel.analytics.health.config import load_weights
-    from account_intel.analytics.signals.models import load_signal_config
-    from account_intel.analytics.signals.text_matcher import default_matcher
+    from account_intel.analytics.health.score.account import account_signals
+    from account_intel.analytics.health.score.config import load_weights
+    from account_intel.analytics.signals.account.models import load_signal_config
+    from account_intel.analytics.signals.account.text_matcher import default_matcher
     from account_intel.store.accounts import find_account
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     health_config = load_weights(weights, home=settings.home)
     config = load_signal_config(home=settings.home)

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.domain.enums import UserRole
+from account_intel.store.probe import Intent
 
 app = typer.Typer(help="The vendor's users (admins, managers, AEs, AMs, CSMs) and their tokens.", no_args_is_help=True)
 
@@ -23,7 +24,7 @@ def list_command(
     """List users: name, email, role, manager and whether they are active."""
     from account_intel.queries.user_list import list_users
 
-    store, _ = open_store(db)
+    store, _ = open_store(db, Intent.READ)
     with store.transaction() as session:
         rows = list_users(session, role=role, active_only=active_only)
     if json_out:
@@ -128,7 +129,7 @@ def token_list_command(
     """Tokens by id, owner, label and state; never their secrets (admin only)."""
     from account_intel.auth.admin import list_tokens
 
-    store, settings = open_store(db)
+    store, settings = open_store(db, Intent.READ)
     with store.transaction() as session:
         rows = list_tokens(session, settings, user_ref=user)
     if json_out:

@@ -14,14 +14,15 @@ from sqlalchemy import select
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
 from account_intel.analytics.evidence import evidence_names
 from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.health.overrides import active_override
-from account_intel.analytics.signals.text_matcher import default_matcher
-from account_intel.analytics.whitespace.map import build_whitespace_map
+from account_intel.analytics.health.score.overrides import active_override
+from account_intel.analytics.signals.account.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map.map import build_whitespace_map
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.evidence_index import evidence_index
 from account_intel.deliverables.timing import by_start_day
 from account_intel.deliverables.whitespace_text import penetration_lines, short_money, whitespace_box
 from account_intel.domain.wording import plural
+from account_intel.files import write_text
 from account_intel.graph.context import GraphContext
 from account_intel.queries.account_profile import build_account_profile
 from account_intel.queries.names import user_names
@@ -152,8 +153,8 @@ def compose(ctx: GraphContext, state: dict[str, Any]) -> dict[str, str]:
     folder = run_folder(ctx, state)
     markdown = render(load_template("account_brief", ctx.settings.content_dir), document=True, brief=brief)
     paths = {"brief_md": folder / "brief.md", "brief_json": folder / "brief.json"}
-    paths["brief_md"].write_text(markdown, encoding="utf-8")
-    paths["brief_json"].write_text(json.dumps(brief, indent=2, default=str), encoding="utf-8")
+    write_text(paths["brief_md"], markdown)
+    write_text(paths["brief_json"], json.dumps(brief, indent=2, default=str))
     if state.get("kind") == "qbr":
         from account_intel.deliverables.qbr import write_qbr_packet
 

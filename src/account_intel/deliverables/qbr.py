@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
-from account_intel.analytics.health.account import health_report
-from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.health.score.account import health_report
+from account_intel.analytics.health.score.config import load_weights
 from account_intel.content.templates import load_template, render
 from account_intel.domain.qbr_timing import qbr_timing
+from account_intel.files import write_text
 from account_intel.graph.context import GraphContext
 from account_intel.store.as_of import active_on
 from account_intel.store.models import Account, Feature, UsageMetric
@@ -89,5 +90,5 @@ def write_qbr_packet(ctx: GraphContext, state: dict[str, Any], brief: dict[str, 
         timing=timing,
     )
     path = folder / "qbr_packet.md"
-    path.write_text(markdown, encoding="utf-8")
+    write_text(path, markdown)
     return path

@@ -11,6 +11,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.engine import make_url
 
 from account_intel.errors import DomainError
+from account_intel.store.faults import DEFAULT_BUSY_TIMEOUT_SECONDS, StoreLocation, store_fault
 
 
 def checkpoint_path(db_url: str, home: Path) -> Path:
@@ -23,8 +24,10 @@ def checkpoint_path(db_url: str, home: Path) -> Path:
 
 
 @contextmanager
-def open_checkpointer(db_url: str, home: Path) -> Iterator[BaseCheckpointSaver]:
-    """A checkpointer for this store, closed on exit."""
+def open_checkpointer(
+    db_url: str, home: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS
+) -> Iterator[BaseCheckpointSaver]:
+    """A checkpointer for this store, closed on exit; a locked, read-only or full checkpoint file is a StoreFault."""
     url = make_url(db_url)
     if url.get_backend_name() == "postgresql":
         try:
@@ -41,10 +44,16 @@ def open_checkpointer(db_url: str, home: Path) -> Iterator[BaseCheckpointSaver]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = checkpoint_path(db_url, home)
+    location = StoreLocation(str(path), path, busy_timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         yield SqliteSaver(conn)
+    except sqlite3.Error as exc:
+        fault = store_fault(exc, location)
+        if fault is None:
+            raise
+        raise fault from exc
     finally:
         conn.close()

@@ -101,7 +101,7 @@ def run_brief(
     base = thread_id(kind, account_id, as_of=as_of.isoformat(), qbr_date=qbr_date.isoformat() if qbr_date else None)
     key = inputs_key(store=store, settings=settings, account_id=account_id, as_of=as_of, kind=kind, brain=brain)
     now = clock.now()
-    with open_checkpointer(store.url, settings.home) as saver:
+    with open_checkpointer(store.url, settings.home, busy_timeout=store.busy_timeout) as saver:
         graph = build_account_graph(saver)
         tid, cached = pick_thread(graph, base, key, refresh=refresh, stamp=now.strftime("%Y%m%dT%H%M%S"))
         initial: AccountState = {

@@ -19,7 +19,7 @@ def resume_after_decision(*, store: Store, settings: Settings, thread_id: str, c
     env = make_environment(
         store=store, settings=settings, brain="rules", out_dir=Path(settings.home).expanduser() / "runs", clock=clock
     )
-    with open_checkpointer(store.url, settings.home) as saver:
+    with open_checkpointer(store.url, settings.home, busy_timeout=store.busy_timeout) as saver:
         values = resume_thread(build_account_graph(saver), env, thread_id)
     return {
         "thread_id": thread_id,

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from account_intel.analytics.health.config import HealthConfig
-from account_intel.analytics.portfolio.pipeline import PortfolioReport, owners, portfolio_report
+from account_intel.analytics.health.score.config import HealthConfig
+from account_intel.analytics.portfolio.pipeline.pipeline import PortfolioReport, owners, portfolio_report
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.whitespace_text import short_money
 from account_intel.domain.pipeline_priority import PRIORITY_MEANING, priority_code
 from account_intel.domain.tiering import Thresholds
 from account_intel.domain.wording import label
+from account_intel.files import write_text
 from account_intel.graph.portfolio import AccountRunItem
 from account_intel.queries.names import account_names
 from account_intel.settings import Settings
@@ -202,12 +203,12 @@ def write_weekly_report(
         portfolio=portfolio_view(report, {row.owner_id: row.name for row in capacity}),
         capacity=[row.model_dump(mode="json") for row in capacity],
     )
-    md_path.write_text(markdown, encoding="utf-8")
+    write_text(md_path, markdown)
     document = {
         "run": summary.model_dump(mode="json"),
         "portfolio": report.model_dump(mode="json"),
         "capacity": [row.model_dump(mode="json") for row in capacity],
         "accounts": [item.model_dump(mode="json") for item in items],
     }
-    json_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    write_text(json_path, json.dumps(document, indent=2))
     return {"report_md": str(md_path), "report_json": str(json_path)}

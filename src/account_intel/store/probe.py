@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from account_intel.domain.wording import count
 from account_intel.errors import StoreError
+from account_intel.store.faults import DEFAULT_BUSY_TIMEOUT_SECONDS, StoreLocation, store_fault
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 VERSIONS = Path(__file__).with_name("migrations") / "versions"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_VERSIONS = b"\x02\x02"  # header bytes 18-19 of a database in WAL mode
 URL_EXAMPLES = "use sqlite:///path/to/store.db or postgresql+psycopg://user@host/db."
 _REVISION = re.compile(r'^(down_)?revision: str(?: \| None)? = (None|"([^"]+)")', re.MULTILINE)
 
@@ -35,12 +37,14 @@ class Found(StrEnum):
 class Intent(StrEnum):
     """Why a command opens the store, which decides what it may find there."""
 
+    READ = "read"
     USE = "use"
     CREATE = "create"
     UPGRADE = "upgrade"
 
 
 ALLOWED: dict[Intent, frozenset[Found]] = {
+    Intent.READ: frozenset({Found.CURRENT}),
     Intent.USE: frozenset({Found.CURRENT}),
     Intent.CREATE: frozenset({Found.MISSING, Found.EMPTY, Found.CURRENT}),
     Intent.UPGRADE: frozenset({Found.MISSING, Found.EMPTY, Found.BEHIND, Found.CURRENT}),
@@ -55,6 +59,7 @@ class Probe:
     where: str
     revision: str | None = None
     tables: tuple[str, ...] = ()
+    path: Path | None = None
 
     @property
     def head(self) -> str:
@@ -102,12 +107,13 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(database).expanduser()
 
 
-def probe(url: str) -> Probe:
+def probe(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> Probe:
     """Look at the database behind `url` without creating, migrating or changing anything."""
     parsed = parse_url(url)
     path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
     if path is not None:
-        return _classify(str(path), *_read_sqlite_file(path))
+        location = StoreLocation(str(path), path, busy_timeout)
+        return replace(_classify(str(path), *_read_sqlite_file(path, location)), path=path)
     in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
     where = "an in-memory SQLite database" if in_memory else parsed.render_as_string(hide_password=True)
     return _classify(where, *_read_with_sqlalchemy(url, where))
@@ -133,19 +139,25 @@ def require(found: Probe, intent: Intent) -> None:
     raise StoreError(messages[found.found])
 
 
-def _read_sqlite_file(path: Path) -> tuple[tuple[str, ...] | None, str | None]:
+def _read_sqlite_file(path: Path, location: StoreLocation) -> tuple[tuple[str, ...] | None, str | None]:
     if not path.exists():
         return None, None
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a store file. Check --db.")
     with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_MAGIC))
+        header = handle.read(len(SQLITE_MAGIC) + 4)
     if not header:
         raise StoreError(f"{path} is an empty file (0 bytes), not an account-intel store; nothing was changed.")
-    if header != SQLITE_MAGIC:
+    if header[: len(SQLITE_MAGIC)] != SQLITE_MAGIC:
         raise StoreError(f"{path} is not a SQLite database, so not an account-intel store; nothing was changed.")
+    # a WAL file that no one is writing (no -wal beside it) is read as it is, so no -wal or -shm is left beside it
+    idle_wal = header[18:20] == WAL_VERSIONS and not path.with_name(path.name + "-wal").exists()
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if idle_wal else ''}",
+            uri=True,
+            timeout=location.busy_timeout,
+        )
     except sqlite3.Error as exc:
         raise StoreError(f"Cannot open {path}: {exc}.") from None
     try:
@@ -155,6 +167,9 @@ def _read_sqlite_file(path: Path) -> tuple[tuple[str, ...] | None, str | None]:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
             revision = row[0] if row else None
     except sqlite3.DatabaseError as exc:
+        fault = store_fault(exc, location)
+        if fault is not None and fault.kind in ("locked", "io"):
+            raise fault from None
         raise StoreError(f"{path} is not a readable SQLite database ({exc}); nothing was changed.") from None
     finally:
         conn.close()
