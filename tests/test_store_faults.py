@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 
 from account_intel.store.lock_holder import lock_holder
 from tests.conftest import PG_URL
+from tests.factories import sign_in
 
 CANONICAL = Path(__file__).parent / "fixtures" / "import" / "canonical"
 OPP = ["opp", "create", "--account", "RetailCo", "--name", "Extra seats", "--type", "volume_increase"]
@@ -84,10 +85,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo(template: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo store."""
+def demo(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo store, with its first manager signed in (changes need a token)."""
     path = tmp_path / "demo.db"
     shutil.copy(template, path)
+    with closing(sqlite3.connect(path)) as conn:
+        (manager,) = conn.execute("SELECT id FROM users WHERE role = 'manager' ORDER BY id LIMIT 1").fetchone()
+    sign_in(monkeypatch, url(path), manager)
     return path
 
 

@@ -14,7 +14,7 @@ from account_intel.errors import ValidationFailed
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.backtest.run.run import BacktestReport
+    from account_intel.analytics.backtest.run import BacktestReport
 
 
 def backtest(
@@ -50,8 +50,8 @@ def backtest(
     json_out: JsonOption = False,
 ) -> None:
     """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
-    from account_intel.analytics.backtest.run.run import run_backtest
-    from account_intel.analytics.health.score.config import load_weights
+    from account_intel.analytics.backtest.run import run_backtest
+    from account_intel.analytics.health.config import load_weights
 
     day = parse_date(as_of)
     if day is None:

@@ -31,8 +31,8 @@ from account_intel.cli.pipeline_options import signed_in
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.health.score.account import HealthReport
-    from account_intel.analytics.health.score.models import HealthResult, RawValue
+    from account_intel.analytics.health.account import HealthReport
+    from account_intel.analytics.health.models import HealthResult, RawValue
 
 
 class _ShowByDefault(TyperGroup):
@@ -68,7 +68,7 @@ def _ids(ids: list[str], limit: int = 3) -> str:
 
 def render_health(out: Console, report: HealthReport, names: dict[str, str] | None = None) -> None:
     """Print the score, the component table, the override (its setter by name) and why the score moved."""
-    from account_intel.analytics.health.score.delta import week_start
+    from account_intel.analytics.health.delta import week_start
 
     h: HealthResult = report.health
     title = Text(f"{h.account_name} ({h.account_id}) health on {h.as_of}: ")
@@ -125,8 +125,8 @@ def show_command(
     json_out: JsonOption = False,
 ) -> None:
     """Show an account's health: score, band, components, the override in force and why it moved."""
-    from account_intel.analytics.health.score.account import health_report
-    from account_intel.analytics.health.score.config import load_weights
+    from account_intel.analytics.health.account import health_report
+    from account_intel.analytics.health.config import load_weights
     from account_intel.queries.names import user_names
     from account_intel.store.accounts import find_account
 
@@ -165,7 +165,7 @@ def override_command(
     json_out: JsonOption = False,
 ) -> None:
     """Set a manual score or band with its reason; recomputes never remove it; it stops at --expires or a clear."""
-    from account_intel.analytics.health.score.overrides import override_info, set_override
+    from account_intel.analytics.health.overrides import override_info, set_override
     from account_intel.auth.permissions import Action
     from account_intel.store.accounts import find_account
 
@@ -197,7 +197,7 @@ def override_command(
 @app.command("clear-override")
 def clear_override_command(account: AccountArg, as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Clear the override in force; the computed score shows again."""
-    from account_intel.analytics.health.score.overrides import clear_override
+    from account_intel.analytics.health.overrides import clear_override
     from account_intel.auth.permissions import Action
     from account_intel.store.accounts import find_account
 

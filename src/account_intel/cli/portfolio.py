@@ -29,7 +29,7 @@ from account_intel.domain.wording import count, label
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.portfolio.pipeline.pipeline import PortfolioReport
+    from account_intel.analytics.portfolio.pipeline import PortfolioReport
 
 PROGRESS_FROM = 2_000  # accounts: smaller portfolios finish before a bar is worth drawing
 PARALLEL_FROM = 5_000  # accounts: below this, worker processes cost more than they save
@@ -64,8 +64,8 @@ def portfolio(
     """Scan every account: pipeline by priority, type and segment; GRR/NRR forecast; campaign target list."""
     from sqlalchemy import func, select
 
-    from account_intel.analytics.health.score.config import load_weights
-    from account_intel.analytics.portfolio.pipeline.pipeline import portfolio_report
+    from account_intel.analytics.health.config import load_weights
+    from account_intel.analytics.portfolio.pipeline import portfolio_report
     from account_intel.queries.names import user_names
     from account_intel.store.models import Account
 

@@ -22,10 +22,10 @@ def signals_command(
     json_out: JsonOption = False,
 ) -> None:
     """List an account's signals (kind, date, strength, summary, evidence ids), strongest first."""
-    from account_intel.analytics.health.score.account import account_signals
-    from account_intel.analytics.health.score.config import load_weights
-    from account_intel.analytics.signals.account.models import load_signal_config
-    from account_intel.analytics.signals.account.text_matcher import default_matcher
+    from account_intel.analytics.health.account import account_signals
+    from account_intel.analytics.health.config import load_weights
+    from account_intel.analytics.signals.models import load_signal_config
+    from account_intel.analytics.signals.text_matcher import default_matcher
     from account_intel.store.accounts import find_account
 
     store, settings = open_store(db, Intent.READ)

@@ -13,7 +13,7 @@ from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
-    from account_intel.analytics.whitespace.map.map import WhitespaceItem, WhitespaceMap
+    from account_intel.analytics.whitespace.map import WhitespaceItem, WhitespaceMap
 
 STATUS_MARK = {"active": "✅ Active", "partial": "◐ Partial", "none": "❌ None"}
 LEVEL_STYLE = {"HIGH": "bold green", "MED": "yellow", "LOW": "dim"}
@@ -27,8 +27,8 @@ def whitespace(
 ) -> None:
     """Show the white-space map: catalog × account, status, use, opportunity level and untapped potential."""
     from account_intel.analytics.facts import load_catalog, load_facts
-    from account_intel.analytics.signals.account.text_matcher import default_matcher
-    from account_intel.analytics.whitespace.map.map import build_whitespace_map
+    from account_intel.analytics.signals.text_matcher import default_matcher
+    from account_intel.analytics.whitespace.map import build_whitespace_map
     from account_intel.store.accounts import find_account
 
     store, _ = open_store(db, Intent.READ)

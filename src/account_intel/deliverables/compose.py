@@ -14,9 +14,9 @@ from sqlalchemy import select
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
 from account_intel.analytics.evidence import evidence_names
 from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.health.score.overrides import active_override
-from account_intel.analytics.signals.account.text_matcher import default_matcher
-from account_intel.analytics.whitespace.map.map import build_whitespace_map
+from account_intel.analytics.health.overrides import active_override
+from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.whitespace.map import build_whitespace_map
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.evidence_index import evidence_index
 from account_intel.deliverables.timing import by_start_day

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import distinct, func, select
 
-from account_intel.analytics.health.score.account import health_report
-from account_intel.analytics.health.score.config import load_weights
+from account_intel.analytics.health.account import health_report
+from account_intel.analytics.health.config import load_weights
 from account_intel.content.templates import load_template, render
 from account_intel.domain.qbr_timing import qbr_timing
 from account_intel.files import write_text

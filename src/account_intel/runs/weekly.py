@@ -27,15 +27,15 @@ from sqlalchemy import select, update
 
 from account_intel.agents.brains import Brain
 from account_intel.analytics.facts import iter_portfolio_facts, load_catalog, load_facts
-from account_intel.analytics.health.score.config import HealthConfig, load_weights
-from account_intel.analytics.health.score.overrides import active_overrides
-from account_intel.analytics.health.score.score import compute_health, score_only
-from account_intel.analytics.health.score.snapshots import save_snapshots
-from account_intel.analytics.portfolio.pipeline.scan import ScanSpec, segment_mask
-from account_intel.analytics.propensity.score.config import load_propensity_config
-from account_intel.analytics.propensity.score.fast import ScanConfig, fast_candidates
+from account_intel.analytics.health.config import HealthConfig, load_weights
+from account_intel.analytics.health.overrides import active_overrides
+from account_intel.analytics.health.score import compute_health, score_only
+from account_intel.analytics.health.snapshots import save_snapshots
+from account_intel.analytics.portfolio.scan import ScanSpec, segment_mask
+from account_intel.analytics.propensity.config import load_propensity_config
+from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
 from account_intel.analytics.segments.filter import compile_segment
-from account_intel.analytics.signals.account.models import load_signal_config
+from account_intel.analytics.signals.models import load_signal_config
 from account_intel.clock import Clock
 from account_intel.domain.enums import AccountStatus
 from account_intel.domain.tiering import Thresholds

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from account_intel.analytics.health.score.config import HealthConfig
-from account_intel.analytics.portfolio.pipeline.pipeline import PortfolioReport, owners, portfolio_report
+from account_intel.analytics.health.config import HealthConfig
+from account_intel.analytics.portfolio.pipeline import PortfolioReport, owners, portfolio_report
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.whitespace_text import short_money
 from account_intel.domain.pipeline_priority import PRIORITY_MEANING, priority_code
