@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlalchemy import select, text
 from typer.testing import CliRunner, Result
 
@@ -33,11 +34,14 @@ from account_intel.cli.app import app
 from account_intel.deliverables.outreach import send_and_deliver
 from account_intel.domain.email_address import parse_recipients
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, Tier, UserRole
+from account_intel.runs.brief import BriefResult
 from account_intel.settings import Settings, load_settings
 from account_intel.store.engine import Store
 from account_intel.store.models import Account, Contact, MessageRecipient, OutboundMessage, User
 from account_intel.store.outbound import draft_message
+from tests.agents.support import _answers, _brief
 from tests.factories import T0, add_contact, add_user, token_env
+from tests.llm_scripts import BASE_URL
 from tests.pipeline_support import seed_retailco
 from tests.test_delivery_smtp import HOST, Collector, _free_port
 
@@ -242,3 +246,26 @@ def raw(world: World, statement: str, **params: Any) -> None:
     """One SQL statement in its own transaction, as an operator holding the database URL would run it."""
     with world.store.engine.begin() as conn:
         conn.execute(text(statement), params)
+
+
+def llm_brief(world: World, respx_mock: Any, model: Any, out: Path, account: str = RETAILCO) -> BriefResult:
+    """A brief of `account` on the llm brain, its endpoint scripted at the HTTP level by `model`."""
+    settings = world.settings().model_copy(update={"openai_base_url": BASE_URL, "openai_api_key": SecretStr("sk-t")})
+    respx_mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=model)
+    return _brief(world.store, settings, out, account=account)
+
+
+def scripted_answers(world: World, account: str = RETAILCO) -> dict[str, dict[str, Any]]:
+    """What a faithful model would answer for `account` (the rules brain's outputs), for a script to edit."""
+    settings = world.settings().model_copy(update={"openai_base_url": BASE_URL})
+    return _answers(world.store, settings, account)
+
+
+def drafts_stay_home(world: World, account: str = RETAILCO) -> None:
+    """Every message in the store is filed under `account`, to its contacts, within the caps, and none was sent."""
+    with world.store.sessions() as session:
+        owners = {c.id: c.account_id for c in session.scalars(select(Contact))}
+        for message in session.scalars(select(OutboundMessage)):
+            assert message.status != MessageStatus.SENT, message.id
+            assert message.account_id == account and owners.get(message.contact_id or "") == account, message.id
+            assert "\r" not in message.subject and "\n" not in message.subject and len(message.body) <= 5000
