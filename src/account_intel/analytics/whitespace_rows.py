@@ -59,7 +59,7 @@ class RowBuilder:
         self.facts, self.catalog, self.cov, self.index, self.rules = facts, catalog, cov, index, rules
         self.next = next_plan(catalog, cov)
         self.reach = reach(facts, cov, rules)
-        self.untapped = untapped_seats(facts, cov, self.reach)  # the map reports it even when no product is seats
+        self.untapped = untapped_seats(facts, cov, self.reach)  # the map's figure when no product is seats
 
     def _line_ev(self, product_id: str, metric: str = "quantity") -> list[Evidence]:
         return [row_evidence("line", x.id, metric, x.quantity) for x in self.cov.lines_by_product.get(product_id, [])]
@@ -135,6 +135,7 @@ class RowBuilder:
         geo_rows = [self._geography(g, product) for g in facts.geographies]
         department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, self.reach)
         self._allocate(dept_rows, geo_rows, department_gap, geography_gap, eligible_gap, price)
+        self.untapped = untapped_seats(facts, cov, self.reach)
         untapped = int(self.untapped.value)
         evidence = [row_evidence("account", facts.account_id, "headcount", facts.headcount), *self._line_ev(product.id)]
         capacity = f"{cov.seats_total} of {cov.eligible} employees"
