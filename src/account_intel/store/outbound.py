@@ -187,6 +187,12 @@ def can_approve(session: Session, *, user: User, account: Account) -> bool:
     return may(user, Action.DECIDE, account)
 
 
+def _recipient_accounts(session: Session, message: OutboundMessage) -> list[Account]:
+    """The other accounts whose contacts the message reaches (by address or by the contact it names)."""
+    ids = {c.account_id for c in check_recipients(session, message).contacts()} - {message.account_id}
+    return list(session.scalars(select(Account).where(Account.id.in_(sorted(ids))).order_by(Account.id)))
+
+
 def _already_decided(session: Session, message: OutboundMessage) -> InvalidStateError:
     """The refusal of a second decision, naming the first (or saying the message is sent)."""
     if message.status == MessageStatus.SENT:
@@ -226,6 +232,12 @@ def decide(
     if account is None or not can_approve(session, user=user, account=account):
         why = "is deactivated" if not user.active else "is neither the account's AE nor a manager"
         raise ApprovalRequiredError(f"{user.name} may not decide on message {message.id}: {why}.")
+    for other in _recipient_accounts(session, message):  # the approver is every recipient account's AE
+        if not can_approve(session, user=user, account=other):
+            raise ApprovalRequiredError(
+                f"{user.name} may not decide on message {message.id}: a recipient is a contact of {other.name}, "
+                "and only its AE or a manager may decide on mail to it."
+            )
     if decision == ApprovalDecision.REJECTED and not (note and note.strip()):
         raise ValidationFailed("A rejection needs a reason (--note).")
     if decision == ApprovalDecision.EDITED and not (final_text and final_text.strip()):

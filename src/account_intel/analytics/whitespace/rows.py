@@ -65,6 +65,7 @@ class RowBuilder:
         self.facts, self.catalog, self.cov, self.index, self.rules = facts, catalog, cov, index, rules
         self.next = next_plan(catalog, cov)
         self.reach = reach(facts, cov, rules)
+        self.untapped = untapped_seats(facts, cov, self.reach)  # the map's figure when no product is seats
 
     def _line_ev(self, product_id: str, metric: str = "quantity") -> list[Evidence]:
         return [row_evidence("line", x.id, metric, x.quantity) for x in self.cov.lines_by_product.get(product_id, [])]

@@ -39,12 +39,11 @@ def _spaced(expression: str) -> str:
     return expression
 
 
-_ALL_LINES = _LINES.format(
-    spaced=_spaced("coalesce(NEW.to_address, '') || ' ' || coalesce(NEW.cc, '') || ' ' || coalesce(NEW.bcc, '')")
-)
+_RAW_LINES = "(coalesce(NEW.to_address, '') || ' ' || coalesce(NEW.cc, '') || ' ' || coalesce(NEW.bcc, ''))"
+_ALL_LINES = _LINES.format(spaced=_spaced(_RAW_LINES))
 
 _GATED = f"""(
-    EXISTS (SELECT 1 FROM accounts a WHERE a.id = NEW.account_id AND a.tier = 'T1')
+    EXISTS (SELECT 1 FROM accounts a WHERE a.id = NEW.account_id AND a.tier = 'T1'){{lines_match}}
     OR EXISTS (SELECT 1 FROM contacts c JOIN accounts a ON a.id = c.account_id
                WHERE c.id = NEW.contact_id AND {_GATED_CONTACT})
     OR NOT EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = NEW.id)
@@ -56,6 +55,14 @@ _GATED = f"""(
                WHERE {_GATED_CONTACT} AND length(c.email) > 0
                  AND {{position}}({_ALL_LINES}, ' ' || lower(c.email) || ' ') > 0)
 )"""
+# Revision 0010: the address lines name exactly the recipient rows. Every row's address is a whole address of the
+# lines, and the lines hold no more '@' than there are rows, so an address written into a line behind the rows' back
+# (an unknown one included) gates the message too.
+_LINES_MATCH = f"""
+    OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = NEW.id
+               AND {{position}}({_ALL_LINES}, ' ' || r.address || ' ') = 0)
+    OR length({_RAW_LINES}) - length(replace({_RAW_LINES}, '@', ''))
+       <> (SELECT count(*) FROM message_recipients r WHERE r.message_id = NEW.id)"""
 _APPROVED = """EXISTS (SELECT 1 FROM message_approvals m
             WHERE m.message_id = NEW.id AND m.decision IN ('approved', 'edited') AND m.final_text = NEW.body)"""
 
@@ -74,13 +81,19 @@ def _row_decided(message_id: str) -> str:
     )
 
 
-_SQLITE_GATED = _GATED.format(true=1, position="instr")
+def _sqlite(lines_match: bool) -> list[str]:
+    gated = _GATED.format(
+        true=1, position="instr", lines_match=_LINES_MATCH.format(position="instr") if lines_match else ""
+    )
+    return [statement.replace("{gated}", gated) for statement in SQLITE]
+
+
 SQLITE = [
     f"""CREATE TRIGGER outbound_send_guard_update BEFORE UPDATE ON outbound_messages
-        WHEN NEW.status = 'sent' AND OLD.status <> 'sent' AND {_SQLITE_GATED} AND NOT {_APPROVED}
+        WHEN NEW.status = 'sent' AND OLD.status <> 'sent' AND {{gated}} AND NOT {_APPROVED}
         BEGIN SELECT RAISE(ABORT, '{SEND_REFUSED}'); END""",
     f"""CREATE TRIGGER outbound_send_guard_insert BEFORE INSERT ON outbound_messages
-        WHEN NEW.status = 'sent' AND {_SQLITE_GATED} AND NOT {_APPROVED}
+        WHEN NEW.status = 'sent' AND {{gated}} AND NOT {_APPROVED}
         BEGIN SELECT RAISE(ABORT, '{SEND_REFUSED}'); END""",
     f"""CREATE TRIGGER outbound_decided_frozen BEFORE UPDATE ON outbound_messages
         WHEN OLD.status <> 'sent' AND {_OLD_DECIDED} AND {_changed("IS NOT")}
@@ -118,7 +131,7 @@ POSTGRES = [
               RAISE EXCEPTION '{DECIDED_FROZEN}';
             END IF;
           END IF;
-          IF NEW.status = 'sent' AND {_GATED.format(true="true", position="strpos")} AND NOT {_APPROVED} THEN
+          IF NEW.status = 'sent' AND {{gated}} AND NOT {_APPROVED} THEN
             RAISE EXCEPTION '{SEND_REFUSED}';
           END IF;
           RETURN NEW;
@@ -151,9 +164,17 @@ POSTGRES_DROPS = [
 ]
 
 
-def install_recipient_guards(bind: Connection) -> None:
-    """Replace revision 0001's send guard with the recipient-aware one, and freeze decided messages."""
-    run_for_dialect(bind, postgres=POSTGRES_DROPS + POSTGRES, sqlite=SQLITE_DROPS + SQLITE)
+def _postgres(lines_match: bool) -> list[str]:
+    gated = _GATED.format(
+        true="true", position="strpos", lines_match=_LINES_MATCH.format(position="strpos") if lines_match else ""
+    )
+    return [statement.replace("{gated}", gated) for statement in POSTGRES]
+
+
+def install_recipient_guards(bind: Connection, *, lines_match: bool = True) -> None:
+    """Replace revision 0001's send guard with the recipient-aware one, and freeze decided messages; with
+    `lines_match` (revision 0010), the address lines must also name exactly the recipient rows."""
+    run_for_dialect(bind, postgres=POSTGRES_DROPS + _postgres(lines_match), sqlite=SQLITE_DROPS + _sqlite(lines_match))
 
 
 def drop_recipient_guards(bind: Connection) -> None:
