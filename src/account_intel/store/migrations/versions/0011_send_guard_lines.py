@@ -3,8 +3,8 @@
 A message whose To, Cc or Bcc line names an address its recipient rows do not (written behind the rows' back, an
 unknown address included) is gated: marking it sent needs an approval of its exact body.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from account_intel.store.migrations.recipient_guards import install_recipient_guards
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
