@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from account_intel.domain.enums import ApprovalDecision, MessageStatus
+from account_intel.store.migrations.approver_guards import APPROVER_OF_EVERY_RECIPIENT
 from account_intel.store.migrations.decision_guards import (
-    APPROVER_REFUSED,
     BAD_STATUS,
     DECISION_IMMUTABLE,
     SECOND_DECISION,
@@ -27,6 +27,7 @@ from tests.redteam.world import (
     MANAGER,
     MEGACORP,
     OTHER_AE,
+    RETAILCO,
     STRANGER,
     T1_TOM,
     TOM,
@@ -62,7 +63,7 @@ def _send_gated(**fields: str) -> Callable[[World], None]:
 def _approval_by(user: str, account_id: str = "ACCT-2001", to: str = KEMAL) -> Callable[[World], None]:
     def attack(world: World) -> None:
         message_id = draft(world, account_id=account_id, to_address=to)
-        _refused(world, APPROVER_REFUSED, APPROVE, id=message_id, who=user)
+        _refused(world, APPROVER_OF_EVERY_RECIPIENT, APPROVE, id=message_id, who=user)
         _refused(world, SEND_REFUSED, SEND, id=message_id)
 
     return attack
@@ -140,6 +141,9 @@ ATTACKS: dict[str, Callable[[World], None]] = {
     "INSERT an approval by a CSM": _approval_by(CSM),
     "INSERT an approval by another account's AE": _approval_by(OTHER_AE),
     "INSERT an approval by a deactivated AE": _approval_by(GONE_AE, MEGACORP, T1_TOM),
+    "INSERT an approval by the filing account's AE for another account's T1 contact": _approval_by(
+        AE, RETAILCO, T1_TOM
+    ),
     "INSERT an approval by nobody": _approval_by("U-NOBODY"),
     "UPDATE/DELETE a rejection, INSERT a second decision": _approval_after_rejection,
     "UPDATE/DELETE events": _rewrite_the_event_log,

@@ -14,7 +14,7 @@ adding contacts. Overriding health is setting or clearing a manual health score.
 Lifting a safety flag is clearing a contact's do-not-contact flag or demoting a T1 account, by any path.
 
 Every action also needs an active user. The database triggers repeat the approval line: a decision row is refused
-unless its approver is active and is a manager or the account's AE.
+unless its approver is active and is a manager, or an AE of the message's account and of every recipient's account.
 """
 
 from __future__ import annotations
