@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from account_intel.content import ContentError
-from account_intel.content.templates import load_template, render, template_path
+from account_intel.content.templates import parse_template, render, template_path
 from account_intel.domain.language import DEFAULT_LANGUAGE, primary_language
 
 SUBJECT_PREFIX = "Subject: "
@@ -53,23 +53,27 @@ class Letter(BaseModel):
 
 def letter_language(kind: str, language: str, default_language: str, root: Path | None) -> str:
     """The language whose `kind` template is used: the customer's, else the default, else English."""
+    return _letter_template(kind, language, default_language, root)[0]
+
+
+def _letter_template(kind: str, language: str, default_language: str, root: Path | None) -> tuple[str, Path]:
+    """The language chosen and its template file, found once."""
     for candidate in dict.fromkeys([primary_language(language), primary_language(default_language), "en"]):
         try:
-            template_path(f"{kind}_{candidate}", root)
+            return candidate, template_path(f"{kind}_{candidate}", root)
         except ContentError:
             continue
-        return candidate
     raise ContentError(f"No '{kind}' letter under prompts/letters/, not even '{kind}_{DEFAULT_LANGUAGE}'.")
 
 
 def write_letter(kind: str, *, language: str, default_language: str, root: Path | None, **variables: Any) -> Letter:
     """Render the `kind` letter in the customer's language (or the fallback) and split off its subject line."""
-    used = letter_language(kind, language, default_language, root)
-    name = f"{kind}_{used}"
-    text = render(load_template(name, root), **variables).lstrip("\n")
+    used, path = _letter_template(kind, language, default_language, root)
+    spec = parse_template(path)
+    text = render(spec, **variables).lstrip("\n")
     first, _, body = text.partition("\n")
     if not first.startswith(SUBJECT_PREFIX):
-        raise ContentError(f"Template '{name}' must start with a '{SUBJECT_PREFIX.strip()}' line.")
+        raise ContentError(f"Template '{spec.name}' must start with a '{SUBJECT_PREFIX.strip()}' line.")
     subject = first.removeprefix(SUBJECT_PREFIX).strip()
     return Letter(subject=subject, body=body.strip() + "\n", language=used, requested=language)
 
