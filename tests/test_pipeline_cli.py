@@ -397,3 +397,37 @@ def test_crm_and_model_text_is_printed_as_written_never_as_console_markup(db: st
         message_id = message.id
     shown = ok("approvals", "show", message_id, "--db", db)
     assert hidden in shown and "[link=https://evil.test]terms[/link]" in shown
+
+
+def test_account_profile_and_contacts_print_crm_text_literally(db: str) -> None:
+    """`accounts show` and `contacts list` print CRM strings holding console markup as written, without a crash."""
+    from datetime import UTC, datetime
+
+    from account_intel.domain.enums import ActivityKind
+    from account_intel.store.models import Account, Activity, Contact
+
+    industry, contact, note = (
+        "Retail [/] [black on black]hidden[/]",
+        "Tom [/x] [link=https://evil.test]x[/link]",
+        "a [/]",
+    )
+    with Store(db).transaction() as session:
+        account = session.get(Account, "ACCT-1001")
+        assert account is not None
+        account.industry = industry
+        first = session.scalars(select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)).first()
+        assert first is not None
+        first.name = contact
+        session.add(
+            Activity(
+                id="ACT-MARKUP",
+                account_id=account.id,
+                kind=ActivityKind.NOTE,
+                occurred_at=datetime(2024, 11, 29, tzinfo=UTC),
+                subject="Call [bold]notes",
+                body=note,
+            )
+        )
+    shown = ok("accounts", "show", "ACCT-1001", "--db", db)
+    assert industry in shown and contact in shown and note in shown and "Call [bold]notes" in shown
+    assert contact in ok("contacts", "list", "ACCT-1001", "--db", db)

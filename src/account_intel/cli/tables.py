@@ -18,6 +18,11 @@ def _plain(cell: Any) -> str:
     return cell.plain if isinstance(cell, Text) else str(cell)
 
 
+def literal(*cells: str) -> list[Text]:
+    """Cells printed exactly as written: CRM and model text is never read as console markup."""
+    return [Text(cell) for cell in cells]
+
+
 def keep_numbers_whole(table: Table) -> int:
     """Keep number columns on one line and let text wrap without '…'; return the width the table needs for that."""
     needed = 1
