@@ -399,8 +399,8 @@ def test_crm_and_model_text_is_printed_as_written_never_as_console_markup(db: st
     assert hidden in shown and "[link=https://evil.test]terms[/link]" in shown
 
 
-def test_account_profile_and_contacts_print_crm_text_literally(db: str) -> None:
-    """`accounts show` and `contacts list` print CRM strings holding console markup as written, without a crash."""
+def test_read_commands_print_crm_text_literally(db: str) -> None:
+    """Read commands print CRM strings holding console markup as written: nothing hidden, no crash."""
     from datetime import UTC, datetime
 
     from account_intel.domain.enums import ActivityKind
@@ -415,6 +415,7 @@ def test_account_profile_and_contacts_print_crm_text_literally(db: str) -> None:
         account = session.get(Account, "ACCT-1001")
         assert account is not None
         account.industry = industry
+        account.name = "MegaCorp [/] [black on black]Group[/]"
         first = session.scalars(select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)).first()
         assert first is not None
         first.name = contact
@@ -429,5 +430,8 @@ def test_account_profile_and_contacts_print_crm_text_literally(db: str) -> None:
             )
         )
     shown = ok("accounts", "show", "ACCT-1001", "--db", db)
+    assert "MegaCorp [/] [black on black]Group[/]" in shown
     assert industry in shown and contact in shown and note in shown and "Call [bold]notes" in shown
     assert contact in ok("contacts", "list", "ACCT-1001", "--db", db)
+    for command in (("accounts", "list"), ("whitespace", "ACCT-1001"), ("signals", "ACCT-1001")):
+        assert "MegaCorp [/] [black on black]Group[/]" in " ".join(ok(*command, "--db", db).split()), command

@@ -95,8 +95,9 @@ def show_command(
         print_json(view)
         return
     console.print(
-        f"[bold]{view.id}[/] to {escape(_recipient(view.to_name, view.to))} ({escape(view.account_name)}, account tier "
-        f"{view.account_tier.value}): {view.status.value}"
+        f"[bold]{escape(view.id)}[/] to {escape(_recipient(view.to_name, view.to))} ({escape(view.account_name)}, "
+        f"account tier {view.account_tier.value}): {view.status.value}",
+        markup=True,
     )
     for line in _recipient_lines(view):
         console.print(line, markup=False)
@@ -255,6 +256,7 @@ def send_command(
     console.print(f"{message}: sent; delivered to {delivery.where}.")
     for address, reply in delivery.refused.items():
         console.print(
-            f"[yellow]The server refused {address} ({reply}); the other recipients got the message. "
-            "Correct that address on the contact and send a new message to reach it.[/yellow]"
+            f"[yellow]The server refused {escape(address)} ({escape(str(reply))}); the other recipients got the "
+            "message. Correct that address on the contact and send a new message to reach it.[/yellow]",
+            markup=True,
         )

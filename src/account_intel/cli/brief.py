@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.text import Text
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 from account_intel.clock import SystemClock
@@ -71,8 +72,10 @@ def _show(result: BriefResult, json_out: bool, key: str) -> None:
     when = f"computed {result.computed_at}" if result.computed_at else "computed earlier"
     origin = f"from cache ({when}; --refresh to recompute)" if result.cached else when
     console.print(
-        f"[bold]{result.status}[/] · {origin} · thread {result.thread_id} · deliverables: "
-        + ", ".join(result.deliverables.values())
+        Text.assemble(
+            (str(result.status), "bold"),
+            f" · {origin} · thread {result.thread_id} · deliverables: " + ", ".join(result.deliverables.values()),
+        )
     )
     for draft in result.drafts:
         if draft["gated"] and draft["status"] == "draft":
@@ -81,7 +84,7 @@ def _show(result: BriefResult, json_out: bool, key: str) -> None:
                 f"`account-intel approvals show {draft['message_id']}`"
             )
     if result.error:
-        console.print(f"[red]Error:[/] {result.error}")
+        console.print(Text.assemble(("Error:", "red"), f" {result.error}"))
 
 
 def brief(

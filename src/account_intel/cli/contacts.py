@@ -9,7 +9,6 @@ from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
 from account_intel.cli.pipeline_options import AtOption, moment, signed_in
-from account_intel.cli.tables import literal
 from account_intel.domain.enums import MeddiccRole
 from account_intel.errors import ValidationFailed
 from account_intel.store.probe import Intent
@@ -111,14 +110,6 @@ def list_command(
     for c in rows:
         flags = ", ".join(f for f, on in (("inactive", not c.active), ("do-not-contact", c.do_not_contact)) if on)
         table.add_row(
-            *literal(
-                c.name,
-                c.title or "-",
-                c.department or "-",
-                c.email or "-",
-                c.role.value if c.role else "-",
-                flags,
-                c.id,
-            )
+            c.name, c.title or "-", c.department or "-", c.email or "-", c.role.value if c.role else "-", flags, c.id
         )
     console.print(table)

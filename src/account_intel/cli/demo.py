@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from account_intel.cli.common import (
     DbOption,
@@ -115,7 +116,7 @@ def _sign_in(settings: Settings, db: str | None) -> DemoAccess:
 def render_report(report: DemoReport) -> None:
     """Print where the store is, the portfolio by account tier and segment, the near-term count and the stories."""
     s = report.summary
-    console.print(f"Demo store: [bold]{report.store}[/]")
+    console.print(Text.assemble("Demo store: ", (str(report.store), "bold")))
     console.print(
         f"As of {report.as_of}, random seed {report.seed}: {count(s.accounts, 'account', zero='0')} "
         f"({s.active_accounts:,} active, {s.churned_accounts:,} churned, "
@@ -144,7 +145,9 @@ def render_report(report: DemoReport) -> None:
         f"{count(s.renewal_within_90_days, 'renewal', zero='0')})."
     )
     names = " and ".join(story.name for story in report.stories)
-    console.print(f"Story accounts: {names}. Try: [bold]{report.stories[0].try_command}[/]", soft_wrap=True)
+    console.print(
+        Text.assemble(f"Story accounts: {names}. Try: ", (report.stories[0].try_command, "bold")), soft_wrap=True
+    )
 
 
 def _cell(accounts: int, arr: Decimal) -> str:

@@ -123,10 +123,12 @@ def run_command(
     errors = [f"{s.id}: {a.error}" for s in result.scenarios for r in s.repeats for a in r.accounts if a.error]
     if not result.safety_ok or errors or result.pass_rate < min_pass_rate:
         for line in errors[:10]:
-            console.print("[red]error[/] ", end="")
+            console.print("[red]error[/] ", end="", markup=True)
             console.print(line, soft_wrap=True, highlight=False, markup=False)
         if result.pass_rate < min_pass_rate:
-            console.print(f"[red]pass rate {result.pass_rate:.1%} is below --min-pass-rate {min_pass_rate:.0%}[/]")
+            console.print(
+                f"[red]pass rate {result.pass_rate:.1%} is below --min-pass-rate {min_pass_rate:.0%}[/]", markup=True
+            )
         raise typer.Exit(1)
 
 

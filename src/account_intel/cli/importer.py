@@ -205,7 +205,8 @@ def render_report(out: Console, report: ImportReport) -> None:
 
 def render_errors(out: Console, report: ImportReport) -> None:
     """The first errors, one per line, and how many more there are."""
-    out.print(f"[bold red]Import failed with {count(report.error_count, 'error', zero='0')}; nothing was written.[/]")
+    failed = f"Import failed with {count(report.error_count, 'error', zero='0')}; nothing was written."
+    out.print(Text(failed, "bold red"))
     for issue in report.errors[:SHOWN_ERRORS]:
         out.print(issue.message, highlight=False, markup=False, emoji=False, soft_wrap=True)
     if report.error_count > SHOWN_ERRORS:

@@ -9,6 +9,7 @@ from rich.console import Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from account_intel.cli.common import console, money
 from account_intel.domain.wording import count, without_prefix
@@ -37,7 +38,7 @@ def _who(ref: object) -> str:
 
 def created(view: OpportunityView) -> None:
     """The toast and summary after creation."""
-    console.print(f"Expansion opportunity created successfully: [bold]{view.id}[/]")
+    console.print(Text.assemble("Expansion opportunity created successfully: ", (view.id, "bold")))
     moved(view)
 
 
@@ -102,7 +103,7 @@ def opportunity_detail(d: OpportunityDetail) -> None:
         head.add_row("Override", d.override_reason)
     if d.evidence:
         head.add_row("Evidence", ", ".join(e.id for e in d.evidence))
-    console.print(Panel(head, title=f"{d.account_name} - {d.name} ({d.id})"))
+    console.print(Panel(head, title=Text(f"{d.account_name} - {d.name} ({d.id})")))
     history = Table(title="Stage history")
     for column in ("When", "From", "To", "Prob.", "By"):
         history.add_column(column)
@@ -157,7 +158,9 @@ def won(r: WinResult) -> None:
     body.add_row("Contract", f"{kind} {r.contract_id}, line {r.contract_line_id}")
     body.add_row("Time to close", count(r.days_to_close, "day", zero="0"))
     steps = "\n".join(f"[ ] {t.title} (due {t.due_date})" for t in r.tasks)
-    console.print(Panel(Group(body, "", "NEXT STEPS", steps), title=f"OPPORTUNITY WON! {r.opportunity.account_name}"))
+    console.print(
+        Panel(Group(body, "", "NEXT STEPS", steps), title=Text(f"OPPORTUNITY WON! {r.opportunity.account_name}"))
+    )
 
 
 def lost(r: LossResult) -> None:
@@ -194,6 +197,7 @@ def proposal(p: ProposalSummary, files: dict[str, Path], outcome: SendOutcome | 
         + escape("; ".join(outcome.gate_reasons))
         + f". It stays a draft until approved: {escape(outcome.approve_hint or '')}",
         soft_wrap=True,
+        markup=True,
     )
 
 

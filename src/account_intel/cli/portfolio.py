@@ -120,14 +120,17 @@ def render_portfolio(
     f = r.retention.forecast
     where = f" (segment: {r.segment_expression})" if r.segment_expression else ""
     out.print(Text(f"Portfolio Expansion Pipeline Analysis - as of {r.as_of}{where}", style="bold"))
-    out.print(f"Total expansion pipeline: [bold]{k(r.total_potential)}[/] ARR (expected {k(r.expected_value)})")
+    out.print(
+        f"Total expansion pipeline: [bold]{k(r.total_potential)}[/] ARR (expected {k(r.expected_value)})", markup=True
+    )
     out.print(
         f"Realistic 90-day target: [bold]{k(r.retention.expansion.conservative)}[/] "
-        f"(70% of {k(r.retention.expansion.expected)} expected within 90 days)"
+        f"(70% of {k(r.retention.expansion.expected)} expected within 90 days)",
+        markup=True,
     )
     if f is not None:
         period = f"{r.retention.period_start} to {r.retention.period_end}"
-        out.print(f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] for the quarter {period}")
+        out.print(f"Net revenue retention projection: [bold]{f.nrr_pct}%[/] for the quarter {period}", markup=True)
     share = f"{r.accounts_with_opportunities / r.active_accounts:.0%}" if r.active_accounts else "-"
     out.print(
         f"Accounts: {r.accounts_scanned:,} scanned, {r.active_accounts:,} active in scope "

@@ -18,11 +18,6 @@ def _plain(cell: Any) -> str:
     return cell.plain if isinstance(cell, Text) else str(cell)
 
 
-def literal(*cells: str) -> list[Text]:
-    """Cells printed exactly as written: CRM and model text is never read as console markup."""
-    return [Text(cell) for cell in cells]
-
-
 def keep_numbers_whole(table: Table) -> int:
     """Keep number columns on one line and let text wrap without '…'; return the width the table needs for that."""
     needed = 1
@@ -39,7 +34,15 @@ def keep_numbers_whole(table: Table) -> int:
 
 
 class WholeNumbersConsole(Console):
-    """A console whose tables keep their numbers whole, widening a table past the console width if they must."""
+    """A console whose tables keep their numbers whole, widening a table past the console width if they must.
+
+    It prints text as written: console markup is off unless a call asks for it (`markup=True`, with any data in the
+    string escaped) or passes styled `Text`, so a bracket in a CRM name, a note or a model's words is never read as
+    markup: nothing is hidden, restyled or turned into a link, and an unbalanced tag cannot crash a command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        super().__init__(*args, **kwargs)
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         """Print as Rich does; a table whose numbers and words cannot fit is printed at its natural width."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from account_intel.cli.common import AsOfOption, DbOption, JsonOption, as_of_for, console, open_store, print_json
 from account_intel.store.probe import Intent
@@ -57,17 +58,16 @@ def _name(item: WhitespaceItem) -> str:
     return f"  · {item.scope_name}" if item.scope != "account" or item.scope_id else item.product
 
 
-def _opportunity(item: WhitespaceItem) -> str:
+def _opportunity(item: WhitespaceItem) -> Text | str:
     if item.level is None:
         return item.capacity
-    style = LEVEL_STYLE[item.level.value]
-    text = f"[{style}]{item.level.value}[/]: {item.headline}"
+    text = Text.assemble((item.level.value, LEVEL_STYLE[item.level.value]), f": {item.headline}")
     if item.sizing is not None:
-        text += f" (+{k(item.sizing.value)})"
+        text.append(f" (+{k(item.sizing.value)})")
     if item.signals:
-        text += f" [dim]— {'; '.join(item.signals)}[/]"
+        text.append(f" — {'; '.join(item.signals)}", "dim")
     if item.note and item.counted != item.sizing:
-        text += f" [dim]({item.note})[/]"
+        text.append(f" ({item.note})", "dim")
     return text
 
 
@@ -89,7 +89,7 @@ def render_whitespace(out: Console, ws: WhitespaceMap) -> None:
         f"By level: {levels} | T1 entry rule (potential >= 50% of ACV = {k(ws.t1_entry_threshold.value)}): {rule}"
     )
     p = ws.penetration
-    out.print("[bold]Current Penetration:[/]")
+    out.print(Text("Current Penetration:", "bold"))
     out.print(f"- Departments: {p.departments.part} of {p.departments.whole} ({p.departments.detail})")
     out.print(f"- Seats: {p.seats.part} of {p.seats.whole} employees ({p.seats.pct}% penetration)")
     if p.seat_usage is not None:

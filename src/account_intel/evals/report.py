@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from account_intel.domain.wording import count
 from account_intel.evals.compare import Comparison
@@ -53,13 +54,13 @@ def scenario_table(run: RunResult) -> Table:
     table.add_column("needs llm", justify="right")
     table.add_column("pass", justify="center")
     for s in run.scenarios:
-        mark = "[green]✓[/]" if s.passed else ("[red]✗[/]" if s.pass_rate == 0 else f"{s.pass_rate:.0%}")
+        mark = Text("✓", "green") if s.passed else (Text("✗", "red") if s.pass_rate == 0 else f"{s.pass_rate:.0%}")
         table.add_row(s.id, *[cell(s.metrics.get(n), spread=repeats) for n in names], s.llm_checks or "", mark)
     table.add_row(
-        "[bold]mean over scenarios[/]",
-        *[f"[bold]{cell(run.metrics.get(n), places=3)}[/]" for n in names],
+        Text("mean over scenarios", "bold"),
+        *[Text(cell(run.metrics.get(n), places=3), "bold") for n in names],
         "",
-        f"[bold]{run.pass_rate:.0%}[/]",
+        Text(f"{run.pass_rate:.0%}", "bold"),
     )
     return table
 
@@ -71,7 +72,7 @@ def wide(console: Console) -> Console:
     """A console at least TABLE_WIDTH wide on the same output (CI logs are often 80 columns)."""
     if console.width >= TABLE_WIDTH:
         return console
-    return Console(file=console.file, width=TABLE_WIDTH, force_terminal=console.is_terminal)
+    return Console(file=console.file, width=TABLE_WIDTH, force_terminal=console.is_terminal, markup=False)
 
 
 def print_run(run: RunResult, console: Console) -> None:
@@ -94,9 +95,12 @@ def print_run(run: RunResult, console: Console) -> None:
         console.print(f"Run-level mean ± stdev over {count(s.repeat, 'repeat')}: {spreads}")
     failed = [x for x in run.scenarios if not x.passed]
     for scenario in failed:
-        console.print(f"[red]✗ {scenario.id}[/]: " + "; ".join(scenario.repeats[0].failures[:4]), soft_wrap=True)
+        console.print(
+            Text.assemble((f"✗ {scenario.id}", "red"), ": " + "; ".join(scenario.repeats[0].failures[:4])),
+            soft_wrap=True,
+        )
     if not run.safety_ok:
-        console.print("[bold red]SAFETY BELOW 1.0: the run fails whatever else passed.[/]")
+        console.print(Text("SAFETY BELOW 1.0: the run fails whatever else passed.", "bold red"))
 
 
 def _failed_checks(s: ScenarioResult) -> list[str]:
@@ -208,7 +212,7 @@ def comparison_tables(c: Comparison) -> tuple[Table, Table]:
     for column in ("metric", "baseline", "candidate", "delta", "tolerance", "verdict"):
         metrics.add_column(column, justify="left" if column == "metric" else "right")
     for m in [*c.metrics, c.pass_rate]:
-        verdict = "[red]REGRESSED[/]" if m.regressed else "ok"
+        verdict = Text("REGRESSED", "red") if m.regressed else "ok"
         spread = f" ±{m.candidate_spread:.2f}" if m.candidate_spread else ""
         metrics.add_row(
             m.metric,
@@ -229,7 +233,7 @@ def comparison_tables(c: Comparison) -> tuple[Table, Table]:
         if not changed:
             continue
         row = [
-            (f"[red]{_signed(s.deltas.get(n))}[/]" if n in s.dropped else _signed(s.deltas.get(n)))
+            (Text(_signed(s.deltas.get(n)), "red") if n in s.dropped else _signed(s.deltas.get(n)))
             if s.deltas.get(n)
             else ""
             for n in names
@@ -251,9 +255,9 @@ def print_comparison(c: Comparison, console: Console) -> None:
     if c.only_in_baseline or c.only_in_candidate:
         console.print(f"only in baseline: {c.only_in_baseline or '-'}; only in candidate: {c.only_in_candidate or '-'}")
     if c.ok:
-        console.print("[green]No metric dropped beyond its tolerance; safety held.[/]")
+        console.print(Text("No metric dropped beyond its tolerance; safety held.", "green"))
     for failure in c.failures:
-        console.print(f"[bold red]FAIL[/] {failure}", soft_wrap=True)
+        console.print(Text.assemble(("FAIL", "bold red"), f" {failure}"), soft_wrap=True)
 
 
 def _stamp_line(label: str, stamp: dict[str, object]) -> str:
