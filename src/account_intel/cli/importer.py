@@ -161,7 +161,7 @@ def render_report(out: Console, report: ImportReport) -> None:
     # or as an emoji code such as :smile:
     title = f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else "")
     table = Table(title=Text(title))
-    for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped"):
+    for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped", "Filtered out"):
         table.add_column(column, justify="left" if column in ("Entity", "Table") else "right")
     for entity in report.entities:
         table.add_row(
@@ -171,6 +171,7 @@ def render_report(out: Console, report: ImportReport) -> None:
             f"{entity.created:,}",
             f"{entity.updated:,}",
             f"{entity.skipped:,}",
+            f"{entity.filtered:,}",
         )
     out.print(table)
     if report.quirks:
