@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -427,3 +427,52 @@ def test_key_date_takes_the_last_date_of_the_rows_passing_its_filter(store: Stor
     with store.transaction() as session:
         qbr = {a.id: a.next_qbr_date for a in session.scalars(select(Account))}
     assert qbr == {"C-100": date(2024, 5, 20), "C-200": date(2023, 8, 31), "C-300": date(2024, 6, 30)}
+
+
+def test_a_line_of_a_filtered_out_contract_says_the_filter_dropped_it(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "crm"
+    shutil.copytree(CRM, folder)
+    mapping = yaml.safe_load(CRM_MAPPING.read_text())
+    mapping["sources"][3]["where"] = 'stage != "Open"'  # lines of lost deals too, contracts of won ones only
+    report = _run(store, folder, mapping, as_of=SNAPSHOT)
+    assert not report.ok
+    messages = _messages(report)
+    assert len(messages) == 2  # D-4, D-7
+    assert messages[0] == (
+        "deals.csv line 5, column deal_id, value 'D-4': unknown contract: its row in deals.csv was left out by the"
+        ' mapping\'s where (stage == "Won"); filter deals.csv -> contract_lines the same way'
+    )
+    assert _count(store, Contract) == 0 and _count(store, Opportunity) == 0
+
+
+# --- all or nothing ----------------------------------------------------------------------------------------------
+
+DEAL_STAGES = ["Won", "Lost", "Open", "Pending"]  # Pending is not mapped: an error
+AMOUNTS = ["100", "99.5", "12.345", "abc"]  # 12.345 needs rounding the mapping does not ask for; abc is no amount
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(DEAL_STAGES), st.sampled_from(AMOUNTS)), min_size=1, max_size=6))
+def test_an_import_writes_everything_or_nothing(store: Store, rows: list[tuple[str, str]]) -> None:
+    before = (_count(store, Opportunity), _count(store, Contract))
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        shutil.copytree(CRM, folder, dirs_exist_ok=True)
+        deals = ["deal_id,customer_id,deal_name,product,stage,amount,owner,created,closed,term_months"]
+        for n, (stage, amount) in enumerate(rows):
+            closed = "" if stage == "Open" else "2024-06-30"
+            deals.append(f"X{before[0]}-{n},C-100,Deal,platform,{stage},{amount},R-1,2024-01-01,{closed},12")
+        (folder / "deals.csv").write_text("\n".join(deals) + "\n")
+        mapping = yaml.safe_load(CRM_MAPPING.read_text())
+        for source in mapping["sources"]:
+            source.pop("round", None)
+        report = _run(store, folder, mapping, as_of=SNAPSHOT)
+    after = (_count(store, Opportunity), _count(store, Contract))
+    bad = [r for r in rows if r[0] == "Pending" or r[1] in ("12.345", "abc")]
+    assert report.ok == (not bad), _messages(report)
+    if bad:
+        assert after == before  # one wrong row and nothing is written
+        assert report.error_count >= len(bad)
+    else:
+        won = sum(1 for stage, _ in rows if stage == "Won")
+        assert after[0] == before[0] + len(rows) and after[1] == before[1] + won

@@ -57,6 +57,7 @@ class SourceResult:
     executors: list[Executor] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     failed_keys: set[str] = field(default_factory=set)
+    filtered_keys: set[str] = field(default_factory=set)
     usable: bool = True
 
     def column(self, canonical: str) -> str:
@@ -241,6 +242,8 @@ def _read_rows(
                 continue
             if not passes:
                 result.filtered += 1
+                if len(spec.key) == 1 and row.get(_source_of(result, spec.key[0])):
+                    result.filtered_keys.add(str(row[_source_of(result, spec.key[0])]))
                 continue
         if source.round and not _round_cells(result, row, rounding, csv_record.line, counters, issues):
             result.rows_failed += 1
