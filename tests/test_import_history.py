@@ -228,6 +228,32 @@ def test_a_month_count_that_is_not_a_whole_number_names_its_cell(store: Store, t
     assert _count(store, Account) == 0
 
 
+def test_date_offset_in_days_back_from_a_date_column(tmp_path: Path) -> None:
+    (tmp_path / "renewals.csv").write_text(
+        "id,account,renews,notice_days\nK-1,A-1,2024-03-01,30\nK-2,A-1,2024-03-01,\n"
+    )
+    source = SourceMapping.model_validate(
+        {
+            "file": "renewals.csv",
+            "entity": "contracts",
+            "rename": {"account": "account_id", "renews": "end_date"},
+            "derive": [
+                {
+                    "transform": "date_offset",
+                    "column": "start_date",
+                    "date": "renews",
+                    "days": "notice_days",
+                    "subtract": True,
+                }
+            ],
+        }
+    )
+    issues = Issues()
+    result = read_source(source, TransformContext(directory=tmp_path, quirks=QuirkLog()), issues)
+    assert [r.values["start_date"] for r in result.records] == [date(2024, 1, 31)]
+    assert [i.message for i in issues.kept] == ["renewals.csv line 3, column notice_days, value '': is required"]
+
+
 def test_date_offset_needs_one_base_and_one_amount() -> None:
     bad = {"transform": "date_offset", "column": "customer_since", "months": "m", "days": "d", "snapshot": True}
     with pytest.raises(ValidationFailed, match="exactly one of `months: <column>` or `days: <column>`"):
@@ -338,7 +364,8 @@ def test_an_unknown_stage_lists_the_accepted_ones_and_nothing_is_written(store: 
     assert not report.ok
     assert _messages(report) == [
         "deals.csv line 7, column stage, value 'Pending': must be one of: identified, qualified, proposal,"
-        " negotiation, verbal_agreement, closed_won, closed_lost"
+        " negotiation, verbal_agreement, closed_won, closed_lost, or add the value to the mapping's values for it"
+        " (mapped now: Won, Lost, Open)"
     ]
     assert _count(store, Opportunity) == 0 and _count(store, Contract) == 0 and _count(store, Account) == 0
 

@@ -85,8 +85,9 @@ def import_command(
         typer.Option(
             "--snapshot-date",
             "--as-of",
-            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it and it becomes"
-            " the store's data date; default: the latest date in the data.",
+            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it, it becomes"
+            " the store's data date, and a mapping's date_offset with `snapshot: true` counts from it;"
+            " default: the latest date in the data.",
             metavar="DATE",
         ),
     ] = None,

@@ -368,7 +368,11 @@ def _convert(
             if error["type"] == "missing":
                 issues.add(result.issue(line, where, "", "is required"))
             else:
-                issues.add(result.issue(line, where, canonical.get(where or ""), str(error["msg"])))
+                rule = str(error["msg"])
+                mapped = source.values.get(result.column(where or ""))
+                if error["type"] == "enum" and mapped:
+                    rule += f", or add the value to the mapping's values for it (mapped now: {', '.join(mapped)})"
+                issues.add(result.issue(line, where, canonical.get(where or ""), rule))
         return None
     problems = model.checks()
     for column, rule in problems:

@@ -400,7 +400,7 @@ class DateOffset(Executor):
 
     @override
     def origins(self) -> dict[str, str]:
-        return {self.spec.column: self.spec.date or self.amount}
+        return {self.spec.column: self.amount}  # the count (tenure, term) is what is usually left blank
 
     @override
     def prepare(self) -> str | None:
