@@ -85,8 +85,9 @@ def import_command(
         typer.Option(
             "--snapshot-date",
             "--as-of",
-            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it and it becomes"
-            " the store's data date; default: the latest date in the data.",
+            help="The date the export was taken (YYYY-MM-DD): ARR, tier and segment are derived on it, it becomes"
+            " the store's data date, and a mapping's date_offset with `snapshot: true` counts from it;"
+            " default: the latest date in the data.",
             metavar="DATE",
         ),
     ] = None,
@@ -161,7 +162,7 @@ def render_report(out: Console, report: ImportReport) -> None:
     # or as an emoji code such as :smile:
     title = f"{verb} {report.directory}" + (f" with {report.mapping}" if report.mapping else "")
     table = Table(title=Text(title))
-    for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped"):
+    for column in ("Entity", "Table", "Rows read", "Created", "Updated", "Skipped", "Filtered out"):
         table.add_column(column, justify="left" if column in ("Entity", "Table") else "right")
     for entity in report.entities:
         table.add_row(
@@ -171,6 +172,7 @@ def render_report(out: Console, report: ImportReport) -> None:
             f"{entity.created:,}",
             f"{entity.updated:,}",
             f"{entity.skipped:,}",
+            f"{entity.filtered:,}",
         )
     out.print(table)
     if report.quirks:

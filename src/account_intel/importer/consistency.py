@@ -85,11 +85,18 @@ def report_churn_agreement(by_entity: dict[str, list[SourceResult]], quirks: Qui
         if record.meta.get("churned"):
             flagged_contracts.add(values["account_id"])
     kept = "status kept from the accounts file; churn events kept as history"
+    dated = {r.values["id"] for r in _records(by_entity, "accounts") if r.values.get("churned_on") is not None}
     quirks.add(
         "churned_without_churn_event",
-        "accounts flagged churned that have no churn event",
+        "accounts flagged churned that have no churn event and no churned_on",
         "status churned kept; churned_on left blank",
-        len(churned - set(events)),
+        len(churned - set(events) - dated),
+    )
+    quirks.add(
+        "churned_on_without_churn_event",
+        "accounts flagged churned with a churned_on but no churn event",
+        "status churned and churned_on kept as supplied",
+        len((churned - set(events)) & dated),
     )
     quirks.add(
         "churn_events_on_active_accounts",

@@ -18,6 +18,7 @@ from account_intel.store.models import (
     Department,
     Feature,
     Geography,
+    Opportunity,
     OrgEvent,
     Product,
     SupportTicket,
@@ -136,6 +137,13 @@ ENTITIES: tuple[EntitySpec, ...] = (
     EntitySpec("org_events", _table(OrgEvent), schema.OrgEventRow, references=ACCOUNT, observed_dates=("occurred_on",)),
     EntitySpec(
         "churn_events", _table(ChurnEvent), schema.ChurnEventRow, references=ACCOUNT, observed_dates=("churned_on",)
+    ),
+    EntitySpec(
+        "opportunities",
+        _table(Opportunity),
+        schema.OpportunityRow,
+        references={"account_id": "accounts", "owner_id": "users"},
+        observed_dates=("created_at", "closed_on"),
     ),
 )
 

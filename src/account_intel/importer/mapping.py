@@ -74,13 +74,18 @@ class DatePartTransform(MappingModel):
 
 
 class ContractKindTransform(MappingModel):
-    """`contract_kind`: upgrade/downgrade/expansion from flag columns, else new (first of its account) or renewal."""
+    """`contract_kind`: upgrade/downgrade/expansion from flag columns, else new (first of its account) or renewal.
+
+    With `product` (a source column), a later contract that carries a product its account has not bought before is
+    an expansion: the history decides, in order of start date within the account.
+    """
 
     transform: Literal["contract_kind"]
     column: str = "kind"
     upgrade: str | None = None
     downgrade: str | None = None
     expansion: str | None = None
+    product: str | None = Field(default=None, description="Source column of the product (first buy = expansion).")
 
     def outputs(self) -> list[str]:
         """Canonical columns this transform fills."""
@@ -91,11 +96,12 @@ class ContractStatusTransform(MappingModel):
     """`contract_status`: active until `end_date` has passed (as of the import date), then expired.
 
     With a `churned` flag column, a churned contract with no end date is cancelled (it cannot be bounded).
+    Without `end_date`, the contract's own end_date is used (for example one derived by `date_offset`).
     """
 
     transform: Literal["contract_status"]
     column: str = "status"
-    end_date: str
+    end_date: str | None = Field(default=None, description="Source end date column (default: the contract's).")
     churned: str | None = None
 
     def outputs(self) -> list[str]:
@@ -146,6 +152,60 @@ class LookupTransform(MappingModel):
         return [self.column]
 
 
+class DateOffsetTransform(MappingModel):
+    """`date_offset`: a date plus or minus a number of months or days taken from a column.
+
+    The base is a source date column (`date:`) or the import's `--snapshot-date` (`snapshot: true`). Month arithmetic
+    keeps the day of the month, clamped to the month's end (2024-01-31 + 1 month = 2024-02-29).
+    """
+
+    transform: Literal["date_offset"]
+    column: str
+    date: str | None = Field(default=None, description="Source date column to start from.")
+    snapshot: bool = Field(default=False, description="Start from the --snapshot-date given on the command line.")
+    months: str | None = Field(default=None, description="Source column holding a whole number of months.")
+    days: str | None = Field(default=None, description="Source column holding a whole number of days.")
+    subtract: bool = Field(default=False, description="Go back in time by the months or days instead of forward.")
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> DateOffsetTransform:
+        if (self.date is None) == (not self.snapshot):
+            raise ValueError("date_offset needs exactly one base: `date: <column>` or `snapshot: true`")
+        if (self.months is None) == (self.days is None):
+            raise ValueError("date_offset needs exactly one of `months: <column>` or `days: <column>`")
+        return self
+
+    def outputs(self) -> list[str]:
+        """Canonical columns this transform fills."""
+        return [self.column]
+
+
+class KeyDateTransform(MappingModel):
+    """`key_date`: the first or last date of another file's rows sharing this row's key (e.g. first contract start
+    per account as customer_since). Rows of that file failing its `where` are not counted."""
+
+    transform: Literal["key_date"]
+    column: str
+    file: str
+    key: str = Field(description="Column of this file holding the key.")
+    match: str | None = Field(default=None, description="Key column in the other file (default: same name as key).")
+    date: str = Field(description="Date column of the other file.")
+    pick: Literal["first", "last"] = "first"
+    where: str | None = Field(default=None, description="Only the other file's rows this condition holds for.")
+
+    @model_validator(mode="after")
+    def _valid_where(self) -> KeyDateTransform:
+        if self.where is not None:
+            from account_intel.importer.filters import parse_filter
+
+            parse_filter(self.where, field="key_date.where")
+        return self
+
+    def outputs(self) -> list[str]:
+        """Canonical columns this transform fills."""
+        return [self.column]
+
+
 Transform = Annotated[
     TemplateTransform
     | MrrToArrTransform
@@ -153,7 +213,9 @@ Transform = Annotated[
     | ContractKindTransform
     | ContractStatusTransform
     | LinePriceTransform
-    | LookupTransform,
+    | LookupTransform
+    | DateOffsetTransform
+    | KeyDateTransform,
     Field(discriminator="transform"),
 ]
 TRANSFORM_MODELS: dict[str, type[MappingModel]] = {
@@ -166,6 +228,8 @@ TRANSFORM_MODELS: dict[str, type[MappingModel]] = {
         ContractStatusTransform,
         LinePriceTransform,
         LookupTransform,
+        DateOffsetTransform,
+        KeyDateTransform,
     )
 }
 
@@ -198,6 +262,13 @@ class SourceMapping(MappingModel):
     aggregate: Aggregate | None = None
     distinct: bool = Field(default=False, description="Collapse identical rows with the same key (reference rows).")
     source_id: str | None = Field(default=None, description="A source id column checked for duplicates (reported).")
+    where: str | None = Field(
+        default=None, description='Import only the rows this condition holds for, e.g. `stage == "Won"`.'
+    )
+    round: dict[str, int] = Field(
+        default_factory=dict, description="source column -> decimal places its amounts are rounded to (0-2)."
+    )
+    rounding: Literal["half_up", "half_even"] = Field(default="half_up", description="How `round` rounds a tie.")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -229,6 +300,13 @@ class SourceMapping(MappingModel):
         for column in self.defaults:
             if column not in known:
                 raise ValueError(f"{where}: defaults names '{column}', which is not {with_article(self.entity)} column")
+        if self.where is not None:
+            from account_intel.importer.filters import parse_filter
+
+            parse_filter(self.where, field=f"{where}: where")
+        for column, places in self.round.items():
+            if not 0 <= places <= 2:
+                raise ValueError(f"{where}: round of '{column}' must be 0, 1 or 2 decimal places (cents), not {places}")
         if self.attributes and self.entity != "accounts":
             raise ValueError(f"{where}: attributes are only kept for accounts")
         if self.aggregate is not None:

@@ -19,7 +19,7 @@ from account_intel.domain.tiering import Thresholds
 from account_intel.importer import consistency, history, references, safety
 from account_intel.importer.entities import BY_NAME, ENTITIES
 from account_intel.importer.issues import ImportIssue, Issues, QuirkLog
-from account_intel.importer.mapping import LookupTransform, MappingFile
+from account_intel.importer.mapping import KeyDateTransform, LookupTransform, MappingFile
 from account_intel.importer.reader import count_records, uses_crlf
 from account_intel.importer.report import AccountSummary, EntityCounts, ImportReport
 from account_intel.importer.sources import SourceResult, read_inline, read_source, report_cell_quirks
@@ -76,7 +76,7 @@ def run_import(
     """Import the files of `directory` through `mapping`; the report's `errors` say why nothing was written."""
     started = time.perf_counter()
     progress = progress or _Silent()
-    ctx = TransformContext(directory=directory, quirks=QuirkLog())
+    ctx = TransformContext(directory=directory, quirks=QuirkLog(), snapshot=as_of)
     issues = Issues()
     results = _read_all(directory, mapping, mapping_label, ctx, issues, progress)
     by_entity: dict[str, list[SourceResult]] = defaultdict(list)
@@ -212,7 +212,7 @@ def _warnings(directory: Path, mapping: MappingFile, results: list[SourceResult]
         if columns:
             warnings.append(f"{label}: columns not imported: {', '.join(columns)}")
     named = {s.file for s in mapping.sources} | {
-        t.file for s in mapping.sources for t in s.derive if isinstance(t, LookupTransform)
+        t.file for s in mapping.sources for t in s.derive if isinstance(t, LookupTransform | KeyDateTransform)
     }
     ignored = sorted(p.name for p in directory.glob("*.csv") if p.name not in named)
     if ignored:
@@ -297,6 +297,7 @@ def _counts(
                 created=total - updated if spec.name in existing else 0,
                 updated=updated,
                 skipped=sum(r.skipped for r in results),
+                filtered=sum(r.filtered for r in results),
             )
         )
     return counts

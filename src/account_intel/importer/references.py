@@ -122,6 +122,7 @@ def check_references(
                 continue  # its file could not be read at all: that error is reported, not one per reference
             imported = keyed.get(target, {})
             refused = {key for r in by_entity.get(target, []) for key in r.failed_keys}
+            filtered = {key: r for r in by_entity.get(target, []) for key in r.filtered_keys}
             files = sorted({r.label for r in by_entity.get(target, [])})
             where = f"not in {', '.join(files)} nor in the store" if files else "not in the store"
             for result, record in located(results):
@@ -129,9 +130,14 @@ def check_references(
                 if value is None or (value,) in imported or value in refused:
                     continue  # a refused row has its own error
                 if value not in in_store.get(target, set()):
-                    issues.add(
-                        result.issue(record.line, column, value, f"unknown {SINGULAR.get(target, target)}: {where}")
-                    )
+                    rule = f"unknown {SINGULAR.get(target, target)}: {where}"
+                    dropped = filtered.get(value)
+                    if dropped is not None:
+                        rule = (
+                            f"unknown {SINGULAR.get(target, target)}: its row in {dropped.label} was left out by the"
+                            f" mapping's where ({dropped.source.where}); filter {result.label} -> {name} the same way"
+                        )
+                    issues.add(result.issue(record.line, column, value, rule))
     _check_line_accounts(session, by_entity, keyed, issues)
 
 

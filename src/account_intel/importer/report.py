@@ -20,6 +20,7 @@ class EntityCounts(BaseModel):
     created: int = Field(description="Records new to the store (would be, on a dry run).")
     updated: int = Field(description="Records whose key already existed and were overwritten.")
     skipped: int = Field(description="Source rows folded into another record (monthly aggregation, identical rows).")
+    filtered: int = Field(default=0, description="Source rows left out by the mapping's `where` (not errors).")
 
 
 class AccountSummary(BaseModel):

@@ -18,6 +18,8 @@ from account_intel.domain.enums import (
     ContractStatus,
     FeatureKind,
     MeddiccRole,
+    OpportunityStage,
+    OpportunityType,
     OrgEventKind,
     PricingUnit,
     ProductKind,
@@ -41,6 +43,7 @@ from account_intel.importer.values import (
     Str64,
     Str80,
     Str96,
+    Str100,
     Str120,
     Str160,
     Str200,
@@ -60,6 +63,8 @@ SurveyKindValue = Annotated[SurveyKind, BeforeValidator(enum_parser(SurveyKind))
 MeddiccRoleValue = Annotated[MeddiccRole, BeforeValidator(enum_parser(MeddiccRole))]
 ActivityKindValue = Annotated[ActivityKind, BeforeValidator(enum_parser(ActivityKind))]
 SentimentValue = Annotated[Sentiment, BeforeValidator(enum_parser(Sentiment))]
+OpportunityTypeValue = Annotated[OpportunityType, BeforeValidator(enum_parser(OpportunityType))]
+OpportunityStageValue = Annotated[OpportunityStage, BeforeValidator(enum_parser(OpportunityStage))]
 OrgEventKindValue = Annotated[OrgEventKind, BeforeValidator(enum_parser(OrgEventKind))]
 
 
@@ -329,3 +334,43 @@ class ChurnEventRow(CanonicalRow):
     preceding_downgrade: Flag | None = None
     is_reactivation: Flag | None = None
     feedback: LongText | None = None
+
+
+CLOSED_STAGES = frozenset({OpportunityStage.CLOSED_WON, OpportunityStage.CLOSED_LOST})
+
+
+class OpportunityRow(CanonicalRow):
+    """opportunities.csv: an expansion opportunity with its stage; won and lost ones carry the date they closed.
+
+    `created_at` is when the opportunity was opened (an analysis as of an earlier date does not see it);
+    a blank `probability` takes the stage's usual probability.
+    """
+
+    id: Str32
+    account_id: Str64
+    name: Str100
+    type: OpportunityTypeValue
+    stage: OpportunityStageValue
+    estimated_value: Money
+    created_at: Instant
+    probability: Int | None = None
+    expected_close_date: Day | None = None
+    owner_id: Str64 | None = None
+    closed_value: Money | None = None
+    closed_on: Day | None = None
+    loss_reason: Str32 | None = None
+    loss_note: LongText | None = None
+
+    def checks(self) -> list[tuple[str, str]]:
+        """Closed stages carry closed_on (open ones do not), not before creation; probability 0-100."""
+        problems: list[tuple[str, str]] = []
+        closed = self.stage in CLOSED_STAGES
+        if closed and self.closed_on is None:
+            problems.append(("closed_on", f"is required for stage {self.stage.value} (the date it was won or lost)"))
+        if not closed and self.closed_on is not None:
+            problems.append(("closed_on", f"must be blank for the open stage {self.stage.value}"))
+        if self.closed_on is not None and self.closed_on < self.created_at.date():
+            problems.append(("closed_on", f"must not be before created_at ({self.created_at.date().isoformat()})"))
+        if self.probability is not None and not 0 <= self.probability <= 100:
+            problems.append(("probability", "must be a percentage from 0 to 100"))
+        return problems

@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Integer
 
 from account_intel.domain.wording import plural
 from account_intel.importer.entities import BY_NAME, EntitySpec
+from account_intel.importer.filters import FilterError, parse_filter
 from account_intel.importer.issues import ImportIssue, Issues
 from account_intel.importer.mapping import Aggregate, SourceMapping
 from account_intel.importer.reader import (
@@ -29,7 +33,7 @@ from account_intel.importer.reader import (
     undecodable,
 )
 from account_intel.importer.transforms import Executor, Record, TransformContext, TransformError, build_executor
-from account_intel.importer.values import has_offset
+from account_intel.importer.values import has_offset, parse_number
 from account_intel.store.types import UTCDateTime
 
 Advance = Callable[[int], None]
@@ -47,11 +51,13 @@ class SourceResult:
     rows_read: int = 0
     rows_failed: int = 0
     skipped: int = 0
+    filtered: int = 0
     present: list[str] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
     executors: list[Executor] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     failed_keys: set[str] = field(default_factory=set)
+    filtered_keys: set[str] = field(default_factory=set)
     usable: bool = True
 
     def column(self, canonical: str) -> str:
@@ -142,9 +148,16 @@ def _plan(result: SourceResult, header: list[str], ctx: TransformContext, issues
         *source.attributes,
         *(c for ex in result.executors for c in ex.source_columns()),
         *([source.source_id] if source.source_id else []),
+        *(parse_filter(source.where).columns() if source.where else []),
+        *source.round,
     ]
+    earlier: set[str] = set()  # a transform may read a column an earlier transform derived (start, then end)
+    chained: set[str] = set()
+    for transform, executor in zip(source.derive, result.executors, strict=True):
+        chained |= {c for c in executor.source_columns() if c in earlier and c not in header}
+        earlier |= set(transform.outputs())
     for name in dict.fromkeys(referenced):
-        if name not in header:
+        if name not in header and name not in chained:
             problems.append(
                 (name, f"the mapping names column '{name}', which the file does not have (columns found: {found})")
             )
@@ -170,6 +183,7 @@ def _plan(result: SourceResult, header: list[str], ctx: TransformContext, issues
     for executor in result.executors:
         result.origins.update(executor.origins())
     result.unused = [c for c in header if c not in identity and c not in referenced]
+    referenced = [c for c in referenced if c not in chained]
     table = spec.table
     return _Plan(
         header=header,
@@ -193,9 +207,13 @@ def _read_rows(
     source, spec = result.source, result.spec
     width = len(plan.header)
     value_maps = {column: _value_map(mapping) for column, mapping in source.values.items()}
+    condition = parse_filter(source.where) if source.where else None
+    rounding = ROUND_HALF_UP if source.rounding == "half_up" else ROUND_HALF_EVEN
     source_ids: Counter[str] = Counter()
     counters: Counter[tuple[str, str]] = Counter()
     seen_inputs: set[tuple[str | None, ...]] = set()
+    required = set(spec.required)
+    optional = [name for name in plan.used if plan.rename.get(name, name) not in required]  # blank required: an error
     for number, csv_record in enumerate(rows, start=1):
         if advance is not None and number % 500 == 0:
             advance(500)
@@ -214,7 +232,23 @@ def _read_rows(
                 where = {"item": csv_record.line} if result.inline else {"line": csv_record.line}
                 issues.add(ImportIssue(file=result.label, column=name, value=value, rule=NOT_UTF8, **where))
             continue
-        for name in plan.used:
+        if condition is not None:
+            try:
+                passes = condition.holds(row)
+            except FilterError as exc:
+                result.rows_failed += 1
+                where = {"item": csv_record.line} if result.inline else {"line": csv_record.line}
+                issues.add(ImportIssue(file=result.label, column=exc.column, value=exc.value, rule=exc.rule, **where))
+                continue
+            if not passes:
+                result.filtered += 1
+                if len(spec.key) == 1 and row.get(_source_of(result, spec.key[0])):
+                    result.filtered_keys.add(str(row[_source_of(result, spec.key[0])]))
+                continue
+        if source.round and not _round_cells(result, row, rounding, csv_record.line, counters, issues):
+            result.rows_failed += 1
+            continue
+        for name in optional:
             if row[name] is None:
                 counters[("blank", name)] += 1
         if source.source_id and row[source.source_id] is not None:
@@ -240,6 +274,35 @@ def _read_rows(
     elif source.distinct:
         result.records, dropped = _distinct(result.records, spec.key)
         result.skipped += dropped
+
+
+def _round_cells(
+    result: SourceResult,
+    row: dict[str, str | None],
+    rounding: str,
+    line: int,
+    counters: Counter[tuple[str, str]],
+    issues: Issues,
+) -> bool:
+    """Round the amounts of the mapping's `round` columns in place; False after adding a problem to `issues`."""
+    ok = True
+    for column, places in result.source.round.items():
+        value = row[column]
+        if value is None:
+            continue
+        try:
+            amount = parse_number(value, "money", "must be an amount")
+        except PydanticCustomError as exc:
+            where = {"item": line} if result.inline else {"line": line}
+            rule = f"{exc.message()}; the mapping rounds {column} to {places} decimal places"
+            issues.add(ImportIssue(file=result.label, column=column, value=value, rule=rule, **where))
+            ok = False
+            continue
+        rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=rounding)
+        if rounded != amount:
+            counters[("rounded", column)] += 1
+        row[column] = str(rounded)
+    return ok
 
 
 def _source_of(result: SourceResult, canonical: str) -> str:
@@ -269,9 +332,12 @@ def _convert(
     meta: dict[str, Any] = {}
     derived: dict[str, Any] = {}
     failed = False
+    view = dict(row)
     for executor in result.executors:
         try:
-            derived.update(executor.apply(row, meta))
+            out = executor.apply(view, meta)
+            derived.update(out)
+            view.update({c: _as_cell(v) for c, v in out.items() if c not in row})
         except TransformError as exc:
             failed = True
             issues.add(ImportIssue(file=result.label, line=line, column=exc.column, value=exc.value, rule=exc.rule))
@@ -302,7 +368,11 @@ def _convert(
             if error["type"] == "missing":
                 issues.add(result.issue(line, where, "", "is required"))
             else:
-                issues.add(result.issue(line, where, canonical.get(where or ""), str(error["msg"])))
+                rule = str(error["msg"])
+                mapped = source.values.get(result.column(where or ""))
+                if error["type"] == "enum" and mapped:
+                    rule += f", or add the value to the mapping's values for it (mapped now: {', '.join(mapped)})"
+                issues.add(result.issue(line, where, canonical.get(where or ""), rule))
         return None
     problems = model.checks()
     for column, rule in problems:
@@ -321,6 +391,13 @@ def _convert(
     if written:
         meta["written"] = written  # the cell as written, for a refusal to lift the flag
     return Record(values=values, line=line, meta=meta)
+
+
+def _as_cell(value: Any) -> str | None:
+    """A derived value as the text a later transform reads it as (dates in ISO form)."""
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 SAFETY_FLAGS = frozenset({("contacts", "do_not_contact")})  # a blank cell keeps the stored flag, never "false"
@@ -370,6 +447,11 @@ CELL_QUIRKS = {
         "blank_values",
         "blank cells in optional columns",
         "stored as empty, or as the store's default where the column has one",
+    ),
+    "rounded": (
+        "amounts_rounded",
+        "amounts with more decimal places than the mapping's round keeps",
+        "rounded as the mapping's round and rounding say",
     ),
     "naive_datetime": (
         "timestamps_without_offset",

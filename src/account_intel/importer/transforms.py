@@ -17,18 +17,22 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import override
 
 from account_intel.domain.enums import ContractKind, ContractStatus
+from account_intel.importer.dates import add_days, add_months
+from account_intel.importer.filters import FilterError, parse_filter
 from account_intel.importer.issues import QuirkLog
 from account_intel.importer.mapping import (
     ContractKindTransform,
     ContractStatusTransform,
+    DateOffsetTransform,
     DatePartTransform,
+    KeyDateTransform,
     LinePriceTransform,
     LookupTransform,
     MrrToArrTransform,
     TemplateTransform,
 )
 from account_intel.importer.reader import read_header, read_records
-from account_intel.importer.values import CENT, to_bool, to_count, to_date, to_datetime, to_money
+from account_intel.importer.values import CENT, to_bool, to_count, to_date, to_datetime, to_int, to_money
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 SourceRow = dict[str, str | None]
@@ -59,6 +63,7 @@ class TransformContext:
     quirks: QuirkLog
     lookups: dict[tuple[str, str, tuple[str, ...]], dict[str, tuple[str, ...]]] = field(default_factory=dict)
     cell_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    snapshot: date | None = None
 
 
 def _parse(column: str, value: str | None, parser: Any) -> Any:
@@ -172,7 +177,7 @@ class ContractKindExec(Executor):
 
     @override
     def source_columns(self) -> list[str]:
-        return [c for c in (self.spec.upgrade, self.spec.downgrade, self.spec.expansion) if c]
+        return [c for c in (self.spec.upgrade, self.spec.downgrade, self.spec.expansion, self.spec.product) if c]
 
     @override
     def origins(self) -> dict[str, str]:
@@ -195,22 +200,35 @@ class ContractKindExec(Executor):
         if _flag(row, self.spec.expansion):
             return {self.spec.column: ContractKind.EXPANSION}
         meta["kind_pending"] = True
+        if self.spec.product is not None:
+            meta["product"] = row.get(self.spec.product)
         return {self.spec.column: None}
 
     @override
     def finish(self, records: list[Record], as_of: date) -> None:
         first: dict[str, tuple[date, str]] = {}
+        first_of_product: dict[tuple[str, str | None], tuple[date, str]] = {}
         for record in records:
             values = record.values
             candidate = (values["start_date"], values["id"])
             known = first.get(values["account_id"])
             if known is None or candidate < known:
                 first[values["account_id"]] = candidate
+            if self.spec.product is not None:
+                bought = (values["account_id"], record.meta.get("product"))
+                if bought not in first_of_product or candidate < first_of_product[bought]:
+                    first_of_product[bought] = candidate
         for record in records:
+            product = record.meta.pop("product", None)
             if record.meta.pop("kind_pending", False):
                 values = record.values
-                is_first = first[values["account_id"]] == (values["start_date"], values["id"])
-                values[self.spec.column] = ContractKind.NEW if is_first else ContractKind.RENEWAL
+                candidate = (values["start_date"], values["id"])
+                if first[values["account_id"]] == candidate:
+                    values[self.spec.column] = ContractKind.NEW
+                elif self.spec.product is not None and first_of_product[(values["account_id"], product)] == candidate:
+                    values[self.spec.column] = ContractKind.EXPANSION  # the account's first purchase of this product
+                else:
+                    values[self.spec.column] = ContractKind.RENEWAL
 
 
 class ContractStatusExec(Executor):
@@ -225,29 +243,40 @@ class ContractStatusExec(Executor):
 
     @override
     def origins(self) -> dict[str, str]:
-        return {self.spec.column: self.spec.end_date}
+        return {self.spec.column: self.spec.end_date or self.spec.churned or "end_date"}
 
     @override
     def apply(self, row: SourceRow, meta: dict[str, Any]) -> dict[str, Any]:
         churned = _flag(row, self.spec.churned)
         meta["churned"] = churned
+        if self.spec.end_date is None:
+            meta["status_pending"] = True  # from the contract's own end_date, once it is derived
+            return {self.spec.column: None}
         end = row.get(self.spec.end_date)
         if end is not None:
             meta["end_date"] = _parse(self.spec.end_date, end, to_date)
             return {self.spec.column: None}
+        return {self.spec.column: self._open(churned)}
+
+    def _open(self, churned: bool) -> ContractStatus:
         if churned:
             self.ctx.quirks.add(
                 "churned_without_end_date",
-                f"{self.file} rows flagged {self.spec.churned} with no {self.spec.end_date}",
+                f"{self.file} rows flagged {self.spec.churned} with no {self.spec.end_date or 'end_date'}",
                 "contract status set to cancelled (it does not count towards ARR)",
             )
-            return {self.spec.column: ContractStatus.CANCELLED}
-        return {self.spec.column: ContractStatus.ACTIVE}
+            return ContractStatus.CANCELLED
+        return ContractStatus.ACTIVE
 
     @override
     def finish(self, records: list[Record], as_of: date) -> None:
         for record in records:
             end = record.meta.pop("end_date", None)
+            if record.meta.pop("status_pending", False):
+                end = record.values.get("end_date")
+                if end is None:
+                    record.values[self.spec.column] = self._open(bool(record.meta.get("churned")))
+                    continue
             if end is not None:
                 record.values[self.spec.column] = ContractStatus.EXPIRED if end < as_of else ContractStatus.ACTIVE
 
@@ -358,6 +387,108 @@ class Lookup(Executor):
             )
 
 
+class DateOffset(Executor):
+    """A date (a column, or the --snapshot-date) plus or minus months (clamped to month end) or days from a column."""
+
+    def __init__(self, spec: DateOffsetTransform, ctx: TransformContext) -> None:
+        self.spec, self.ctx = spec, ctx
+        self.amount = spec.months or spec.days or ""
+
+    @override
+    def source_columns(self) -> list[str]:
+        return [c for c in (self.amount, self.spec.date) if c]
+
+    @override
+    def origins(self) -> dict[str, str]:
+        return {self.spec.column: self.amount}  # the count (tenure, term) is what is usually left blank
+
+    @override
+    def prepare(self) -> str | None:
+        if self.spec.snapshot and self.ctx.snapshot is None:
+            return (
+                f"date_offset of {self.spec.column} counts from the snapshot date, which was not given:"
+                " run the import with --snapshot-date YYYY-MM-DD (the date the export was taken)"
+            )
+        return None
+
+    @override
+    def apply(self, row: SourceRow, meta: dict[str, Any]) -> dict[str, Any]:
+        raw = row.get(self.amount)
+        if self.spec.snapshot:
+            base: date | None = self.ctx.snapshot
+        else:
+            assert self.spec.date is not None
+            value = row.get(self.spec.date)
+            base = None if value is None else _parse(self.spec.date, value, to_datetime).date()
+        if raw is None or base is None:
+            return {self.spec.column: None}
+        amount: int = _parse(self.amount, raw, to_int)
+        if self.spec.subtract:
+            amount = -amount
+        try:
+            day = add_months(base, amount) if self.spec.months else add_days(base, amount)
+        except OverflowError:
+            unit = "months" if self.spec.months else "days"
+            raise TransformError(self.amount, raw, f"takes {base.isoformat()} outside the calendar ({unit})") from None
+        return {self.spec.column: day}
+
+
+class KeyDate(Executor):
+    """The first or last date of another file's rows with the same key (rows failing its `where` left out)."""
+
+    def __init__(self, spec: KeyDateTransform, ctx: TransformContext) -> None:
+        self.spec, self.ctx = spec, ctx
+        self.match = spec.match or spec.key
+        self.index: dict[str, date] = {}
+
+    @override
+    def source_columns(self) -> list[str]:
+        return [self.spec.key]
+
+    @override
+    def origins(self) -> dict[str, str]:
+        return {self.spec.column: self.spec.key}
+
+    @override
+    def prepare(self) -> str | None:
+        spec = self.spec
+        path = self.ctx.directory / spec.file
+        if not path.is_file():
+            return f"key_date file {spec.file} is not in the folder"
+        header = read_header(path)
+        condition = parse_filter(spec.where) if spec.where else None
+        wanted = [self.match, spec.date, *(condition.columns() if condition else [])]
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            return f"key_date file {spec.file} has no column {missing[0]} (columns found: {', '.join(header)})"
+        key_at, date_at = header.index(self.match), header.index(spec.date)
+        later = spec.pick == "last"
+        for record in read_records(path):
+            cells = record.cells + [""] * (len(header) - len(record.cells))
+            other = {name: (cell or None) for name, cell in zip(header, cells, strict=False)}
+            try:
+                if condition is not None and not condition.holds(other):
+                    continue
+            except FilterError as exc:
+                return f"{spec.file} line {record.line}, column {exc.column}, value '{exc.value}': {exc.rule}"
+            key, raw = cells[key_at], cells[date_at]
+            if not key or not raw:
+                continue
+            try:
+                day = to_datetime(raw).date()
+            except PydanticCustomError as exc:
+                return f"{spec.file} line {record.line}, column {spec.date}, value '{raw}': {exc.message()}"
+            known = self.index.get(key)
+            if known is None or (day > known if later else day < known):
+                self.index[key] = day
+        return None
+
+    @override
+    def apply(self, row: SourceRow, meta: dict[str, Any]) -> dict[str, Any]:
+        key = row.get(self.spec.key)
+        return {self.spec.column: None if key is None else self.index.get(key)}
+
+
 def build_executor(spec: Any, ctx: TransformContext, file: str) -> Executor:
     """The executor for one transform declared in a mapping."""
     if isinstance(spec, TemplateTransform):
@@ -374,4 +505,8 @@ def build_executor(spec: Any, ctx: TransformContext, file: str) -> Executor:
         return LinePrice(spec, ctx, file)
     if isinstance(spec, LookupTransform):
         return Lookup(spec, ctx, file)
+    if isinstance(spec, DateOffsetTransform):
+        return DateOffset(spec, ctx)
+    if isinstance(spec, KeyDateTransform):
+        return KeyDate(spec, ctx)
     raise TypeError(f"unknown transform {spec!r}")

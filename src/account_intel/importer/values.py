@@ -63,7 +63,11 @@ def to_money(value: Any) -> Decimal:
         raise fail("money", f"must be at most {MAX_MONEY:,}")
     places = -amount.as_tuple().exponent  # type: ignore[operator]
     if places > 2:
-        raise fail("money", "must be an amount with at most 2 decimal places (cents); it is never rounded")
+        raise fail(
+            "money",
+            "must be an amount with at most 2 decimal places (cents); it is never rounded silently:"
+            " round it in the file, or declare the rounding in a mapping (round: {column: 2})",
+        )
     return amount.quantize(CENT)
 
 
@@ -195,6 +199,7 @@ Str32 = Annotated[str, BeforeValidator(text_parser(32))]
 Str64 = Annotated[str, BeforeValidator(text_parser(64))]
 Str80 = Annotated[str, BeforeValidator(text_parser(80))]
 Str96 = Annotated[str, BeforeValidator(text_parser(96))]
+Str100 = Annotated[str, BeforeValidator(text_parser(100))]
 Str120 = Annotated[str, BeforeValidator(text_parser(120))]
 Str160 = Annotated[str, BeforeValidator(text_parser(160))]
 Str200 = Annotated[str, BeforeValidator(text_parser(200))]

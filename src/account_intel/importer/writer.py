@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from account_intel.importer.entities import ENTITIES
 from account_intel.importer.references import Located
+from account_intel.pipeline.stages import STAGE_PROBABILITY
 from account_intel.store.bulk import bulk_upsert
 from account_intel.store.models import Account
 
@@ -26,6 +27,10 @@ def _row(entity: str, values: dict[str, Any], *, created: dict[str, datetime], a
         row["source"] = ACCOUNT_SOURCE
         row["created_at"] = created.get(row["id"], at)
         row.setdefault("attributes", {})
+    if entity == "opportunities":
+        row["updated_at"] = at
+        if row.get("probability") is None and "stage" in row:
+            row["probability"] = STAGE_PROBABILITY[row["stage"]]
     return row
 
 
