@@ -122,6 +122,28 @@ def test_fit_on_an_earlier_date_and_compare(demo_url: str, tmp_path: Path) -> No
     assert all(h.auc is None or 0 <= h.auc <= 1 for h in report.health)
     assert report.churned > 0 and report.propensity.expanded > 0
     assert report.propensity.precision_at_k.k == max(10, report.accounts // 10)
+    rows = {(row.outcome, row.name): row for row in report.side_by_side}
+    assert set(rows) == {
+        ("churn", "smaller ARR"),
+        ("churn", "more products not yet owned"),
+        ("churn", "shorter tenure"),
+        ("churn", "health (default)"),
+        ("churn", "health (demo-fit)"),
+        ("expansion", "larger ARR"),
+        ("expansion", "more products not yet owned"),
+        ("expansion", "propensity (default)"),
+    }
+    # the same figure has the same value wherever it is shown
+    default = report.health[0]
+    assert rows["churn", "health (default)"].auc == default.auc
+    assert rows["churn", "health (default)"].auc_interval == default.auc_interval
+    assert rows["expansion", "propensity (default)"].auc == report.propensity.auc
+    assert rows["churn", "smaller ARR"].alerts == default.accounts_by_band["Red"]
+    for row in rows.values():
+        assert row.auc is not None and row.auc_interval is not None
+        assert 0 <= row.auc_interval[0] <= row.auc_interval[1] <= 1
+        assert row.precision is not None and 0 <= row.precision <= 1
+        assert row.recall is not None and 0 <= row.recall <= 1
     saved = load_weights("demo-fit", home=tmp_path)
     assert saved.weights.model_dump() == pytest.approx(report.fit.weights, abs=1e-4)
     assert "fitted by `account-intel backtest --fit` on 2024-04-02" in Path(report.fit.path).read_text()
@@ -137,7 +159,52 @@ def test_cli_backtest(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = runner.invoke(app, [*args, "--fit", "--weights", "mine"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Health against churn" in result.output and "saved as 'mine'" in result.output
+    assert "Churn: baselines beside health" in result.output and "shorter tenure" in result.output
+    assert "Expansion: baselines beside propensity" in result.output and "95% interval" in result.output
     assert (tmp_path / "weights" / "mine.yaml").is_file()
     compared = runner.invoke(app, [*args, "--weights", "mine", "--json"])
     assert compared.exit_code == 0, compared.output
     assert [h["weights"] for h in json.loads(compared.output)["health"]] == ["default", "mine"]
+
+
+def test_products_not_yet_owned_counts_products_and_higher_plans_only() -> None:
+    from decimal import Decimal
+
+    from account_intel.analytics.backtest.run import not_owned
+    from account_intel.analytics.facts import AccountFacts, Catalog, LineFact, ProductFact
+
+    def product(pid: str, kind: str, rank: int | None = None) -> ProductFact:
+        return ProductFact(pid, pid, kind, None, "seat", Decimal("10"), rank)
+
+    catalog = Catalog(
+        products={
+            p.id: p
+            for p in (
+                product("starter", "plan", 1),
+                product("pro", "plan", 2),
+                product("enterprise", "plan", 3),
+                product("analytics", "module"),
+                product("support", "service"),
+            )
+        },
+        features={},
+    )
+    facts = AccountFacts(
+        account_id="A",
+        name="A",
+        status="active",
+        industry=None,
+        tier="T3",
+        segment="SMB",
+        arr=Decimal("1000"),
+        headcount=None,
+        customer_since=None,
+        renewal_date=None,
+        next_qbr_date=None,
+        ae_id=None,
+        csm_id=None,
+        am_id=None,
+        as_of=date(2024, 6, 30),
+        lines=[LineFact("L1", "pro", 10, Decimal("100"), None, None, date(2024, 1, 1))],
+    )
+    assert not_owned(facts, catalog) == 3  # enterprise (a higher plan), analytics and support; starter is below

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from account_intel.analytics.backtest.metrics import (
     average_ranks,
+    bootstrap_auc,
     brier_score,
     calibration_buckets,
     compare_to_baseline,
@@ -14,6 +18,7 @@ from account_intel.analytics.backtest.metrics import (
     precision_recall,
     roc_auc,
     score_report,
+    tied_at_cut,
     top_k,
 )
 from account_intel.errors import ValidationFailed
@@ -72,15 +77,59 @@ def test_precision_recall_of_red_against_churned() -> None:
     assert nothing.precision is None and nothing.recall == 0.0
 
 
-def test_precision_at_k_with_stable_ties() -> None:
+def test_precision_at_k_counts_ties_at_their_expected_value() -> None:
     scores = [0.9, 0.8, 0.8, 0.1]
     labels = [True, False, True, False]
-    assert top_k(scores, 2).tolist() == [0, 1]  # tie at 0.8 broken by position
+    assert top_k(scores, 2).tolist() == [0, 1]  # the listed rows: tie at 0.8 broken by position
     assert top_k(scores, 2, ids=["d", "c", "b", "a"]).tolist() == [0, 2]  # ... or by id
-    assert precision_at_k(scores, labels, 2) == 0.5
-    assert precision_at_k(scores, labels, 2, ids=["d", "c", "b", "a"]) == 1.0
+    # one of the two rows tied at 0.8 falls inside the cut; half of them are positive: (1 + 0.5) / 2
+    assert precision_at_k(scores, labels, 2) == 0.75
+    assert precision_at_k(scores, labels, 2, ids=["d", "c", "b", "a"]) == 0.75  # id order changes nothing
+    assert tied_at_cut(scores, 2) == 2 and tied_at_cut(scores, 3) == 0 and tied_at_cut(scores, 1) == 0
     assert precision_at_k(scores, labels, 10) == 0.5  # k above the row count takes every row
     assert precision_at_k(scores, labels, 0) is None
+    assert compare_to_baseline(scores, [1, 2, 3, 4], labels, k=2).tied_at_cut == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=40),
+    st.integers(1, 45),
+    st.randoms(use_true_random=False),
+)
+def test_expected_precision_at_k_is_the_mean_over_every_tie_break(
+    rows: list[tuple[int, bool]], k: int, rnd: random.Random
+) -> None:
+    """Shuffling the rows (so any tie-break) never changes it; it lies between the worst and best tie-breaks."""
+    scores = [float(score) for score, _ in rows]
+    labels = [label for _, label in rows]
+    value = precision_at_k(scores, labels, k)
+    order = list(range(len(rows)))
+    rnd.shuffle(order)
+    assert precision_at_k([scores[i] for i in order], [labels[i] for i in order], k) == pytest.approx(value)
+    take = min(k, len(rows))
+    worst = sorted(range(len(rows)), key=lambda i: (-scores[i], labels[i]))[:take]
+    best = sorted(range(len(rows)), key=lambda i: (-scores[i], not labels[i]))[:take]
+    assert value is not None
+    low, high = sum(labels[i] for i in worst) / take, sum(labels[i] for i in best) / take
+    assert low - 1e-12 <= value <= high + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=2, max_size=30))
+def test_auc_bounds_reversal_and_bootstrap_interval(rows: list[tuple[float, bool]]) -> None:
+    scores = np.array([score for score, _ in rows])
+    labels = np.array([label for _, label in rows])
+    auc = roc_auc(scores, labels)
+    interval = bootstrap_auc(scores, labels, resamples=200)
+    if auc is None:
+        assert interval is None
+        return
+    assert 0.0 <= auc <= 1.0
+    reversed_auc = roc_auc(-scores, labels)
+    assert reversed_auc is not None and reversed_auc == pytest.approx(1 - auc)
+    assert interval is not None and 0.0 <= interval[0] <= interval[1] <= 1.0
+    assert interval == bootstrap_auc(scores, labels, resamples=200)  # seeded: a run repeats
 
 
 def test_model_against_popularity_baseline() -> None:

@@ -92,7 +92,17 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
     )
     out.print(Text(f"Evaluation: {r.evaluated_on}"))
     table = Table(title="Health against churn")
-    for col in ("Weights", "AUC", "Red precision", "Red recall", "Green", "Yellow", "Red", "Churn G/Y/R"):
+    for col in (
+        "Weights",
+        "AUC",
+        "95% interval",
+        "Red precision",
+        "Red recall",
+        "Green",
+        "Yellow",
+        "Red",
+        "Churn G/Y/R",
+    ):
         table.add_column(col, justify="left" if col == "Weights" else "right")
     for h in r.health:
         rates = "/".join(
@@ -101,6 +111,7 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
         table.add_row(
             h.weights,
             _f(h.auc),
+            _interval(h.auc_interval),
             _f(h.red.precision),
             _f(h.red.recall),
             *(f"{h.accounts_by_band[b]:,}" for b in ("Green", "Yellow", "Red")),
@@ -111,7 +122,8 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
     at = p.precision_at_k
     out.print(
         Text(
-            f"Propensity against expansion: {p.expanded:,} of {p.accounts:,} expanded; AUC {_f(p.auc)}; "
+            f"Propensity against expansion: {p.expanded:,} of {p.accounts:,} expanded; AUC {_f(p.auc)} "
+            f"(95% interval {_interval(p.auc_interval)}); "
             f"precision@{at.k} {_f(at.model)} vs {_f(at.baseline)} ranking by ARR (base rate {_f(at.base_rate)}, "
             f"lift {_f(at.lift_over_baseline, 2)}); close probability Brier {_f(p.probability.brier)}"
         )
@@ -133,6 +145,39 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
                 f"({f.path})"
             )
         )
+    _render_side_by_side(out, r)
     for note in r.notes:
         out.print(Text(f"Note: {note}", style="yellow"))
     out.print(Text("Leakage controls: " + "; ".join(r.leakage_controls), style="dim"))
+
+
+def _interval(value: tuple[float, float] | None) -> str:
+    return "-" if value is None else f"{value[0]:.3f}-{value[1]:.3f}"
+
+
+def _render_side_by_side(out: Console, r: BacktestReport) -> None:
+    """Baselines beside the scores, per outcome, with a warning where ties cross a cut."""
+    for outcome, title, cut in (
+        ("churn", "Churn: baselines beside health", "flagged = the default's Red count"),
+        ("expansion", "Expansion: baselines beside propensity", "flagged = the top k"),
+    ):
+        rows = [row for row in r.side_by_side if row.outcome == outcome]
+        if not rows:
+            continue
+        table = Table(title=f"{title} ({cut})")
+        for col in ("Ranked by", "AUC", "95% interval", "Flagged", "Precision", "Recall"):
+            table.add_column(col, justify="left" if col == "Ranked by" else "right")
+        for row in rows:
+            table.add_row(
+                row.name, _f(row.auc), _interval(row.auc_interval), f"{row.alerts:,}", _f(row.precision), _f(row.recall)
+            )
+        out.print(table)
+        for row in rows:
+            if row.tied_at_cut:
+                out.print(
+                    Text(
+                        f"Note: {row.tied_at_cut:,} accounts share the score at the cut of '{row.name}'; its precision "
+                        "counts them at their expected value under random tie-breaking.",
+                        style="yellow",
+                    )
+                )

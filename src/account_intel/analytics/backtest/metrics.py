@@ -96,11 +96,57 @@ def top_k(scores: ArrayLike, k: int, ids: Sequence[str] | None = None) -> np.nda
 
 
 def precision_at_k(scores: ArrayLike, labels: ArrayLike, k: int, ids: Sequence[str] | None = None) -> float | None:
-    """Share of positives among the k highest-scored (fewer if there are fewer rows); None when k is 0."""
+    """Share of positives among the k highest-scored (fewer if there are fewer rows); None when k is 0.
+
+    Rows tied at the cut are counted at their expected value under random tie-breaking: of the m rows sharing the
+    k-th score, r fall inside the cut, so they add r times the tied rows' positive share. The answer never depends
+    on the order of ids (`ids` is accepted for the callers that also list the rows, and not used)."""
+    del ids
     s = _scores(scores)
     y = _labels(labels, s.shape[0])
-    chosen = top_k(s, k, ids)
-    return float(y[chosen].mean()) if chosen.size else None
+    take = min(k, s.shape[0])
+    if k < 0:
+        raise ValidationFailed("k must be zero or more.")
+    if take == 0:
+        return None
+    cut = np.sort(s)[::-1][take - 1]
+    above, tied = s > cut, s == cut
+    inside = take - int(above.sum())
+    positives = float(y[above].sum()) + inside * float(y[tied].mean())
+    return positives / take
+
+
+def tied_at_cut(scores: ArrayLike, k: int) -> int:
+    """How many rows share the k-th highest score while the cut splits them (0 when the cut falls between scores)."""
+    s = _scores(scores)
+    take = min(k, s.shape[0])
+    if take <= 0 or take == s.shape[0]:
+        return 0
+    ordered = np.sort(s)[::-1]
+    if ordered[take - 1] != ordered[take]:
+        return 0
+    return int((s == ordered[take - 1]).sum())
+
+
+def bootstrap_auc(
+    scores: ArrayLike, labels: ArrayLike, *, resamples: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float] | None:
+    """A percentile bootstrap interval of the ROC AUC (rows resampled with replacement, seeded so a run repeats);
+    resamples holding one class only are skipped. None when the AUC itself is undefined."""
+    s = _scores(scores)
+    y = _labels(labels, s.shape[0])
+    if roc_auc(s, y) is None:
+        return None
+    rng = np.random.default_rng(seed)
+    found: list[float] = []
+    for _ in range(resamples):
+        pick = rng.integers(0, s.shape[0], s.shape[0])
+        value = roc_auc(s[pick], y[pick])
+        if value is not None:
+            found.append(value)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(found, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 class PrecisionAtK(BaseModel):
@@ -113,6 +159,9 @@ class PrecisionAtK(BaseModel):
     baseline: float | None = Field(description="Precision@k when ranking by the prior alone.")
     base_rate: float | None = Field(description="Share of positives overall: what a random pick gets.")
     lift_over_baseline: float | None = Field(description="model / baseline; None when the baseline is 0 or None.")
+    tied_at_cut: int = Field(
+        default=0, description="Rows sharing the model's k-th score that the cut splits: counted at expected value."
+    )
 
 
 def compare_to_baseline(
@@ -132,6 +181,7 @@ def compare_to_baseline(
         baseline=baseline,
         base_rate=float(y.mean()) if y.size else None,
         lift_over_baseline=model / baseline if model is not None and baseline else None,
+        tied_at_cut=tied_at_cut(s, k),
     )
 
 

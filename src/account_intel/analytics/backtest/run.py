@@ -34,12 +34,15 @@ from account_intel.analytics.backtest.metrics import (
     ClassificationCounts,
     PrecisionAtK,
     ScoreReport,
+    bootstrap_auc,
     compare_to_baseline,
+    precision_at_k,
     precision_recall,
     roc_auc,
     score_report,
+    tied_at_cut,
 )
-from account_intel.analytics.facts import load_catalog
+from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog
 from account_intel.analytics.health.config import COMPONENTS, HealthConfig, Weights, default_health_config, save_weights
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import load_propensity_config
@@ -52,12 +55,42 @@ from account_intel.errors import ValidationFailed
 BANDS = ("Green", "Yellow", "Red")
 
 
+class SideBySide(BaseModel):
+    """One score ranked against one outcome, beside the others: a baseline or a model."""
+
+    name: str = Field(description="What ranks the accounts, e.g. 'shorter tenure' or 'health (default weights)'.")
+    outcome: str = Field(description="churn or expansion")
+    auc: float | None = Field(description="ROC AUC against the outcome; None with one class.")
+    auc_interval: tuple[float, float] | None = Field(description="Bootstrap 95% interval of the AUC (seeded).")
+    alerts: int = Field(description="Accounts flagged: the default health's Red count (churn) or k (expansion).")
+    precision: float | None = Field(description="Share of the flagged that had the outcome (ties at expected value).")
+    recall: float | None = Field(description="Share of the outcome's accounts that were flagged.")
+    tied_at_cut: int = Field(description="Rows sharing the score at the cut, counted at expected value.")
+
+
+def side_by_side(name: str, outcome: str, scores: np.ndarray, labels: np.ndarray, alerts: int) -> SideBySide:
+    """AUC with its interval and precision/recall of the `alerts` highest-ranked accounts."""
+    precision = precision_at_k(scores, labels, alerts) if alerts else None
+    positives = int(labels.sum())
+    return SideBySide(
+        name=name,
+        outcome=outcome,
+        auc=roc_auc(scores, labels) if scores.size else None,
+        auc_interval=bootstrap_auc(scores, labels) if scores.size else None,
+        alerts=alerts,
+        precision=precision,
+        recall=precision * min(alerts, scores.size) / positives if precision is not None and positives else None,
+        tied_at_cut=tied_at_cut(scores, alerts),
+    )
+
+
 class HealthEvaluation(BaseModel):
     """One weight set's health scores against churn."""
 
     weights: str = Field(description="Weight set name.")
     weights_source: str
     auc: float | None = Field(description="ROC AUC of 100 - score against churn; None with one class.")
+    auc_interval: tuple[float, float] | None = Field(default=None, description="Bootstrap 95% interval of the AUC.")
     red: ClassificationCounts = Field(description="Red band as the churn prediction.")
     accounts_by_band: dict[str, int]
     churn_rate_by_band: dict[str, float | None] = Field(description="Share of each band's accounts that churned.")
@@ -69,6 +102,7 @@ class PropensityEvaluation(BaseModel):
     accounts: int
     expanded: int
     auc: float | None = Field(description="ROC AUC of account propensity against expansion.")
+    auc_interval: tuple[float, float] | None = Field(default=None, description="Bootstrap 95% interval of the AUC.")
     precision_at_k: PrecisionAtK = Field(description="Model vs popularity baseline (accounts ranked by ARR).")
     probability: ScoreReport = Field(description="The best candidate's close probability: Brier and calibration.")
 
@@ -100,6 +134,9 @@ class BacktestReport(BaseModel):
     won: int = Field(description="Accounts with an expansion closed won in the window.")
     health: list[HealthEvaluation] = Field(description="Default weights first, then the fitted or named set.")
     propensity: PropensityEvaluation
+    side_by_side: list[SideBySide] = Field(
+        default_factory=list, description="Baselines (ARR, products not yet owned, tenure) beside the scores."
+    )
     fit: FitSummary | None = None
     evaluated_on: str = Field(description="Which as-of date scores which labels (train vs evaluation).")
     leakage_controls: list[str] = Field(default_factory=lambda: list(LEAKAGE_NOTES))
@@ -112,6 +149,8 @@ class _Scored:
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.arr: list[float] = []
+        self.tenure: list[float] = []  # months as a customer on the as-of date; NaN when unknown
+        self.not_owned: list[float] = []  # catalog items the account does not own yet
         self.subs: list[list[float]] = []  # component sub-scores, NaN when missing
         self.scores: dict[str, list[float]] = {}
         self.bands: dict[str, list[str]] = {}
@@ -129,6 +168,8 @@ def _score(
         for facts in chunk:
             out.ids.append(facts.account_id)
             out.arr.append(float(facts.arr))
+            out.tenure.append(_tenure_months(facts))
+            out.not_owned.append(float(not_owned(facts, catalog)))
             first = None
             for config in configs:
                 quick = score_only(facts, catalog, config)
@@ -144,6 +185,51 @@ def _score(
     return out
 
 
+def _tenure_months(facts: AccountFacts) -> float:
+    since = facts.customer_since
+    return float("nan") if since is None or since > facts.as_of else (facts.as_of - since).days / 30.4375
+
+
+def not_owned(facts: AccountFacts, catalog: Catalog) -> int:
+    """Catalog items the account does not own on its as-of date: products without a line in force, and plans above
+    its highest plan (a lower plan is not whitespace)."""
+    owned = {line.product_id for line in facts.lines}
+    top = max((p.tier_rank or 0 for i, p in catalog.products.items() if i in owned and p.kind == "plan"), default=-1)
+    return sum(
+        1
+        for product_id, product in catalog.products.items()
+        if product_id not in owned and not (product.kind == "plan" and (product.tier_rank or 0) <= top)
+    )
+
+
+def _known(values: list[float]) -> np.ndarray:
+    """Unknown values at the mean of the known ones, so they rank in the middle, neither good nor bad."""
+    arr = np.asarray(values, dtype=float)
+    known = arr[~np.isnan(arr)]
+    return np.where(np.isnan(arr), known.mean() if known.size else 0.0, arr)
+
+
+def _side_by_side(
+    scored: _Scored, configs: list[HealthConfig], churned: np.ndarray, expanded: np.ndarray, top: int
+) -> list[SideBySide]:
+    arr, not_owned_counts = np.asarray(scored.arr, dtype=float), np.asarray(scored.not_owned, dtype=float)
+    red = int((np.asarray(scored.bands[configs[0].name]) == "Red").sum()) if configs else 0
+    churn_rows = [
+        ("smaller ARR", -arr),
+        ("more products not yet owned", not_owned_counts),
+        ("shorter tenure", -_known(scored.tenure)),
+        *((f"health ({c.name})", 100 - np.asarray(scored.scores[c.name], dtype=float)) for c in configs),
+    ]
+    expansion_rows = [
+        ("larger ARR", arr),
+        ("more products not yet owned", not_owned_counts),
+        ("propensity (default)", np.asarray(scored.propensity, dtype=float)),
+    ]
+    return [side_by_side(name, "churn", scores, churned, red) for name, scores in churn_rows] + [
+        side_by_side(name, "expansion", scores, expanded, top) for name, scores in expansion_rows
+    ]
+
+
 def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> HealthEvaluation:
     scores = np.asarray(scored.scores[config.name])
     bands = np.asarray(scored.bands[config.name])
@@ -153,6 +239,7 @@ def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> 
         weights=config.name,
         weights_source=config.source,
         auc=roc_auc(100 - scores, churned) if scores.size else None,
+        auc_interval=bootstrap_auc(100 - scores, churned) if scores.size else None,
         red=precision_recall(bands == "Red", churned),
         accounts_by_band=counts,
         churn_rate_by_band=rates,
@@ -278,9 +365,11 @@ def run_backtest(
             accounts=n,
             expanded=int(expanded.sum()),
             auc=roc_auc(props, expanded) if n else None,
+            auc_interval=bootstrap_auc(props, expanded) if n else None,
             precision_at_k=compare_to_baseline(props, scored.arr, expanded, top, scored.ids),
             probability=score_report(probability, expanded, k=top, ids=scored.ids),
         ),
+        side_by_side=_side_by_side(scored, configs, churned, expanded, top) if n else [],
         fit=summary,
         evaluated_on=evaluated,
         notes=notes,
