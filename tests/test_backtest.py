@@ -108,6 +108,32 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
 
 
+def test_churn_flagged_without_a_date_is_never_dropped_silently(small: Store) -> None:
+    """An account flagged churned with no date stops the backtest, naming it; excluding it is a choice the report
+    states."""
+    with small.transaction() as session:
+        _account(
+            session, "E", [(date(2024, 1, 1), date(2025, 12, 31), Decimal(8_000), ContractKind.NEW)],
+            status=AccountStatus.CHURNED, customer_since=date(2024, 1, 1),
+        )  # fmt: skip
+    with small.transaction() as session, pytest.raises(ValidationFailed) as refused:
+        run_backtest(session, as_of=AS_OF, horizon=90)
+    assert "1 account flagged churned without a churn date (E)" in str(refused.value)
+    assert "--exclude-undated-churn" in str(refused.value) and "churned_on" in str(refused.value)
+    with small.transaction() as session:
+        report = run_backtest(session, as_of=AS_OF, horizon=90, exclude_undated_churn=True)
+    assert (report.accounts, report.churned) == (2, 1)
+    assert any("1 account flagged churned without a date left out" in note for note in report.notes)
+    with small.transaction() as session:
+        dated = session.get(Account, "E")
+        assert dated is not None
+        dated.churned_on = date(2024, 8, 1)  # its churn date, found: a customer on the date, a churner after it
+    with small.transaction() as session:
+        counted = run_backtest(session, as_of=AS_OF, horizon=90)
+    assert (counted.accounts, counted.churned) == (3, 2)
+    assert not any("without a date" in note for note in counted.notes)
+
+
 def test_fit_on_an_earlier_date_and_compare(demo_url: str, tmp_path: Path) -> None:
     store = Store(demo_url)
     with store.transaction() as session:

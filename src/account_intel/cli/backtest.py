@@ -46,6 +46,13 @@ def backtest(
     k: Annotated[
         int | None, typer.Option("--k", min=1, help="k of precision@k (default: a tenth of accounts).")
     ] = None,
+    exclude_undated_churn: Annotated[
+        bool,
+        typer.Option(
+            "--exclude-undated-churn",
+            help="Leave out accounts flagged churned without a churn date (the report says how many).",
+        ),
+    ] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -70,6 +77,7 @@ def backtest(
             save_as=weights or "fitted",
             home=settings.home,
             k=k,
+            exclude_undated_churn=exclude_undated_churn,
         )
     if json_out:
         print_json(report)

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from account_intel.analytics.facts import AccountFacts, iter_portfolio_facts
-from account_intel.domain.enums import ContractKind, OpportunityStage
+from account_intel.domain.enums import AccountStatus, ContractKind, OpportunityStage
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
 from account_intel.store.as_of import active_on, in_force_on
 from account_intel.store.models import Account, ChurnEvent, Contract, ContractLine, Opportunity
@@ -104,3 +104,16 @@ def expansion_labels(session: Session, as_of: date, horizon: int) -> tuple[set[s
         )
     )
     return set(upgraded), set(won)
+
+
+def undated_churn(session: Session) -> list[str]:
+    """Accounts flagged churned with no churn date (the importer dates them from their churn events when it has
+    any): a backtest cannot tell when they left, so it can neither count them as customers on a date nor label
+    them, and must not drop them silently."""
+    return list(
+        session.scalars(
+            select(Account.id)
+            .where(Account.status == AccountStatus.CHURNED, Account.churned_on.is_(None))
+            .order_by(Account.id)
+        )
+    )

@@ -28,6 +28,7 @@ from account_intel.analytics.backtest.data import (
     churn_labels,
     expansion_labels,
     iter_population_facts,
+    undated_churn,
 )
 from account_intel.analytics.backtest.logistic import LogisticModel, fit_logistic, to_weights
 from account_intel.analytics.backtest.metrics import (
@@ -49,7 +50,7 @@ from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.domain.tiering import Thresholds
-from account_intel.domain.wording import with_article
+from account_intel.domain.wording import count, with_article
 from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
@@ -310,10 +311,23 @@ def run_backtest(
     save_as: str = "fitted",
     home: Path | None = None,
     k: int | None = None,
+    exclude_undated_churn: bool = False,
 ) -> BacktestReport:
-    """Score every customer on `as_of` and compare with the `horizon` days after it (see the module docstring)."""
+    """Score every customer on `as_of` and compare with the `horizon` days after it (see the module docstring).
+
+    Accounts flagged churned without a date stop the backtest with a message naming them, unless
+    `exclude_undated_churn` says to leave them out, which the report's notes then say."""
     if horizon < 1:
         raise ValidationFailed("--horizon must be at least 1 day.")
+    undated = undated_churn(session)
+    if undated and not exclude_undated_churn:
+        shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5:,} more" if len(undated) > 5 else "")
+        raise ValidationFailed(
+            f"{count(len(undated), 'account')} flagged churned without a churn date ({shown}): the backtest cannot "
+            "tell whether they were customers on the as-of date or churned within the horizon, so it would drop "
+            "them and overstate the scores. Import their churn dates (accounts.churned_on or churn_events.csv), or "
+            "run with --exclude-undated-churn to leave them out knowingly."
+        )
     thresholds = thresholds or Thresholds()
     default = default_health_config()
     summary = None
@@ -342,6 +356,11 @@ def run_backtest(
     props = np.asarray(scored.propensity, dtype=float)
     probability = np.asarray(scored.probability, dtype=float)
     notes = []
+    if undated:
+        notes.append(
+            f"{count(len(undated), 'account')} flagged churned without a date left out (--exclude-undated-churn): "
+            "neither in the population nor among the churners"
+        )
     if not expanded.any():
         notes.append("no account expanded in the window: propensity AUC and precision@k are undefined")
     if not churned.any():
