@@ -14,6 +14,7 @@ from account_intel.errors import ValidationFailed
 from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
+    from account_intel.analytics.backtest.fitting import LogisticModel
     from account_intel.analytics.backtest.run import BacktestReport
 
 
@@ -149,14 +150,20 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
         out.print(
             Text(
                 f"Fitted on {f.train_as_of} (labels to {f.train_window_end}): {f.rows:,} accounts, {f.churned:,} "
-                f"churned; weights {weights}; clipped: {', '.join(f.clipped) or 'none'}; saved as '{f.saved_as}' "
-                f"({f.path})"
+                f"churned; weights {weights}; clipped: {', '.join(f.clipped) or 'none'}; {_cv(f.model)}; saved as "
+                f"'{f.saved_as}' ({f.path})"
             )
         )
     _render_side_by_side(out, r)
     for note in r.notes:
         out.print(Text(f"Note: {note}", style="yellow"))
     out.print(Text("Leakage controls: " + "; ".join(r.leakage_controls), style="dim"))
+
+
+def _cv(model: LogisticModel) -> str:
+    if model.cv_auc is None:
+        return "no cross-validation (too few accounts of one outcome to hold some out)"
+    return f"cross-validated AUC {model.cv_auc:.3f} ({model.cv_folds} stratified folds, out of fold)"
 
 
 def _interval(value: tuple[float, float] | None) -> str:

@@ -7,8 +7,9 @@ score it, and compare with what happened within the horizon after it.
   account is scored, the Red gate is not applied), precision@k against a popularity baseline (rank by ARR), and
   the calibration of the close probability (Brier score and deciles).
 - Fit (`fit=True`): health component weights learnt from the user's own history with a logistic regression of churn
-  on the seven component sub-scores (`analytics.logistic`), fitted on an earlier as-of date whose label window ends
-  no later than the evaluation date (default: as_of - horizon), so the evaluation never sees its training labels.
+  on the seven component sub-scores (scikit-learn, `backtest.fitting`, with its cross-validated AUC), fitted on an
+  earlier as-of date whose label window ends no later than the evaluation date (default: as_of - horizon), so
+  the evaluation never sees its training labels.
   The weights are saved as a named set (`health_config.save_weights`).
 
 See `analytics.backtest_data` for what is corrected so that nothing after the as-of date leaks into the scores.
@@ -30,7 +31,7 @@ from account_intel.analytics.backtest.data import (
     iter_population_facts,
     undated_churn,
 )
-from account_intel.analytics.backtest.logistic import LogisticModel, fit_logistic, to_weights
+from account_intel.analytics.backtest.fitting import LogisticModel, fit_logistic, to_weights
 from account_intel.analytics.backtest.metrics import (
     ClassificationCounts,
     PrecisionAtK,

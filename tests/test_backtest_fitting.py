@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from account_intel.analytics.backtest.logistic import fit_logistic, to_weights
+from account_intel.analytics.backtest.fitting import fit_logistic, to_weights
 from account_intel.analytics.backtest.metrics import roc_auc
 from account_intel.errors import ValidationFailed
 
@@ -54,12 +54,23 @@ def test_constant_feature_gets_zero_coefficient() -> None:
     assert model.coefficients["constant"] == 0.0 and model.scales["constant"] == 1.0
 
 
-def test_separable_data_without_penalty_does_not_claim_convergence() -> None:
+def test_separable_data_runs_away_without_a_penalty_and_stays_bounded_with_one() -> None:
     x = np.array([[0.0], [1.0], [2.0], [3.0]])
     y = np.array([False, False, True, True])
-    unpenalised = fit_logistic(x, y, ["f"], l2=0.0, max_iter=30)
-    assert not unpenalised.converged and unpenalised.iterations == 30
-    assert fit_logistic(x, y, ["f"], l2=1.0).converged
+    unpenalised = fit_logistic(x, y, ["f"], l2=0.0)
+    penalised = fit_logistic(x, y, ["f"], l2=1.0)
+    assert penalised.converged and 0 < penalised.standardized_coefficients["f"] < 3
+    assert unpenalised.standardized_coefficients["f"] > 10 * penalised.standardized_coefficients["f"]
+
+
+def test_cross_validation_reports_out_of_fold_auc() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(200, 2))
+    y = rng.random(200) < 1 / (1 + np.exp(-(2.0 * x[:, 0])))  # only the first feature matters
+    model = fit_logistic(x, y, ["signal", "noise"])
+    assert model.cv_folds == 5 and model.cv_auc is not None and 0.75 < model.cv_auc < 1.0
+    few = fit_logistic([[0.0], [1.0], [2.0]], [False, True, True], ["f"])  # one churner: no fold can hold both
+    assert few.cv_folds == 0 and few.cv_auc is None
 
 
 @pytest.mark.parametrize(

@@ -1,31 +1,42 @@
-"""A small L2-regularised logistic regression (Newton/IRLS in numpy) and its mapping to health-component weights.
+"""Fitting health-component weights: an L2-regularised logistic regression (scikit-learn) and its mapping to weights.
 
-Fitting standardises every feature (mean 0, standard deviation 1; a constant feature keeps scale 1) and minimises
+Fitting standardises every feature (scikit-learn's StandardScaler: mean 0, standard deviation 1; a constant
+feature keeps scale 1) and fits scikit-learn's LogisticRegression (lbfgs), which minimises
 
     sum_i log_loss_i + l2 / 2 * ||beta||^2      (beta on the standardised scale; the intercept is not penalised)
 
-by Newton's method with a backtracking line search. It is deterministic: no random start, no sampling. With
-l2 = 0 and separable data the optimum does not exist; the fit then stops at max_iter with converged=False.
-Coefficients are reported on both scales; the original-scale ones apply to raw feature values.
+that is C = 1 / l2. It is deterministic. With l2 = 0 (no penalty) and separable data the optimum does not exist;
+the fit then stops at max_iter with converged=False. Coefficients are reported on both scales; the original-scale
+ones apply to raw feature values. Stratified k-fold cross-validation (same pipeline, refitted per fold) reports the
+out-of-fold ROC AUC, so a user sees how well the fit generalises before trusting its weights.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
+from account_intel.analytics.backtest.metrics import roc_auc
 from account_intel.errors import ValidationFailed
+
+MAX_FOLDS = 5
 
 
 def _sigmoid(eta: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -eta))
 
 
-def _log_loss_sum(eta: np.ndarray, y: np.ndarray) -> float:
-    return float(np.sum(np.logaddexp(0.0, eta) - y * eta))
+def _log_loss_mean(eta: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.logaddexp(0.0, eta) - y * eta))
 
 
 class LogisticModel(BaseModel):
@@ -41,9 +52,11 @@ class LogisticModel(BaseModel):
     scales: dict[str, float] = Field(description="Training standard deviation per feature (1 when constant).")
     l2: float = Field(description="L2 penalty on standardised coefficients.")
     rows: int = Field(description="Training rows.")
-    iterations: int = Field(description="Newton iterations used.")
-    converged: bool = Field(description="True when the step fell below the tolerance.")
+    iterations: int = Field(description="Solver iterations used.")
+    converged: bool = Field(description="True when the solver converged before max_iter.")
     training_log_loss: float = Field(description="Mean log-loss on the training rows (penalty excluded).")
+    cv_folds: int = Field(default=0, description="Stratified folds of the cross-validation (0: too few of a class).")
+    cv_auc: float | None = Field(default=None, description="Out-of-fold ROC AUC of the cross-validation.")
 
     def linear_predictor(self, features: np.ndarray) -> np.ndarray:
         """Log-odds per row of a (rows, features) array in `feature_names` order."""
@@ -65,16 +78,21 @@ def _matrix(features: np.ndarray | Sequence[Sequence[float]], columns: int) -> n
     return x
 
 
+def _pipeline(l2: float, max_iter: int, tol: float):  # type: ignore[no-untyped-def]  # sklearn is untyped
+    model = LogisticRegression(C=1.0 / l2 if l2 else np.inf, max_iter=max_iter, tol=tol)
+    return make_pipeline(StandardScaler(), model)
+
+
 def fit_logistic(
     features: np.ndarray | Sequence[Sequence[float]],
     outcome: np.ndarray | Sequence[bool],
     feature_names: Sequence[str],
     *,
     l2: float = 1.0,
-    max_iter: int = 100,
-    tol: float = 1e-9,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
 ) -> LogisticModel:
-    """Fit P(outcome) on standardised features by penalised Newton/IRLS; see the module docstring for the objective."""
+    """Fit P(outcome) on standardised features; see the module docstring for the objective and the validation."""
     names = list(feature_names)
     if len(set(names)) != len(names):
         raise ValidationFailed("Feature names must be unique.")
@@ -88,35 +106,26 @@ def fit_logistic(
         raise ValidationFailed("Outcomes are all one class: a logistic regression needs both outcomes to fit.")
     if l2 < 0:
         raise ValidationFailed("l2 must be zero or positive.")
-
-    means = x.mean(axis=0)
-    scales = x.std(axis=0)
-    scales[scales == 0] = 1.0
-    design = np.hstack([np.ones((x.shape[0], 1)), (x - means) / scales])
-    penalty = np.full(design.shape[1], float(l2))
-    penalty[0] = 0.0
-
-    def objective(w: np.ndarray) -> float:
-        return _log_loss_sum(design @ w, y) + 0.5 * float(np.sum(penalty * w * w))
-
-    w = np.zeros(design.shape[1])
-    converged, iterations = False, 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        mu = _sigmoid(design @ w)
-        gradient = design.T @ (mu - y) + penalty * w
-        hessian = (design * (mu * (1.0 - mu))[:, None]).T @ design + np.diag(penalty + 1e-12)
-        step = np.linalg.solve(hessian, gradient)
-        current, t = objective(w), 1.0
-        while objective(w - t * step) > current - 1e-4 * t * float(gradient @ step) and t > 1e-10:
-            t /= 2.0
-        w = w - t * step
-        if float(np.max(np.abs(t * step))) < tol:
-            converged = True
-            break
-
-    standardized = w[1:]
+    pipeline = _pipeline(l2, max_iter, tol)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # reported as converged=False
+        pipeline.fit(x, y)
+    scaler, fitted = pipeline[0], pipeline[-1]
+    means, scales = scaler.mean_, scaler.scale_
+    standardized = fitted.coef_.ravel()
     original = standardized / scales
-    intercept = float(w[0] - np.sum(standardized * means / scales))
+    intercept = float(fitted.intercept_[0] - np.sum(standardized * means / scales))
+    iterations = int(np.max(fitted.n_iter_))
+    folds = min(MAX_FOLDS, int(y.sum()), int((1 - y).sum()))
+    cv_auc = None
+    if folds >= 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            held_out = cross_val_predict(
+                _pipeline(l2, max_iter, tol), x, y, cv=StratifiedKFold(folds), method="predict_proba"
+            )[:, 1]
+        cv_auc = roc_auc(held_out, y.astype(bool))
+    eta = intercept + x @ original
     return LogisticModel(
         feature_names=names,
         coefficients=dict(zip(names, original.tolist(), strict=True)),
@@ -127,8 +136,10 @@ def fit_logistic(
         l2=float(l2),
         rows=int(x.shape[0]),
         iterations=iterations,
-        converged=converged,
-        training_log_loss=_log_loss_sum(design @ w, y) / x.shape[0],
+        converged=iterations < max_iter,
+        training_log_loss=_log_loss_mean(eta, y),
+        cv_folds=folds if folds >= 2 else 0,
+        cv_auc=cv_auc,
     )
 
 
