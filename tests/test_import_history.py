@@ -503,3 +503,19 @@ def test_an_import_writes_everything_or_nothing(store: Store, rows: list[tuple[s
     else:
         won = sum(1 for stage, _ in rows if stage == "Won")
         assert after[0] == before[0] + len(rows) and after[1] == before[1] + won
+
+
+def test_imported_pipeline_reaches_propensity_prior_wins_as_of_a_date(store: Store) -> None:
+    from account_intel.analytics.facts import load_facts
+    from account_intel.analytics.opportunities.targets import wins_before
+    from account_intel.analytics.propensity.config import default_propensity_config
+
+    assert _run(store, CRM, CRM_MAPPING, as_of=SNAPSHOT).ok
+    config = default_propensity_config()
+    with store.transaction() as session:
+        mid = load_facts(session, date(2024, 3, 1), ["C-100", "C-200"])
+        end = load_facts(session, SNAPSHOT, ["C-100", "C-200"])
+    stages = {o.id: o.stage for o in mid["C-100"].opportunities}
+    assert stages == {"D-1": "closed_won", "D-2": "closed_won", "D-3": "open"}  # D-3 closes later; D-4 not yet opened
+    assert {o.id for o in end["C-200"].opportunities} == {"D-5", "D-6"}
+    assert wins_before(end["C-100"], config) >= 1 and wins_before(mid["C-100"], config) >= 1
