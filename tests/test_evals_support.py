@@ -80,7 +80,7 @@ def findings(recs: list[Recommendation], route: str = "expand", **fields: Any) -
     )
 
 
-def health(band: str = "Green", score: str = "84.4") -> HealthAssessment:
+def health(band: str = "Green", score: str = "82.0") -> HealthAssessment:
     """A health assessment citing TechFlow's ARR evidence."""
     return HealthAssessment(
         account_id=TECHFLOW,

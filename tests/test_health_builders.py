@@ -77,8 +77,8 @@ def healthy(**changes: object) -> AccountFacts:
         am_id=None,
         as_of=d,
         lines=[
-            LineFact("L-1", "plan_pro", 1, Decimal("40000"), None, None, date(2024, 1, 1)),
-            LineFact("L-2", "seats", 50, Decimal("1200"), "D-ENG", None, date(2024, 1, 1)),
+            LineFact("L-1", "plan_pro", 1, Decimal("40000"), None, None, date(2024, 1, 1), date(2025, 12, 31)),
+            LineFact("L-2", "seats", 50, Decimal("1200"), "D-ENG", None, date(2024, 1, 1), date(2025, 12, 31)),
         ],
         usage={
             "api_calls": series([600, 640, 660, 700, 720, 760], 1000),

@@ -59,7 +59,7 @@ def test_evidence_ids_use_natural_keys() -> None:
 def test_missing_usage_feed_is_marked_and_its_weight_shared_out() -> None:
     result = health(healthy(usage={}, feature_usage={}))
     assert result.missing == ["usage", "adoption"]
-    assert result.notes[0] == "usage: no usage feed; its weight (22%) was shared out over the other components"
+    assert result.notes[0] == "usage: no usage feed; its weight (16%) was shared out over the other components"
     for name in ("usage", "adoption"):
         c = result.component(name)
         assert (c.status, c.sub_score, c.contribution, c.weight_share) == (ComponentStatus.MISSING, None, 0.0, 0.0)
@@ -96,7 +96,7 @@ def test_all_components_missing_scores_zero_without_crashing() -> None:
     )
     config = parse_health_config(
         {"weights": {"usage": 1, "adoption": 1, "support": 1, "sentiment": 1, "engagement": 0, "relationship": 0,
-                     "commercial": 1}},
+                     "tenure": 0, "term": 0, "commercial": 1}},
         source="test",
     )  # fmt: skip
     result = compute_health(prospect, catalog(), config)

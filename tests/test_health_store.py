@@ -206,6 +206,7 @@ def test_signals_from_the_store_include_a_health_decline(store: Store) -> None:
         health_report(session, account_id="ACCT-1", as_of=LAST_WEEK, store_snapshot=True, at=AT)
         add_escalations(session, n=6)
         session.execute(Contact.__table__.update().values(active=False))
+        session.execute(SurveyResponse.__table__.update().values(score=0))
         signals = account_signals(session, account_id="ACCT-1", as_of=AS_OF)
         kinds = {s.kind for s in signals}
         assert SignalKind.HEALTH_DECLINE in kinds and SignalKind.TEXT_VENDOR_PAIN in kinds

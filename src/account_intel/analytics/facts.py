@@ -105,6 +105,8 @@ class LineFact(NamedTuple):
     department_id: str | None
     geography_id: str | None
     start_date: date
+    end_date: date | None = None  # the contract's agreed end (None: open-ended or unknown on the as-of date)
+    billing_months: int | None = None  # the contract's billing period in months (monthly 1, annual 12), if known
 
     @property
     def annual_value(self) -> Decimal:
@@ -243,6 +245,32 @@ class AccountFacts:
     fiscal_year_start_month: int = 1
     store_has_activities: bool = True  # False: the store holds no activity at all (no activity feed was imported)
     store_has_contacts: bool = True  # False: the store holds no contact at all
+
+
+BILLING_MONTHS = {
+    "monthly": 1,
+    "month": 1,
+    "quarterly": 3,
+    "semiannual": 6,
+    "semi-annual": 6,
+    "annual": 12,
+    "annually": 12,
+    "yearly": 12,
+    "biennial": 24,
+}
+
+
+def billing_months(frequency: str | None) -> int | None:
+    """A billing frequency as months (monthly 1, quarterly 3, annual 12, ...); None when blank or not known."""
+    return BILLING_MONTHS.get((frequency or "").strip().lower().replace("_", "-"))
+
+
+def agreed_end(end: date | None, status: str | None, churned_on: date | None) -> date | None:
+    """A contract's agreed end as it was known while it ran. A cancelled contract whose end falls on or before the
+    account's churn ends at its cancellation, which was recorded after the fact: its agreed end is unknown."""
+    if end is None or status != "cancelled":
+        return end
+    return end if churned_on is not None and end > churned_on else None
 
 
 def load_catalog(session: Session) -> Catalog:
@@ -409,6 +437,9 @@ class _Loader:
                 ContractLine.geography_id,
                 ContractLine.start_date,
                 Contract.end_date,
+                Contract.billing_frequency,
+                _text(Contract.status),
+                Account.churned_on,
             )
             .join(Contract, Contract.id == ContractLine.contract_id)
             .join(Account, Account.id == ContractLine.account_id)
@@ -416,8 +447,9 @@ class _Loader:
             .order_by(ContractLine.account_id, ContractLine.id)
         ):
             if (f := each(row[0])) is not None and f.status != "churned":
-                f.lines.append(LineFact(*row[1:8]))
-                ends.setdefault(row[0], []).append(row[8])
+                end = agreed_end(row[8], row[10], row[11])
+                f.lines.append(LineFact(*row[1:8], end, billing_months(row[9])))
+                ends.setdefault(row[0], []).append(end)
         for f in self.out.values():
             f.arr = sum((line.annual_value for line in f.lines), Decimal("0.00"))
             f.renewal_date = renewal_on(ends.get(f.account_id, ()), f.renewal_date, as_of)

@@ -109,7 +109,7 @@ def draft_account(rng: random.Random, who: Identity, *, as_of: date, staff: Staf
     upgraded = prior and c.PLAN_RANK[plan] > 1 and rng.random() < 0.2
     kind = ContractKind.NEW if not prior else (ContractKind.UPGRADE if upgraded else ContractKind.RENEWAL)
     status = ContractStatus.CANCELLED if churned else ContractStatus.ACTIVE
-    _add_contract(bundle, draft, contract_id, kind, status, start, end_in_force, term)
+    _add_contract(bundle, draft, contract_id, kind, status, start, end, term)  # the agreed end
     lines = [(plan, 1, None, None)] + [(p, q, None, None) for p, q in extras]
     lines += [(c.SEATS, d.seats, d.id, None) for d in draft.departments if d.seats]
     if geo_seats:  # seats for an office; unscoped if the office could not be placed

@@ -2,7 +2,8 @@
 
 Money (`Money`): a Decimal rounded to cents, written as a string with exactly two decimals ("85000.00"), so no
 reader loses a cent to binary floating point. Scores, percentages, probabilities and propensities (`Measure`): a
-JSON number (84.4, 113.8, 0.77). docs/data-model.md ("Figures in JSON") says the same.
+JSON number
+(84.4, 113.8, 0.77, 82.0: a whole value keeps its decimal point). docs/data-model.md ("Figures in JSON") says the same.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ def money_text(value: Decimal | int) -> str:
     return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def measure_number(value: Decimal | float | int) -> float | int:
-    """A score, percentage or probability as a JSON number (an integer when whole)."""
+def measure_number(value: Decimal | float | int) -> float:
+    """A score, percentage or probability as a JSON number, always written with a decimal point (82.0, not 82), so
+    its type is the same whether or not it happens to be whole."""
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    return int(number) if number == number.to_integral_value() else float(number)
+    return float(number)
 
 
 Money = Annotated[Decimal, PlainSerializer(money_text, return_type=str, when_used="json")]

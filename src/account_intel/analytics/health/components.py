@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from account_intel.analytics.evidence import Evidence, row_evidence, usage_evidence
-from account_intel.analytics.facts import AccountFacts, ActivityFact, Catalog, UsagePoint
+from account_intel.analytics.facts import AccountFacts, ActivityFact, Catalog, LineFact, UsagePoint
 from account_intel.analytics.health.config import (
     AdoptionRules,
     CommercialRules,
@@ -18,6 +18,8 @@ from account_intel.analytics.health.config import (
     RelationshipRules,
     SentimentRules,
     SupportRules,
+    TenureRules,
+    TermRules,
     UsageRules,
 )
 from account_intel.analytics.health.models import RawValue
@@ -347,6 +349,51 @@ def relationship(facts: AccountFacts, rules: RelationshipRules, ev: EvidenceSink
             ev.append(row_evidence("contact", c.id, "active_contact", value=c.role))
     threads = min(1.0, len(active) / rules.contacts_target)
     return rules.champion_share * (1.0 if champions else 0.0) + (1 - rules.champion_share) * threads, raw, None
+
+
+DAYS_PER_MONTH = 30.4375
+
+
+def customer_start(facts: AccountFacts) -> date | None:
+    """When the account became a customer: its customer-since date, else the earliest start of a line in force."""
+    if facts.customer_since is not None:
+        return facts.customer_since
+    return min((line.start_date for line in facts.lines), default=None)
+
+
+def tenure(facts: AccountFacts, rules: TenureRules, ev: EvidenceSink) -> Part:
+    """Customer age in months, scored from `zero_months` (0) to `full_months` (1): young accounts churn most.
+    Missing when the start is unknown or after the as-of date (never scored as a new customer by default)."""
+    since = customer_start(facts)
+    if since is None or since > facts.as_of:
+        return None, {}, "no customer start date (customer_since or a line start)"
+    months = (facts.as_of - since).days / DAYS_PER_MONTH
+    if ev is not None:
+        if facts.customer_since is not None:
+            ev.append(row_evidence("account", facts.account_id, "customer_since", value=since.isoformat()))
+        else:
+            first = min(facts.lines, key=lambda line: line.start_date)
+            ev.append(row_evidence("line", first.id, "start_date", value=since.isoformat()))
+    return linear(months, rules.zero_months, rules.full_months), {"tenure_months": _r(months)}, None
+
+
+def line_term(line: LineFact) -> float | None:
+    """A line's committed term in months: start to its contract's agreed end, else the billing period."""
+    if line.end_date is not None and line.end_date > line.start_date:
+        return (line.end_date - line.start_date).days / DAYS_PER_MONTH
+    return None if line.billing_months is None else float(line.billing_months)
+
+
+def term(facts: AccountFacts, rules: TermRules, ev: EvidenceSink) -> Part:
+    """Commitment: the longest term of the lines in force (start to the contract's agreed end, else the billing
+    period), scored from `zero_months` (month to month: 0) to `full_months` (1). Missing when no line has either."""
+    terms = [(months, line.id) for line in facts.lines if (months := line_term(line)) is not None]
+    if not terms:
+        return None, {}, "no contract end date or billing frequency on the lines in force (term unknown)"
+    months, line_id = max(terms)
+    if ev is not None:
+        ev.append(row_evidence("line", line_id, "term_months", value=_r(months)))
+    return linear(months, rules.zero_months, rules.full_months), {"term_months": _r(months)}, None
 
 
 def commercial(facts: AccountFacts, rules: CommercialRules, others_mean: float, ev: EvidenceSink) -> Part:

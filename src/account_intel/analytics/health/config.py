@@ -30,7 +30,17 @@ from account_intel.errors import NotFoundError, ValidationFailed
 HEALTH_FILE = "health.yaml"
 WEIGHTS_DIR = "weights"
 DEFAULT_NAME = "default"
-COMPONENTS = ("usage", "adoption", "support", "sentiment", "engagement", "relationship", "commercial")
+COMPONENTS = (
+    "usage",
+    "adoption",
+    "support",
+    "sentiment",
+    "engagement",
+    "relationship",
+    "tenure",
+    "term",
+    "commercial",
+)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -57,13 +67,15 @@ class Weights(WeightSection):
     """Relative weight of each component (>= 0, normalised to sum 1)."""
 
     ORDER = COMPONENTS
-    usage: NonNegative = 0.22
-    adoption: NonNegative = 0.15
-    support: NonNegative = 0.13
-    sentiment: NonNegative = 0.17
-    engagement: NonNegative = 0.13
-    relationship: NonNegative = 0.10
-    commercial: NonNegative = 0.10
+    usage: NonNegative = 0.16
+    adoption: NonNegative = 0.12
+    support: NonNegative = 0.10
+    sentiment: NonNegative = 0.14
+    engagement: NonNegative = 0.10
+    relationship: NonNegative = 0.08
+    tenure: NonNegative = 0.12
+    term: NonNegative = 0.10
+    commercial: NonNegative = 0.08
 
 
 class UsageRules(_Section):
@@ -159,6 +171,32 @@ class RelationshipRules(_Section):
     champion_share: Share = 0.5
 
 
+class TenureRules(_Section):
+    """Customer age: months since the account became a customer."""
+
+    zero_months: NonNegative = 0
+    full_months: Positive = 36
+
+    @model_validator(mode="after")
+    def _span(self) -> TenureRules:
+        if self.full_months <= self.zero_months:
+            raise ValueError("tenure.full_months must be above tenure.zero_months")
+        return self
+
+
+class TermRules(_Section):
+    """Commitment: the longest term (start to end, in months) of the contract lines in force."""
+
+    zero_months: NonNegative = 1
+    full_months: Positive = 24
+
+    @model_validator(mode="after")
+    def _span(self) -> TermRules:
+        if self.full_months <= self.zero_months:
+            raise ValueError("term.full_months must be above term.zero_months")
+        return self
+
+
 class CommercialRules(_Section):
     """Renewal proximity."""
 
@@ -176,6 +214,8 @@ class HealthConfig(_Section):
     sentiment: SentimentRules = Field(default_factory=SentimentRules)
     engagement: EngagementRules = Field(default_factory=EngagementRules)
     relationship: RelationshipRules = Field(default_factory=RelationshipRules)
+    tenure: TenureRules = Field(default_factory=TenureRules)
+    term: TermRules = Field(default_factory=TermRules)
     commercial: CommercialRules = Field(default_factory=CommercialRules)
 
     _name: str = PrivateAttr(default=DEFAULT_NAME)

@@ -1,4 +1,4 @@
-"""Account health: a 0-100 score and a band from seven weighted components, computed from `AccountFacts` alone.
+"""Account health: a 0-100 score and a band from nine weighted components, computed from `AccountFacts` alone.
 
 `compute_health` returns the full result with evidence; `score_only` is the fast path for portfolio scans
 (plain numbers, no evidence, no pydantic). Neither touches the database: the facts loader does the I/O.
@@ -61,6 +61,8 @@ def _parts(
         "sentiment": hc.sentiment(facts, config.sentiment, sink("sentiment")),
         "engagement": hc.engagement(facts, config.engagement, sink("engagement")),
         "relationship": hc.relationship(facts, config.relationship, sink("relationship")),
+        "tenure": hc.tenure(facts, config.tenure, sink("tenure")),
+        "term": hc.term(facts, config.term, sink("term")),
     }
     weight = total = 0.0
     for name, (sub, _, _) in parts.items():
