@@ -196,8 +196,8 @@ def test_cli_backtest(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_products_not_yet_owned_counts_products_and_higher_plans_only() -> None:
     from decimal import Decimal
 
-    from account_intel.analytics.backtest.run import not_owned
     from account_intel.analytics.facts import AccountFacts, Catalog, LineFact, ProductFact
+    from account_intel.analytics.propensity.features import not_owned
 
     def product(pid: str, kind: str, rank: int | None = None) -> ProductFact:
         return ProductFact(pid, pid, kind, None, "seat", Decimal("10"), rank)

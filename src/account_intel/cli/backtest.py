@@ -15,6 +15,7 @@ from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.analytics.backtest.fitting import LogisticModel
+    from account_intel.analytics.backtest.metrics import CalibrationBucket
     from account_intel.analytics.backtest.run import BacktestReport
 
 
@@ -54,6 +55,14 @@ def backtest(
             help="Leave out accounts flagged churned without a churn date (the report says how many).",
         ),
     ] = False,
+    calibration: Annotated[
+        str,
+        typer.Option(
+            "--calibration",
+            metavar="METHOD",
+            help="How --fit calibrates its models' probabilities: platt (default) or isotonic (needs more rows).",
+        ),
+    ] = "platt",
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -61,6 +70,8 @@ def backtest(
     from account_intel.analytics.backtest.run import run_backtest
     from account_intel.analytics.health.config import load_weights
 
+    if calibration not in ("platt", "isotonic"):
+        raise ValidationFailed(f"--calibration {calibration!r} is not known: use platt or isotonic.")
     day = parse_date(as_of)
     if day is None:
         raise ValidationFailed("--as-of is required.")
@@ -79,6 +90,7 @@ def backtest(
             home=settings.home,
             k=k,
             exclude_undated_churn=exclude_undated_churn,
+            calibration=calibration,  # type: ignore[arg-type]
         )
     if json_out:
         print_json(report)
@@ -137,13 +149,7 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
             f"lift {_f(at.lift_over_baseline, 2)}); close probability Brier {_f(p.probability.brier)}"
         )
     )
-    if p.probability.calibration:
-        cal = Table(title="Close probability calibration (deciles)")
-        for col in ("Decile", "Accounts", "Mean predicted", "Observed"):
-            cal.add_column(col, justify="right")
-        for b in p.probability.calibration:
-            cal.add_row(str(b.index + 1), str(b.count), f"{b.mean_predicted:.2f}", f"{b.observed_rate:.2f}")
-        out.print(cal)
+    _render_reliability(out, "Close probability calibration (deciles)", p.probability.calibration)
     if r.fit is not None:
         f = r.fit
         weights = ", ".join(f"{c} {w:.2f}" for c, w in f.weights.items())
@@ -154,10 +160,50 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
                 f"'{f.saved_as}' ({f.path})"
             )
         )
+        for m in f.models:
+            strongest = sorted(m.coefficients.items(), key=lambda kv: -abs(kv[1]))[:4]
+            out.print(
+                Text(
+                    f"Model '{m.name}' ({m.outcome}, {m.calibration} calibration): {m.rows:,} accounts, "
+                    f"{m.positives:,} with the outcome; out-of-fold AUC {_f(m.cv_auc)}, Brier {_f(m.cv_brier)} "
+                    f"({m.cv_folds} folds); strongest features (log-odds per SD) "
+                    + ", ".join(f"{k} {v:+.2f}" for k, v in strongest)
+                    + f"; saved to {m.path}"
+                )
+            )
+    for e in r.models:
+        bands = ""
+        if e.red is not None:
+            bands = (
+                f"; bands from the calibrated probability: Green {e.accounts_by_band.get('Green', 0):,}, Yellow "
+                f"{e.accounts_by_band.get('Yellow', 0):,}, Red {e.accounts_by_band.get('Red', 0):,} (Red precision "
+                f"{_f(e.red.precision)}, recall {_f(e.red.recall)})"
+            )
+        out.print(
+            Text(
+                f"Model '{e.name}' on {r.as_of}: AUC {_f(e.report.auc)}, Brier {_f(e.report.brier)}{bands}",
+                style="bold",
+            )
+        )
+        _render_reliability(out, f"Reliability of '{e.name}' (deciles)", e.report.calibration)
     _render_side_by_side(out, r)
     for note in r.notes:
         out.print(Text(f"Note: {note}", style="yellow"))
     out.print(Text("Leakage controls: " + "; ".join(r.leakage_controls), style="dim"))
+
+
+def _render_reliability(out: Console, title: str, buckets: list[CalibrationBucket]) -> None:
+    """Predicted against observed rate per decile, with the lift over the base rate."""
+    if not buckets:
+        return
+    table = Table(title=title)
+    for col in ("Decile", "Accounts", "Mean predicted", "Observed", "Lift"):
+        table.add_column(col, justify="right")
+    for b in buckets:
+        table.add_row(
+            str(b.index + 1), f"{b.count:,}", f"{b.mean_predicted:.2f}", f"{b.observed_rate:.2f}", _f(b.lift, 2)
+        )
+    out.print(table)
 
 
 def _cv(model: LogisticModel) -> str:

@@ -78,7 +78,8 @@ def _matrix(features: np.ndarray | Sequence[Sequence[float]], columns: int) -> n
     return x
 
 
-def _pipeline(l2: float, max_iter: int, tol: float):  # type: ignore[no-untyped-def]  # sklearn is untyped
+def pipeline(l2: float, max_iter: int = 1000, tol: float = 1e-8):  # type: ignore[no-untyped-def]  # sklearn is untyped
+    """StandardScaler then an L2 LogisticRegression with C = 1 / l2 (no penalty at l2 = 0)."""
     model = LogisticRegression(C=1.0 / l2 if l2 else np.inf, max_iter=max_iter, tol=tol)
     return make_pipeline(StandardScaler(), model)
 
@@ -106,11 +107,11 @@ def fit_logistic(
         raise ValidationFailed("Outcomes are all one class: a logistic regression needs both outcomes to fit.")
     if l2 < 0:
         raise ValidationFailed("l2 must be zero or positive.")
-    pipeline = _pipeline(l2, max_iter, tol)
+    steps = pipeline(l2, max_iter, tol)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported as converged=False
-        pipeline.fit(x, y)
-    scaler, fitted = pipeline[0], pipeline[-1]
+        steps.fit(x, y)
+    scaler, fitted = steps[0], steps[-1]
     means, scales = scaler.mean_, scaler.scale_
     standardized = fitted.coef_.ravel()
     original = standardized / scales
@@ -122,7 +123,7 @@ def fit_logistic(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             held_out = cross_val_predict(
-                _pipeline(l2, max_iter, tol), x, y, cv=StratifiedKFold(folds), method="predict_proba"
+                pipeline(l2, max_iter, tol), x, y, cv=StratifiedKFold(folds), method="predict_proba"
             )[:, 1]
         cv_auc = roc_auc(held_out, y.astype(bool))
     eta = intercept + x @ original

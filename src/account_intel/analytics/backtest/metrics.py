@@ -210,6 +210,9 @@ class CalibrationBucket(BaseModel):
     upper: float = Field(description="Highest prediction in the bucket (quantile) or bin end (uniform).")
     mean_predicted: float = Field(description="Mean predicted probability.")
     observed_rate: float = Field(description="Share of rows where the outcome happened.")
+    lift: float | None = Field(
+        default=None, description="Observed rate over the base rate of all rows (None when no row had the outcome)."
+    )
 
 
 def calibration_buckets(
@@ -225,29 +228,32 @@ def calibration_buckets(
     if n_buckets < 1:
         raise ValidationFailed("n_buckets must be at least 1.")
     out: list[CalibrationBucket] = []
+    base = float(y.mean()) if y.size else 0.0
     if strategy == "quantile":
         order = np.argsort(p, kind="stable")
         for index, chunk in enumerate(np.array_split(order, n_buckets)):
             if chunk.size:
-                out.append(_bucket(index, p[chunk], y[chunk], float(p[chunk].min()), float(p[chunk].max())))
+                out.append(_bucket(index, p[chunk], y[chunk], float(p[chunk].min()), float(p[chunk].max()), base))
         return out
     edges = np.linspace(0.0, 1.0, n_buckets + 1)
     which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, n_buckets - 1)
     for index in range(n_buckets):
         chosen = which == index
         if chosen.any():
-            out.append(_bucket(index, p[chosen], y[chosen], float(edges[index]), float(edges[index + 1])))
+            out.append(_bucket(index, p[chosen], y[chosen], float(edges[index]), float(edges[index + 1]), base))
     return out
 
 
-def _bucket(index: int, p: np.ndarray, y: np.ndarray, lower: float, upper: float) -> CalibrationBucket:
+def _bucket(index: int, p: np.ndarray, y: np.ndarray, lower: float, upper: float, base: float) -> CalibrationBucket:
+    observed = float(y.mean())
     return CalibrationBucket(
         index=index,
         count=int(p.size),
         lower=lower,
         upper=upper,
         mean_predicted=float(p.mean()),
-        observed_rate=float(y.mean()),
+        observed_rate=observed,
+        lift=observed / base if base > 0 else None,
     )
 
 

@@ -44,17 +44,26 @@ from account_intel.analytics.backtest.metrics import (
     score_report,
     tied_at_cut,
 )
-from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog
+from account_intel.analytics.facts import AccountFacts, load_catalog
+from account_intel.analytics.fitted.files import save_model
+from account_intel.analytics.fitted.model import FittedModel, Method, fit_model
+from account_intel.analytics.health.components import line_term
 from account_intel.analytics.health.config import COMPONENTS, HealthConfig, Weights, default_health_config, save_weights
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
+from account_intel.analytics.propensity.features import FEATURES, expansion_features, not_owned
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.domain.tiering import Thresholds
 from account_intel.domain.wording import count, with_article
 from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
+CHURN_FEATURES = (*COMPONENTS, "tenure_months", "term_months")
+
+
+def _matrix(rows: list[dict[str, float]], features: tuple[str, ...]) -> np.ndarray:
+    return np.array([[row[f] for f in features] for row in rows], dtype=float).reshape(len(rows), len(features))
 
 
 class SideBySide(BaseModel):
@@ -109,6 +118,34 @@ class PropensityEvaluation(BaseModel):
     probability: ScoreReport = Field(description="The best candidate's close probability: Brier and calibration.")
 
 
+class ModelSummary(BaseModel):
+    """A fitted, calibrated model saved by `--fit`, with what it learnt and how it did out of fold."""
+
+    name: str
+    outcome: str
+    path: str
+    rows: int
+    positives: int
+    calibration: str
+    cv_folds: int
+    cv_auc: float | None
+    cv_brier: float | None
+    baseline: str = Field(description="The single-column baseline the model must beat on its training date.")
+    baseline_auc: float | None = Field(description="That baseline's AUC on the training date.")
+    coefficients: dict[str, float] = Field(description="Change in log-odds per standard deviation of each feature.")
+    imputed: dict[str, int] = Field(description="Training rows per feature without data, given the training mean.")
+
+
+class ModelEvaluation(BaseModel):
+    """A fitted model's calibrated probabilities on the evaluation date: ranking, calibration and lift."""
+
+    name: str
+    outcome: str
+    report: ScoreReport = Field(description="AUC, Brier and the reliability table (deciles, with lift).")
+    red: ClassificationCounts | None = Field(default=None, description="Churn models: the Red band as prediction.")
+    accounts_by_band: dict[str, int] = Field(default_factory=dict)
+
+
 class FitSummary(BaseModel):
     """The logistic fit behind a saved weight set."""
 
@@ -122,6 +159,7 @@ class FitSummary(BaseModel):
     imputed: dict[str, int] = Field(description="Rows per component without data, given the training mean.")
     saved_as: str
     path: str
+    models: list[ModelSummary] = Field(default_factory=list, description="Calibrated models saved beside the weights.")
 
 
 class BacktestReport(BaseModel):
@@ -140,6 +178,9 @@ class BacktestReport(BaseModel):
         default_factory=list, description="Baselines (ARR, products not yet owned, tenure) beside the scores."
     )
     fit: FitSummary | None = None
+    models: list[ModelEvaluation] = Field(
+        default_factory=list, description="The fitted models' calibrated probabilities on the evaluation date."
+    )
     evaluated_on: str = Field(description="Which as-of date scores which labels (train vs evaluation).")
     leakage_controls: list[str] = Field(default_factory=lambda: list(LEAKAGE_NOTES))
     notes: list[str] = Field(default_factory=list)
@@ -152,25 +193,41 @@ class _Scored:
         self.ids: list[str] = []
         self.arr: list[float] = []
         self.tenure: list[float] = []  # months as a customer on the as-of date; NaN when unknown
+        self.term: list[float] = []  # the longest committed term of the lines in force, months; NaN when unknown
         self.not_owned: list[float] = []  # catalog items the account does not own yet
         self.subs: list[list[float]] = []  # component sub-scores, NaN when missing
         self.scores: dict[str, list[float]] = {}
         self.bands: dict[str, list[str]] = {}
         self.propensity: list[float] = []
         self.probability: list[float] = []
+        self.features: list[dict[str, float]] = []  # expansion features (`propensity.features`)
+
+    def churn_matrix(self) -> np.ndarray:
+        """Component sub-scores per row (NaN: missing), in `COMPONENTS` order."""
+        return np.asarray(self.subs, dtype=float).reshape(len(self.subs), len(COMPONENTS))
+
+    def churn_rows(self) -> list[dict[str, float]]:
+        """The churn model's features per row (NaN: unknown): the component sub-scores, and tenure and term in
+        months (unclamped: the sub-scores stop rising at their full points)."""
+        return [
+            dict(zip(COMPONENTS, row, strict=True)) | {"tenure_months": tenure, "term_months": term}
+            for row, tenure, term in zip(self.subs, self.tenure, self.term, strict=True)
+        ]
 
 
 def _score(
     session: Session, as_of: date, configs: list[HealthConfig], thresholds: Thresholds, propensity: bool
 ) -> _Scored:
     catalog = load_catalog(session)
-    scan = ScanConfig(load_propensity_config(), load_signal_config())
+    prop_config = load_propensity_config()
+    scan = ScanConfig(prop_config, load_signal_config())
     out = _Scored()
     for chunk in iter_population_facts(session, as_of, thresholds):
         for facts in chunk:
             out.ids.append(facts.account_id)
             out.arr.append(float(facts.arr))
             out.tenure.append(_tenure_months(facts))
+            out.term.append(max((t for line in facts.lines if (t := line_term(line)) is not None), default=np.nan))
             out.not_owned.append(float(not_owned(facts, catalog)))
             first = None
             for config in configs:
@@ -180,6 +237,7 @@ def _score(
                 out.bands.setdefault(config.name, []).append(quick.band)
             assert first is not None
             out.subs.append([np.nan if first.sub_scores[c] is None else first.sub_scores[c] for c in COMPONENTS])
+            out.features.append(expansion_features(facts, catalog, prop_config, first.score))
             if propensity:
                 found = fast_candidates(facts, catalog, first, first.band, scan, counted_only=True)
                 out.propensity.append(max((c.propensity for c in found), default=0.0))
@@ -192,18 +250,6 @@ def _tenure_months(facts: AccountFacts) -> float:
     return float("nan") if since is None or since > facts.as_of else (facts.as_of - since).days / 30.4375
 
 
-def not_owned(facts: AccountFacts, catalog: Catalog) -> int:
-    """Catalog items the account does not own on its as-of date: products without a line in force, and plans above
-    its highest plan (a lower plan is not whitespace)."""
-    owned = {line.product_id for line in facts.lines}
-    top = max((p.tier_rank or 0 for i, p in catalog.products.items() if i in owned and p.kind == "plan"), default=-1)
-    return sum(
-        1
-        for product_id, product in catalog.products.items()
-        if product_id not in owned and not (product.kind == "plan" and (product.tier_rank or 0) <= top)
-    )
-
-
 def _known(values: list[float]) -> np.ndarray:
     """Unknown values at the mean of the known ones, so they rank in the middle, neither good nor bad."""
     arr = np.asarray(values, dtype=float)
@@ -212,7 +258,12 @@ def _known(values: list[float]) -> np.ndarray:
 
 
 def _side_by_side(
-    scored: _Scored, configs: list[HealthConfig], churned: np.ndarray, expanded: np.ndarray, top: int
+    scored: _Scored,
+    configs: list[HealthConfig],
+    churned: np.ndarray,
+    expanded: np.ndarray,
+    top: int,
+    evaluations: list[tuple[ModelEvaluation, np.ndarray]],
 ) -> list[SideBySide]:
     arr, not_owned_counts = np.asarray(scored.arr, dtype=float), np.asarray(scored.not_owned, dtype=float)
     red = int((np.asarray(scored.bands[configs[0].name]) == "Red").sum()) if configs else 0
@@ -221,11 +272,13 @@ def _side_by_side(
         ("more products not yet owned", not_owned_counts),
         ("shorter tenure", -_known(scored.tenure)),
         *((f"health ({c.name})", 100 - np.asarray(scored.scores[c.name], dtype=float)) for c in configs),
+        *((f"churn model ({e.name}, calibrated)", p) for e, p in evaluations if e.outcome == "churn"),
     ]
     expansion_rows = [
         ("larger ARR", arr),
         ("more products not yet owned", not_owned_counts),
         ("propensity (default)", np.asarray(scored.propensity, dtype=float)),
+        *((f"expansion model ({e.name}, calibrated)", p) for e, p in evaluations if e.outcome == "expansion"),
     ]
     return [side_by_side(name, "churn", scores, churned, red) for name, scores in churn_rows] + [
         side_by_side(name, "expansion", scores, expanded, top) for name, scores in expansion_rows
@@ -248,26 +301,35 @@ def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> 
     )
 
 
+def _labels_on(session: Session, scored: _Scored, as_of: date, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    churn = churn_labels(session, as_of, horizon)
+    upgraded, won = expansion_labels(session, as_of, horizon)
+    churned = np.array([i in churn for i in scored.ids], dtype=bool)
+    expanded = np.array([i in upgraded or i in won for i in scored.ids], dtype=bool)
+    return churned, expanded
+
+
+def _need_both(train_as_of: date, horizon: int, y: np.ndarray, what: str) -> None:
+    if not y.size or y.all() or not y.any():
+        raise ValidationFailed(
+            f"Cannot fit on {train_as_of}: {int(y.sum())} of {len(y)} accounts {what} in the following "
+            f"{horizon} days; a fit needs accounts with and without it. Try another --fit-as-of or horizon."
+        )
+
+
 def fit_weights(
-    session: Session,
+    scored: _Scored,
+    y: np.ndarray,
     *,
     train_as_of: date,
     horizon: int,
-    thresholds: Thresholds,
     base: HealthConfig,
     name: str,
     home: Path | None = None,
 ) -> tuple[HealthConfig, FitSummary]:
     """Learn component weights from churn after `train_as_of` and save them as the named weight set."""
-    scored = _score(session, train_as_of, [base], thresholds, propensity=False)
-    labels = churn_labels(session, train_as_of, horizon)
-    y = np.array([i in labels for i in scored.ids], dtype=bool)
-    if not scored.ids or y.all() or not y.any():
-        raise ValidationFailed(
-            f"Cannot fit on {train_as_of}: {int(y.sum())} of {len(y)} accounts churned in the following "
-            f"{horizon} days; a fit needs both churned and retained accounts. Try another --fit-as-of or horizon."
-        )
-    x = np.asarray(scored.subs, dtype=float)
+    _need_both(train_as_of, horizon, y, "churned")
+    x = scored.churn_matrix()
     imputed = {}
     for j, component in enumerate(COMPONENTS):
         missing = np.isnan(x[:, j])
@@ -300,6 +362,75 @@ def fit_weights(
     )
 
 
+def fit_models(
+    scored: _Scored,
+    churned: np.ndarray,
+    expanded: np.ndarray,
+    *,
+    train_as_of: date,
+    horizon: int,
+    name: str,
+    method: Method,
+    home: Path | None = None,
+) -> list[tuple[FittedModel, ModelSummary]]:
+    """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
+    features), named `<name>-churn` and `<name>-expansion`; an outcome too rare to learn is skipped."""
+    out = []
+    baselines = {
+        "churn": ("shorter tenure", -_known(scored.tenure)),
+        "expansion": ("more products not yet owned", np.asarray(scored.not_owned, dtype=float)),
+    }
+    for outcome, x, features, y in (
+        ("churn", _matrix(scored.churn_rows(), CHURN_FEATURES), list(CHURN_FEATURES), churned),
+        ("expansion", _matrix(scored.features, FEATURES), list(FEATURES), expanded),
+    ):
+        if min(int(y.sum()), int((~y).sum())) < 2:
+            continue
+        model = fit_model(
+            x, y, features, name=f"{name}-{outcome}", outcome=outcome,  # type: ignore[arg-type]
+            trained_as_of=train_as_of, horizon_days=horizon, method=method,
+        )  # fmt: skip
+        path = save_model(model, home=home)
+        out.append(
+            (
+                model,
+                ModelSummary(
+                    name=model.name,
+                    outcome=outcome,
+                    path=str(path),
+                    rows=model.rows,
+                    positives=model.positives,
+                    calibration=model.calibration.method,
+                    cv_folds=model.cv_folds,
+                    cv_auc=model.cv_auc,
+                    cv_brier=model.cv_brier,
+                    baseline=baselines[outcome][0],
+                    baseline_auc=roc_auc(baselines[outcome][1], y),
+                    coefficients={k: round(v, 4) + 0.0 for k, v in model.logistic.standardized_coefficients.items()},
+                    imputed=model.imputed,
+                ),
+            )
+        )
+    return out
+
+
+def _evaluate_model(model: FittedModel, scored: _Scored, y: np.ndarray, top: int) -> tuple[ModelEvaluation, np.ndarray]:
+    rows = scored.churn_rows() if model.outcome == "churn" else scored.features
+    p = model.probabilities(rows) if rows else np.zeros(0)
+    evaluation = ModelEvaluation(
+        name=model.name, outcome=model.outcome, report=score_report(p, y, k=top, ids=scored.ids)
+    )
+    if model.outcome == "churn":
+        bands = np.array([model.band(float(v)) for v in p])
+        evaluation = evaluation.model_copy(
+            update={
+                "red": precision_recall(bands == "Red", y),
+                "accounts_by_band": {b: int((bands == b).sum()) for b in BANDS},
+            }
+        )
+    return evaluation, p
+
+
 def run_backtest(
     session: Session,
     *,
@@ -313,6 +444,7 @@ def run_backtest(
     home: Path | None = None,
     k: int | None = None,
     exclude_undated_churn: bool = False,
+    calibration: Method = "platt",
 ) -> BacktestReport:
     """Score every customer on `as_of` and compare with the `horizon` days after it (see the module docstring).
 
@@ -332,6 +464,7 @@ def run_backtest(
     thresholds = thresholds or Thresholds()
     default = default_health_config()
     summary = None
+    models: list[tuple[FittedModel, ModelSummary]] = []
     if fit:
         train = fit_as_of or as_of - timedelta(days=horizon)
         if train + timedelta(days=horizon) > as_of:
@@ -340,20 +473,28 @@ def run_backtest(
                 f"{train + timedelta(days=horizon)}, after the evaluation date {as_of}: choose an earlier date so the "
                 "evaluation never scores its own training labels."
             )
+        training = _score(session, train, [default], thresholds, propensity=False)
+        train_churned, train_expanded = _labels_on(session, training, train, horizon)
         compare, summary = fit_weights(
-            session, train_as_of=train, horizon=horizon, thresholds=thresholds, base=default, name=save_as, home=home
+            training, train_churned, train_as_of=train, horizon=horizon, base=default, name=save_as, home=home
         )
+        models = fit_models(
+            training, train_churned, train_expanded, train_as_of=train, horizon=horizon, name=save_as,
+            method=calibration, home=home,
+        )  # fmt: skip
+        summary = summary.model_copy(update={"models": [m for _, m in models]})
     configs = [default] + ([compare] if compare is not None else [])
     if compare is not None and compare.name == default.name:
         compare = compare.named(f"{compare.name} (compared)", compare.source)
         configs = [default, compare]
     scored = _score(session, as_of, configs, thresholds, propensity=True)
-    churn = churn_labels(session, as_of, horizon)
+    churned, expanded = _labels_on(session, scored, as_of, horizon)
     upgraded, won = expansion_labels(session, as_of, horizon)
-    churned = np.array([i in churn for i in scored.ids], dtype=bool)
-    expanded = np.array([i in upgraded or i in won for i in scored.ids], dtype=bool)
     n = len(scored.ids)
     top = k or max(10, n // 10)
+    evaluations = [
+        _evaluate_model(model, scored, churned if model.outcome == "churn" else expanded, top) for model, _ in models
+    ]
     props = np.asarray(scored.propensity, dtype=float)
     probability = np.asarray(scored.probability, dtype=float)
     notes = []
@@ -362,6 +503,17 @@ def run_backtest(
             f"{count(len(undated), 'account')} flagged churned without a date left out (--exclude-undated-churn): "
             "neither in the population nor among the churners"
         )
+    for m in summary.models if summary else []:
+        if m.cv_auc is not None and m.baseline_auc is not None and m.cv_auc < m.baseline_auc:
+            notes.append(
+                f"model '{m.name}' ranks worse out of fold (AUC {m.cv_auc:.3f}) than '{m.baseline}' alone on the "
+                f"training date ({m.baseline_auc:.3f}): trust the baseline over it until more history is imported"
+            )
+        elif m.cv_auc is not None and m.cv_auc < 0.55:
+            notes.append(
+                f"model '{m.name}' learnt little (out-of-fold AUC {m.cv_auc:.3f}): its probabilities stay near the "
+                "base rate"
+            )
     if not expanded.any():
         notes.append("no account expanded in the window: propensity AUC and precision@k are undefined")
     if not churned.any():
@@ -389,8 +541,9 @@ def run_backtest(
             precision_at_k=compare_to_baseline(props, scored.arr, expanded, top, scored.ids),
             probability=score_report(probability, expanded, k=top, ids=scored.ids),
         ),
-        side_by_side=_side_by_side(scored, configs, churned, expanded, top) if n else [],
+        side_by_side=_side_by_side(scored, configs, churned, expanded, top, evaluations) if n else [],
         fit=summary,
+        models=[e for e, _ in evaluations],
         evaluated_on=evaluated,
         notes=notes,
     )

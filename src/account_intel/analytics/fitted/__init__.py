@@ -1,0 +1,1 @@
+"""Fitted, calibrated scoring models learnt from a store's own history, and where they are saved."""

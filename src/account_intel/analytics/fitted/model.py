@@ -1,0 +1,180 @@
+"""A fitted, calibrated scoring model: a regularised logistic regression whose probabilities are calibrated.
+
+    raw log-odds  eta = intercept + sum_j coefficient_j * x_j            (`backtest.fitting.fit_logistic`)
+    probability   p   = calibrate(eta)                                  (Platt: sigmoid(a * eta + b);
+                                                                           isotonic: a monotone step curve)
+
+The calibration is learnt from out-of-fold log-odds (stratified k-fold: each row scored by a model that never saw
+it), so it corrects the optimism of in-sample predictions. Unknown feature values are imputed with the training
+mean, so an unknown ranks in the middle (neither good nor bad). An account's "why" is its per-feature
+contributions, coefficient_j * (x_j - mean_j): log-odds points against the average training account; they sum
+to eta minus the log-odds of the average account. Bands come from the calibrated probability against the
+training base rate: Red at `red_at` (twice the base rate) or more, Yellow at `yellow_at` (the base rate) or more.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import date
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from account_intel.analytics.backtest.fitting import LogisticModel, fit_logistic, pipeline
+from account_intel.analytics.backtest.metrics import brier_score, roc_auc
+from account_intel.errors import ValidationFailed
+
+Outcome = Literal["churn", "expansion"]
+Method = Literal["platt", "isotonic"]
+MIN_FOLDS = 2
+
+
+class Calibration(BaseModel):
+    """How raw log-odds become a probability."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Method
+    slope: float = Field(default=1.0, description="Platt: a in sigmoid(a * eta + b).")
+    offset: float = Field(default=0.0, description="Platt: b.")
+    knots: list[float] = Field(default_factory=list, description="Isotonic: log-odds of the curve's steps.")
+    values: list[float] = Field(default_factory=list, description="Isotonic: probability at each knot.")
+
+    def apply(self, eta: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of raw log-odds."""
+        if self.method == "platt":
+            return np.exp(-np.logaddexp(0.0, -(self.slope * eta + self.offset)))
+        return np.interp(eta, self.knots, self.values)
+
+
+class FittedModel(BaseModel):
+    """A named model as saved: what it learnt, from which window, and how well it did out of fold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    outcome: Outcome = Field(description="What a probability is of: churn or expansion within the horizon.")
+    labels: Literal["dated"] = Field(
+        default="dated", description="dated: outcomes dated after the training as-of date, within the horizon."
+    )
+    trained_as_of: date
+    horizon_days: int
+    window_end: date = Field(description="Last day of the training labels.")
+    rows: int
+    positives: int
+    base_rate: float = Field(description="Share of training rows with the outcome.")
+    features: list[str]
+    imputation: dict[str, float] = Field(description="Training mean used for an unknown value, per feature.")
+    imputed: dict[str, int] = Field(description="Training rows with the feature unknown.")
+    logistic: LogisticModel
+    calibration: Calibration
+    cv_folds: int
+    cv_auc: float | None = Field(description="Out-of-fold ROC AUC.")
+    cv_brier: float | None = Field(description="Brier score of the calibrated out-of-fold probabilities.")
+    red_at: float = Field(description="Red band from this probability (twice the base rate, at most 0.9).")
+    yellow_at: float = Field(description="Yellow band from this probability (the base rate).")
+
+    def matrix(self, rows: list[dict[str, float]]) -> np.ndarray:
+        """Feature rows as an array in `features` order, unknowns (NaN or absent) at the training mean."""
+        x = np.array([[row.get(f, math.nan) for f in self.features] for row in rows], dtype=float).reshape(
+            len(rows), len(self.features)
+        )
+        for j, name in enumerate(self.features):
+            x[np.isnan(x[:, j]), j] = self.imputation[name]
+        return x
+
+    def probabilities(self, rows: list[dict[str, float]]) -> np.ndarray:
+        """Calibrated probability of the outcome per feature row."""
+        return self.calibration.apply(self.logistic.linear_predictor(self.matrix(rows)))
+
+    def contributions(self, row: dict[str, float]) -> dict[str, float]:
+        """Log-odds points per feature against the average training account (unknown: 0)."""
+        x = self.matrix([row])[0]
+        return {
+            name: round(self.logistic.coefficients[name] * (x[j] - self.logistic.means[name]), 4) + 0.0
+            for j, name in enumerate(self.features)
+        }
+
+    def band(self, probability: float) -> str:
+        """Red, Yellow or Green from a calibrated probability (churn models)."""
+        return "Red" if probability >= self.red_at else "Yellow" if probability >= self.yellow_at else "Green"
+
+
+def _impute(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, dict[str, float], dict[str, int]]:
+    x = x.copy()
+    means, counts = {}, {}
+    for j, name in enumerate(names):
+        missing = np.isnan(x[:, j])
+        counts[name] = int(missing.sum())
+        known = x[~missing, j]
+        means[name] = float(known.mean()) if known.size else 0.0
+        x[missing, j] = means[name]
+    return x, means, counts
+
+
+def _calibrate(eta: np.ndarray, y: np.ndarray, method: Method) -> Calibration:
+    if method == "platt":
+        platt = LogisticRegression(C=np.inf).fit(eta.reshape(-1, 1), y)
+        return Calibration(method="platt", slope=float(platt.coef_[0, 0]), offset=float(platt.intercept_[0]))
+    curve = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(eta, y)
+    return Calibration(method="isotonic", knots=curve.X_thresholds_.tolist(), values=curve.y_thresholds_.tolist())
+
+
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    features: list[str],
+    *,
+    name: str,
+    outcome: Outcome,
+    trained_as_of: date,
+    horizon_days: int,
+    method: Method = "platt",
+    l2: float = 1.0,
+) -> FittedModel:
+    """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn."""
+    y = np.asarray(y, dtype=bool)
+    positives, negatives = int(y.sum()), int((~y).sum())
+    folds = min(5, positives, negatives)
+    if folds < MIN_FOLDS:
+        raise ValidationFailed(
+            f"Cannot fit the {outcome} model on {trained_as_of}: {positives} of {y.size} accounts had the outcome in "
+            f"the following {horizon_days} days; it needs at least {MIN_FOLDS} with it and {MIN_FOLDS} without. "
+            "Try an earlier --fit-as-of or a longer --horizon."
+        )
+    filled, means, counts = _impute(np.asarray(x, dtype=float), features)
+    logistic = fit_logistic(filled, y, features, l2=l2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        held_out = cross_val_predict(
+            pipeline(l2), filled, y.astype(float), cv=StratifiedKFold(folds), method="decision_function"
+        )
+    calibration = _calibrate(held_out, y.astype(float), method)
+    calibrated = calibration.apply(held_out)
+    base = positives / y.size
+    return FittedModel(
+        name=name,
+        outcome=outcome,
+        trained_as_of=trained_as_of,
+        horizon_days=horizon_days,
+        window_end=date.fromordinal(trained_as_of.toordinal() + horizon_days),
+        rows=int(y.size),
+        positives=positives,
+        base_rate=round(base, 4),
+        features=list(features),
+        imputation=means,
+        imputed=counts,
+        logistic=logistic,
+        calibration=calibration,
+        cv_folds=folds,
+        cv_auc=roc_auc(held_out, y),
+        cv_brier=brier_score(calibrated, y),
+        red_at=round(min(0.9, 2 * base), 4),
+        yellow_at=round(base, 4),
+    )

@@ -1,0 +1,83 @@
+"""Expansion features of one account on its as-of date: what a fitted propensity model learns from.
+
+Each feature is a plain number computed from `AccountFacts` alone (the facts loader has already windowed every
+dated row by the as-of date, so nothing after it can reach a feature). Unknown stays unknown: a feature without
+data is NaN, and the fit imputes it with the training mean (neither good nor bad), never with 0.
+
+- `not_owned`: whitespace breadth, catalog items the account does not own yet (products without a line in force,
+  and plans above its highest plan; a lower plan is not whitespace).
+- `open_opportunities`: opportunities open on the date.
+- `recent_wins`: expansions closed won within the prior-expansion window (`propensity.yaml`).
+- `months_since_purchase`: recency, months since the latest line in force started (NaN without lines).
+- `usage_near_limit`: the highest share of a plan limit reached in the latest month of any limited metric.
+- `tenure_months`: months as a customer (NaN when the start is unknown).
+- `log_arr`: log10 of 1 + ARR.
+- `health`: the health score on the date (0-100).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from account_intel.analytics.facts import AccountFacts, Catalog
+from account_intel.analytics.health.components import DAYS_PER_MONTH, customer_start
+from account_intel.analytics.opportunities.targets import wins_before
+from account_intel.analytics.propensity.config import PropensityConfig
+
+FEATURES = (
+    "not_owned",
+    "open_opportunities",
+    "recent_wins",
+    "months_since_purchase",
+    "usage_near_limit",
+    "tenure_months",
+    "log_arr",
+    "health",
+)
+NAN = float("nan")
+
+
+def not_owned(facts: AccountFacts, catalog: Catalog) -> int:
+    """Catalog items the account does not own on its as-of date: products without a line in force, and plans above
+    its highest plan (a lower plan is not whitespace)."""
+    owned = {line.product_id for line in facts.lines}
+    top = max((p.tier_rank or 0 for i, p in catalog.products.items() if i in owned and p.kind == "plan"), default=-1)
+    return sum(
+        1
+        for product_id, product in catalog.products.items()
+        if product_id not in owned and not (product.kind == "plan" and (product.tier_rank or 0) <= top)
+    )
+
+
+def _months(since: date | None, as_of: date) -> float:
+    return NAN if since is None or since > as_of else (as_of - since).days / DAYS_PER_MONTH
+
+
+def usage_near_limit(facts: AccountFacts) -> float:
+    """The highest value / limit of the latest point on or before the as-of date of each limited metric (NaN
+    without any limited metric)."""
+    best = NAN
+    for points in facts.usage.values():
+        latest = next((p for p in reversed(points) if p.period <= facts.as_of), None)
+        if latest is not None and latest.limit:
+            share = latest.value / latest.limit
+            best = share if math.isnan(best) else max(best, share)
+    return best
+
+
+def expansion_features(
+    facts: AccountFacts, catalog: Catalog, config: PropensityConfig, health: float
+) -> dict[str, float]:
+    """The account's features in `FEATURES` order (NaN: unknown)."""
+    latest = max((line.start_date for line in facts.lines), default=None)
+    return {
+        "not_owned": float(not_owned(facts, catalog)),
+        "open_opportunities": float(sum(1 for o in facts.opportunities if o.stage == "open")),
+        "recent_wins": float(wins_before(facts, config)),
+        "months_since_purchase": _months(latest, facts.as_of),
+        "usage_near_limit": usage_near_limit(facts),
+        "tenure_months": _months(customer_start(facts), facts.as_of),
+        "log_arr": math.log10(1 + float(facts.arr)),
+        "health": float(health),
+    }
