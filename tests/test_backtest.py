@@ -155,9 +155,11 @@ def test_fit_on_an_earlier_date_and_compare(demo_url: str, tmp_path: Path) -> No
         ("churn", "shorter tenure"),
         ("churn", "health (default)"),
         ("churn", "health (demo-fit)"),
+        ("churn", "churn model (demo-fit-churn, calibrated)"),
         ("expansion", "larger ARR"),
         ("expansion", "more products not yet owned"),
         ("expansion", "propensity (default)"),
+        ("expansion", "expansion model (demo-fit-expansion, calibrated)"),
     }
     # the same figure has the same value wherever it is shown
     default = report.health[0]
@@ -173,6 +175,8 @@ def test_fit_on_an_earlier_date_and_compare(demo_url: str, tmp_path: Path) -> No
     saved = load_weights("demo-fit", home=tmp_path)
     assert saved.weights.model_dump() == pytest.approx(report.fit.weights, abs=1e-4)
     assert "fitted by `account-intel backtest --fit` on 2024-04-02" in Path(report.fit.path).read_text()
+    for name in ("demo-fit-churn", "demo-fit-expansion"):
+        assert (tmp_path / "models" / f"{name}.json").is_file()
 
 
 def test_cli_backtest(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,6 +57,7 @@ def test_band_drop_missing_data_and_weight_change_are_reported() -> None:
         usage={},
         feature_usage={},
         last_exec_touch_on=None,
+        customer_since=AS_OF - timedelta(days=60),  # a young customer: tenure is known and low
     )
     weak = compute_health(weak_facts, catalog(), CONFIG)
     delta = compute_health_delta(weak, to_snapshot_data(good, week=date(2024, 11, 18)))
