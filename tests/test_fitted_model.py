@@ -30,7 +30,7 @@ def test_the_model_finds_the_planted_driver_and_is_calibrated(method: str) -> No
     x, y = _planted()
     model = fit_model(
         x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90,
-        method=method,  # type: ignore[arg-type]
+        method=method, alone=[],  # type: ignore[arg-type]
     )  # fmt: skip
     coef = model.logistic.standardized_coefficients
     assert coef["tenure"] < 0 and abs(coef["tenure"]) > 5 * abs(coef["noise"])
@@ -46,7 +46,7 @@ def test_the_model_finds_the_planted_driver_and_is_calibrated(method: str) -> No
 def test_contributions_add_up_to_the_log_odds_against_the_average_account() -> None:
     x, y = _planted()
     model = fit_model(
-        x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90
+        x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90, alone=[]
     )
     row = {"tenure": 3.0, "noise": 1.0, "partial": float("nan")}
     parts = model.contributions(row)
@@ -77,3 +77,23 @@ def test_too_few_outcomes_to_learn_is_refused_with_the_counts() -> None:
     y[0] = True
     with pytest.raises(ValidationFailed, match="1 of 50"):
         fit_model(x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90)
+
+
+def test_one_strong_column_beats_a_model_that_learns_noise() -> None:
+    """Few rows, one real driver among many noise columns: the fit keeps the column alone, and whatever it keeps
+    ranks at least as well out of fold as every candidate it tried."""
+    rng = np.random.default_rng(11)
+    rows = 60
+    driver = rng.normal(size=rows)
+    y = rng.random(rows) < 1 / (1 + np.exp(-2.5 * driver))
+    x = np.column_stack([driver, rng.normal(size=(rows, 25))])
+    names = ["driver", *(f"noise_{i}" for i in range(25))]
+    model = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90)
+    assert model.selected == "driver alone" and model.features == ["driver"]
+    assert set(model.candidates) == {"all features", *(f"{n} alone" for n in names)}
+    assert model.cv_auc is not None
+    assert all(auc is None or model.cv_auc >= auc - 1e-4 for auc in model.candidates.values())
+    assert model.probabilities([{"driver": 2.0}])[0] > model.probabilities([{"driver": -2.0}])[0]
+    full = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90, alone=[])
+    assert full.selected == "all features" and len(full.features) == 26
+    assert full.cv_auc is not None and full.cv_auc <= model.cv_auc

@@ -130,8 +130,14 @@ class ModelSummary(BaseModel):
     cv_folds: int
     cv_auc: float | None
     cv_brier: float | None
+    selected: str = Field(default="all features", description="The candidate kept: all features or one alone.")
+    candidates: dict[str, float | None] = Field(
+        default_factory=dict, description="Out-of-fold AUC of every candidate tried (all features, each alone)."
+    )
     baseline: str = Field(description="The single-column baseline the model must beat on its training date.")
-    baseline_auc: float | None = Field(description="That baseline's AUC on the training date.")
+    baseline_auc: float | None = Field(
+        description="That baseline's out-of-fold AUC on the training date, on the same folds as the model."
+    )
     coefficients: dict[str, float] = Field(description="Change in log-odds per standard deviation of each feature.")
     imputed: dict[str, int] = Field(description="Training rows per feature without data, given the training mean.")
 
@@ -376,10 +382,7 @@ def fit_models(
     """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
     features), named `<name>-churn` and `<name>-expansion`; an outcome too rare to learn is skipped."""
     out = []
-    baselines = {
-        "churn": ("shorter tenure", -_known(scored.tenure)),
-        "expansion": ("more products not yet owned", np.asarray(scored.not_owned, dtype=float)),
-    }
+    baselines = {"churn": ("shorter tenure", "tenure_months"), "expansion": ("more products not yet owned", "not_owned")}
     for outcome, x, features, y in (
         ("churn", _matrix(scored.churn_rows(), CHURN_FEATURES), list(CHURN_FEATURES), churned),
         ("expansion", _matrix(scored.features, FEATURES), list(FEATURES), expanded),
@@ -404,8 +407,10 @@ def fit_models(
                     cv_folds=model.cv_folds,
                     cv_auc=model.cv_auc,
                     cv_brier=model.cv_brier,
+                    selected=model.selected,
+                    candidates=model.candidates,
                     baseline=baselines[outcome][0],
-                    baseline_auc=roc_auc(baselines[outcome][1], y),
+                    baseline_auc=model.candidates.get(f"{baselines[outcome][1]} alone"),
                     coefficients={k: round(v, 4) + 0.0 for k, v in model.logistic.standardized_coefficients.items()},
                     imputed=model.imputed,
                 ),
@@ -504,12 +509,14 @@ def run_backtest(
             "neither in the population nor among the churners"
         )
     for m in summary.models if summary else []:
-        if m.cv_auc is not None and m.baseline_auc is not None and m.cv_auc < m.baseline_auc:
+        if m.selected != "all features":
+            full = m.candidates.get("all features")
             notes.append(
-                f"model '{m.name}' ranks worse out of fold (AUC {m.cv_auc:.3f}) than '{m.baseline}' alone on the "
-                f"training date ({m.baseline_auc:.3f}): trust the baseline over it until more history is imported"
+                f"model '{m.name}' kept {m.selected}: on the training date it ranked better out of fold "
+                f"(AUC {m.cv_auc:.3f}) than the model on every feature ({'-' if full is None else f'{full:.3f}'}); "
+                "more imported history lets the full model learn"
             )
-        elif m.cv_auc is not None and m.cv_auc < 0.55:
+        if m.cv_auc is not None and m.cv_auc < 0.55:
             notes.append(
                 f"model '{m.name}' learnt little (out-of-fold AUC {m.cv_auc:.3f}): its probabilities stay near the "
                 "base rate"

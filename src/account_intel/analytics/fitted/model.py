@@ -8,7 +8,13 @@ The calibration is learnt from out-of-fold log-odds (stratified k-fold: each row
 it), so it corrects the optimism of in-sample predictions. Unknown feature values are imputed with the training
 mean, so an unknown ranks in the middle (neither good nor bad). An account's "why" is its per-feature
 contributions, coefficient_j * (x_j - mean_j): log-odds points against the average training account; they sum
-to eta minus the log-odds of the average account. Bands come from the calibrated probability against the
+to eta minus the log-odds of the average account.
+
+A fit is a small tournament decided out of fold: the model on every feature against a one-feature model on each
+feature alone. The single feature wins only when it ranks strictly better out of fold than the full model, so a
+fitted model never ranks worse on its training date than the simple column it could have been (when an outcome's
+history is thin, one strong column beats a model that learns noise). The saved model names the candidates and
+their out-of-fold AUCs. Bands come from the calibrated probability against the
 training base rate: Red at `red_at` (twice the base rate) or more, Yellow at `yellow_at` (the base rate) or more.
 """
 
@@ -75,8 +81,13 @@ class FittedModel(BaseModel):
     logistic: LogisticModel
     calibration: Calibration
     cv_folds: int
-    cv_auc: float | None = Field(description="Out-of-fold ROC AUC.")
+    cv_auc: float | None = Field(description="ROC AUC on the held-out folds, the mean over the folds.")
     cv_brier: float | None = Field(description="Brier score of the calibrated out-of-fold probabilities.")
+    candidates: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Out-of-fold AUC of each model tried: 'all features' and each feature alone; the best is kept.",
+    )
+    selected: str = Field(default="all features", description="Which candidate was kept.")
     red_at: float = Field(description="Red band from this probability (twice the base rate, at most 0.9).")
     yellow_at: float = Field(description="Yellow band from this probability (the base rate).")
 
@@ -126,6 +137,21 @@ def _calibrate(eta: np.ndarray, y: np.ndarray, method: Method) -> Calibration:
     return Calibration(method="isotonic", knots=curve.X_thresholds_.tolist(), values=curve.y_thresholds_.tolist())
 
 
+def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, l2: float) -> tuple[np.ndarray, float | None]:
+    """Log-odds of each row from a model fitted on the other folds, and the mean AUC over the held-out folds.
+
+    The mean over folds, not the AUC of the pooled log-odds: each fold's model has its own scale, so pooled
+    log-odds mix rankings (a single column's AUC would come out lower than the column's own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        eta = np.asarray(
+            cross_val_predict(pipeline(l2), x, y.astype(float), cv=StratifiedKFold(folds), method="decision_function")
+        )
+    aucs = [roc_auc(eta[test], y[test]) for _, test in StratifiedKFold(folds).split(x, y)]
+    known = [a for a in aucs if a is not None]
+    return eta, (float(np.mean(known)) if known else None)
+
+
 def fit_model(
     x: np.ndarray,
     y: np.ndarray,
@@ -137,8 +163,12 @@ def fit_model(
     horizon_days: int,
     method: Method = "platt",
     l2: float = 1.0,
+    alone: list[str] | None = None,
 ) -> FittedModel:
-    """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn."""
+    """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn.
+
+    `alone` names the features tried as one-feature models against the full one (default: every feature with
+    variance; [] for the full model only)."""
     y = np.asarray(y, dtype=bool)
     positives, negatives = int(y.sum()), int((~y).sum())
     folds = min(5, positives, negatives)
@@ -149,14 +179,21 @@ def fit_model(
             "Try an earlier --fit-as-of or a longer --horizon."
         )
     filled, means, counts = _impute(np.asarray(x, dtype=float), features)
-    logistic = fit_logistic(filled, y, features, l2=l2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        held_out = cross_val_predict(
-            pipeline(l2), filled, y.astype(float), cv=StratifiedKFold(folds), method="decision_function"
-        )
-    calibration = _calibrate(held_out, y.astype(float), method)
-    calibrated = calibration.apply(held_out)
+    held_out, best = _out_of_fold(filled, y, folds, l2)
+    candidates: dict[str, float | None] = {"all features": best}
+    chosen, chosen_out = list(features), held_out
+    tried = [f for f in features if filled[:, features.index(f)].std() > 0] if alone is None else alone
+    if len(features) > 1:
+        for feature in tried:
+            column = filled[:, [features.index(feature)]]
+            single, auc = _out_of_fold(column, y, folds, l2)
+            candidates[f"{feature} alone"] = auc
+            if auc is not None and (best is None or auc > best):
+                best, chosen, chosen_out = auc, [feature], single
+    columns = [features.index(f) for f in chosen]
+    logistic = fit_logistic(filled[:, columns], y, chosen, l2=l2)
+    calibration = _calibrate(chosen_out, y.astype(float), method)
+    calibrated = calibration.apply(chosen_out)
     base = positives / y.size
     return FittedModel(
         name=name,
@@ -167,14 +204,16 @@ def fit_model(
         rows=int(y.size),
         positives=positives,
         base_rate=round(base, 4),
-        features=list(features),
-        imputation=means,
-        imputed=counts,
+        features=chosen,
+        imputation={f: means[f] for f in chosen},
+        imputed={f: counts[f] for f in chosen},
         logistic=logistic,
         calibration=calibration,
         cv_folds=folds,
-        cv_auc=roc_auc(held_out, y),
+        cv_auc=None if best is None else round(best, 4),
         cv_brier=brier_score(calibrated, y),
+        candidates={k: None if v is None else round(v, 4) for k, v in candidates.items()},
+        selected="all features" if len(chosen) == len(features) else f"{chosen[0]} alone",
         red_at=round(min(0.9, 2 * base), 4),
         yellow_at=round(base, 4),
     )
