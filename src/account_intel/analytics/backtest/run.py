@@ -382,7 +382,10 @@ def fit_models(
     """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
     features), named `<name>-churn` and `<name>-expansion`; an outcome too rare to learn is skipped."""
     out = []
-    baselines = {"churn": ("shorter tenure", "tenure_months"), "expansion": ("more products not yet owned", "not_owned")}
+    baselines = {
+        "churn": ("shorter tenure", "tenure_months"),
+        "expansion": ("more products not yet owned", "not_owned"),
+    }
     for outcome, x, features, y in (
         ("churn", _matrix(scored.churn_rows(), CHURN_FEATURES), list(CHURN_FEATURES), churned),
         ("expansion", _matrix(scored.features, FEATURES), list(FEATURES), expanded),
