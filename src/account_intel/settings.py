@@ -85,6 +85,15 @@ class Settings(BaseSettings):
         default=3, ge=0, le=20, description="Outbound drafts one account may get from one run; the rest are dropped."
     )
 
+    churn_model: str = Field(
+        default="fitted-churn",
+        description="Saved model (backtest --fit) whose calibrated churn probability briefs show; empty: none.",
+    )
+    expansion_model: str = Field(
+        default="fitted-expansion",
+        description="Saved model (backtest --fit) whose calibrated expansion probability briefs show; empty: none.",
+    )
+
     default_language: str = Field(
         default="en",
         description="Language customers are written to in when their account names none (a tag like en, de, pt-BR).",

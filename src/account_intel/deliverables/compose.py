@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
 from account_intel.analytics.evidence import evidence_names
-from account_intel.analytics.facts import load_catalog, load_facts
+from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, load_facts
+from account_intel.analytics.fitted.predict import Predictions, account_predictions
 from account_intel.analytics.health.overrides import active_override
+from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.analytics.whitespace.map import build_whitespace_map
 from account_intel.content.templates import load_template, render
@@ -51,6 +53,16 @@ def _parts_text(total: Any, whitespace: Any) -> str:
     return f" (white-space {_money(whitespace)} + rate increase at renewal {_money(renewal)})"
 
 
+def _predictions(ctx: GraphContext, facts: AccountFacts, catalog: Catalog) -> Predictions:
+    """The configured churn and expansion models' calibrated probabilities (active customers only)."""
+    if facts.status != "active":
+        return Predictions()
+    settings = ctx.settings
+    names = [n for n in (settings.churn_model, settings.expansion_model) if n]
+    config = load_propensity_config(home=settings.home)
+    return account_predictions(facts, catalog, config, names, home=settings.home)
+
+
 def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
     """The brief as data: account facts, the three agents' grounded outputs, the whitespace map and the drafts."""
     as_of = date.fromisoformat(state["as_of"])
@@ -74,6 +86,7 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         named = evidence_names(session, list(cited))
     mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
+    predictions = _predictions(ctx, facts, catalog)
     days = profile.days_to_renewal
     renewal = f"{profile.renewal_date} ({days} {plural('day', days or 0)})" if profile.renewal_date else "unknown"
     brains = state.get("brains", {})
@@ -124,6 +137,8 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
         "figure_text": [_figure_text(s) for s in findings.scenarios],
         "nrr_text": _figure_text(findings.nrr_impact),
+        "predictions": [p.text for p in predictions.predictions],
+        "prediction_notes": predictions.notes,
         "phases": [{"name": name, "entries": phases[name]} for name in by_start_day(phases)],
         "contacts": contacts,
         "evidence_index": cited,

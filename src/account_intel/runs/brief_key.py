@@ -1,8 +1,9 @@
 """What a brief or QBR packet depends on, as one key: a cached deliverable is reused only while its key holds.
 
 The key covers the kind, the as-of date, the brain, the account's facts as of the date (lines, usage, contacts,
-activities, opportunities, events...), the health override in force, the analytics configuration files and the
-content hash of agents/, prompts/ and tools/. Any change gives a new key, so the deliverable is recomputed.
+activities, opportunities, events...), the health override in force, the analytics configuration files, the
+saved models a brief shows (churn and expansion: absent, or their file's bytes) and the content hash of agents/,
+prompts/ and tools/. Any change gives a new key, so the deliverable is recomputed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from account_intel.analytics.config_loader import resolve_file
 from account_intel.analytics.facts import load_facts
+from account_intel.analytics.fitted.files import model_path
 from account_intel.analytics.health.overrides import active_override
 from account_intel.content.stamp import content_hash
 from account_intel.settings import Settings
@@ -36,6 +38,10 @@ def config_version(settings: Settings) -> str:
     home = Path(settings.home).expanduser()
     for name in CONFIG_FILES:
         digest.update(name.encode("utf-8") + b"\0" + resolve_file(name, home=home).read_bytes() + b"\0")
+    for model in (settings.churn_model, settings.expansion_model):
+        path = model_path(model, home=home) if model else None
+        saved = path.read_bytes() if path is not None and path.is_file() else b"-"
+        digest.update(b"model\0" + model.encode("utf-8") + b"\0" + saved + b"\0")
     return digest.hexdigest()[:16]
 
 

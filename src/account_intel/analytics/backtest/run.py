@@ -44,22 +44,22 @@ from account_intel.analytics.backtest.metrics import (
     score_report,
     tied_at_cut,
 )
-from account_intel.analytics.facts import AccountFacts, load_catalog
+from account_intel.analytics.facts import load_catalog
+from account_intel.analytics.fitted.features import CHURN_FEATURES, model_features
 from account_intel.analytics.fitted.files import save_model
 from account_intel.analytics.fitted.model import FittedModel, Method, fit_model
-from account_intel.analytics.health.components import line_term
 from account_intel.analytics.health.config import COMPONENTS, HealthConfig, Weights, default_health_config, save_weights
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
-from account_intel.analytics.propensity.features import FEATURES, expansion_features, not_owned
+from account_intel.analytics.propensity.features import FEATURES
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.domain.tiering import Thresholds
 from account_intel.domain.wording import count, with_article
 from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
-CHURN_FEATURES = (*COMPONENTS, "tenure_months", "term_months")
+MIN_OUTCOMES = 10  # accounts with, and without, an outcome before a model of it is fitted
 
 
 def _matrix(rows: list[dict[str, float]], features: tuple[str, ...]) -> np.ndarray:
@@ -199,9 +199,8 @@ class _Scored:
         self.ids: list[str] = []
         self.arr: list[float] = []
         self.tenure: list[float] = []  # months as a customer on the as-of date; NaN when unknown
-        self.term: list[float] = []  # the longest committed term of the lines in force, months; NaN when unknown
         self.not_owned: list[float] = []  # catalog items the account does not own yet
-        self.subs: list[list[float]] = []  # component sub-scores, NaN when missing
+        self.churn: list[dict[str, float]] = []  # churn features (`fitted.features.churn_features`)
         self.scores: dict[str, list[float]] = {}
         self.bands: dict[str, list[str]] = {}
         self.propensity: list[float] = []
@@ -210,15 +209,9 @@ class _Scored:
 
     def churn_matrix(self) -> np.ndarray:
         """Component sub-scores per row (NaN: missing), in `COMPONENTS` order."""
-        return np.asarray(self.subs, dtype=float).reshape(len(self.subs), len(COMPONENTS))
-
-    def churn_rows(self) -> list[dict[str, float]]:
-        """The churn model's features per row (NaN: unknown): the component sub-scores, and tenure and term in
-        months (unclamped: the sub-scores stop rising at their full points)."""
-        return [
-            dict(zip(COMPONENTS, row, strict=True)) | {"tenure_months": tenure, "term_months": term}
-            for row, tenure, term in zip(self.subs, self.tenure, self.term, strict=True)
-        ]
+        return np.array([[row[c] for c in COMPONENTS] for row in self.churn], dtype=float).reshape(
+            len(self.churn), len(COMPONENTS)
+        )
 
 
 def _score(
@@ -232,9 +225,6 @@ def _score(
         for facts in chunk:
             out.ids.append(facts.account_id)
             out.arr.append(float(facts.arr))
-            out.tenure.append(_tenure_months(facts))
-            out.term.append(max((t for line in facts.lines if (t := line_term(line)) is not None), default=np.nan))
-            out.not_owned.append(float(not_owned(facts, catalog)))
             first = None
             for config in configs:
                 quick = score_only(facts, catalog, config)
@@ -242,18 +232,16 @@ def _score(
                 out.scores.setdefault(config.name, []).append(quick.score)
                 out.bands.setdefault(config.name, []).append(quick.band)
             assert first is not None
-            out.subs.append([np.nan if first.sub_scores[c] is None else first.sub_scores[c] for c in COMPONENTS])
-            out.features.append(expansion_features(facts, catalog, prop_config, first.score))
+            rows = model_features(facts, catalog, first, prop_config)
+            out.churn.append(rows["churn"])
+            out.features.append(rows["expansion"])
+            out.tenure.append(rows["churn"]["tenure_months"])
+            out.not_owned.append(rows["expansion"]["not_owned"])
             if propensity:
                 found = fast_candidates(facts, catalog, first, first.band, scan, counted_only=True)
                 out.propensity.append(max((c.propensity for c in found), default=0.0))
                 out.probability.append(float(max((c.probability for c in found), default=0)))
     return out
-
-
-def _tenure_months(facts: AccountFacts) -> float:
-    since = facts.customer_since
-    return float("nan") if since is None or since > facts.as_of else (facts.as_of - since).days / 30.4375
 
 
 def _known(values: list[float]) -> np.ndarray:
@@ -378,19 +366,27 @@ def fit_models(
     name: str,
     method: Method,
     home: Path | None = None,
-) -> list[tuple[FittedModel, ModelSummary]]:
+) -> tuple[list[tuple[FittedModel, ModelSummary]], list[str]]:
     """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
-    features), named `<name>-churn` and `<name>-expansion`; an outcome too rare to learn is skipped."""
-    out = []
+    features), named `<name>-churn` and `<name>-expansion`. An outcome with fewer than `MIN_OUTCOMES` accounts
+    on either side is not fitted (a model of two churners learns their accidents): the second list says which."""
+    out, skipped = [], []
     baselines = {
         "churn": ("shorter tenure", "tenure_months"),
         "expansion": ("more products not yet owned", "not_owned"),
     }
     for outcome, x, features, y in (
-        ("churn", _matrix(scored.churn_rows(), CHURN_FEATURES), list(CHURN_FEATURES), churned),
+        ("churn", _matrix(scored.churn, CHURN_FEATURES), list(CHURN_FEATURES), churned),
         ("expansion", _matrix(scored.features, FEATURES), list(FEATURES), expanded),
     ):
-        if min(int(y.sum()), int((~y).sum())) < 2:
+        positives = int(y.sum())
+        if min(positives, int((~y).sum())) < MIN_OUTCOMES:
+            skipped.append(
+                f"no {outcome} model fitted: {positives} of {y.size} accounts had the outcome in the {horizon} days "
+                f"after {train_as_of}; a model needs at least {MIN_OUTCOMES} with it and {MIN_OUTCOMES} without "
+                f"(a model saved earlier as '{name}-{outcome}' is left as it was). Import more history, or try an "
+                "earlier --fit-as-of or a longer --horizon"
+            )
             continue
         model = fit_model(
             x, y, features, name=f"{name}-{outcome}", outcome=outcome,  # type: ignore[arg-type]
@@ -419,11 +415,11 @@ def fit_models(
                 ),
             )
         )
-    return out
+    return out, skipped
 
 
 def _evaluate_model(model: FittedModel, scored: _Scored, y: np.ndarray, top: int) -> tuple[ModelEvaluation, np.ndarray]:
-    rows = scored.churn_rows() if model.outcome == "churn" else scored.features
+    rows = scored.churn if model.outcome == "churn" else scored.features
     p = model.probabilities(rows) if rows else np.zeros(0)
     evaluation = ModelEvaluation(
         name=model.name, outcome=model.outcome, report=score_report(p, y, k=top, ids=scored.ids)
@@ -473,6 +469,7 @@ def run_backtest(
     default = default_health_config()
     summary = None
     models: list[tuple[FittedModel, ModelSummary]] = []
+    skipped: list[str] = []
     if fit:
         train = fit_as_of or as_of - timedelta(days=horizon)
         if train + timedelta(days=horizon) > as_of:
@@ -486,7 +483,7 @@ def run_backtest(
         compare, summary = fit_weights(
             training, train_churned, train_as_of=train, horizon=horizon, base=default, name=save_as, home=home
         )
-        models = fit_models(
+        models, skipped = fit_models(
             training, train_churned, train_expanded, train_as_of=train, horizon=horizon, name=save_as,
             method=calibration, home=home,
         )  # fmt: skip
@@ -505,7 +502,7 @@ def run_backtest(
     ]
     props = np.asarray(scored.propensity, dtype=float)
     probability = np.asarray(scored.probability, dtype=float)
-    notes = []
+    notes = list(skipped)
     if undated:
         notes.append(
             f"{count(len(undated), 'account')} flagged churned without a date left out (--exclude-undated-churn): "
