@@ -48,6 +48,17 @@ def demo(
             help=f"History ends on this date, which becomes the store's data date (default {DEFAULT_AS_OF}).",
         ),
     ] = None,
+    plant: Annotated[
+        bool,
+        typer.Option(
+            "--plant-outcomes",
+            help="Plant churn and expansion with known drivers in the two windows of --plant-horizon days before the "
+            "data date, to check `backtest --fit` against a known truth (docs/backtest.md).",
+        ),
+    ] = False,
+    plant_horizon: Annotated[
+        int, typer.Option("--plant-horizon", metavar="DAYS", help="Window of --plant-outcomes, in days (30-365).")
+    ] = 180,
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a store that holds non-demo accounts.")] = False,
     json_out: JsonOption = False,
@@ -60,7 +71,12 @@ def demo(
     from account_intel.demo.build import build_demo
     from account_intel.store.probe import parse_url
 
-    spec = DemoSpec(accounts=accounts, seed=seed, as_of=parse_date(as_of) or DEFAULT_AS_OF)
+    spec = DemoSpec(
+        accounts=accounts,
+        seed=seed,
+        as_of=parse_date(as_of) or DEFAULT_AS_OF,
+        plant_horizon=plant_horizon if plant else None,
+    )
     settings = settings_for(db)
     parse_url(settings.resolved_db_url)
     thresholds = thresholds_for(settings)
@@ -148,6 +164,23 @@ def render_report(report: DemoReport) -> None:
     console.print(
         Text.assemble(f"Story accounts: {names}. Try: ", (report.stories[0].try_command, "bold")), soft_wrap=True
     )
+    if report.planted is not None:
+        p = report.planted
+        drivers = ", ".join(f"{k} {v:+g}" for k, v in {**p.churn_drivers}.items())
+        growth = ", ".join(f"{k} {v:+g}" for k, v in p.expansion_drivers.items())
+        for w in p.windows:
+            console.print(
+                f"Planted {w.starts} to {w.ends}: of {w.customers:,} customers, {w.churned:,} churned and "
+                f"{w.expanded:,} won an expansion.",
+                highlight=False,
+            )
+        console.print(
+            Text.assemble(
+                f"Known drivers (log-odds per unit): churn {drivers}; expansion {growth}. Check a fit: ",
+                (p.backtest, "bold"),
+            ),
+            soft_wrap=True,
+        )
 
 
 def _cell(accounts: int, arr: Decimal) -> str:

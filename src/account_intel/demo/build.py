@@ -12,6 +12,7 @@ from account_intel.demo.loader import Progress, load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.demo.producer import use_background
 from account_intel.demo.stories import RETAILCO_ID, TECHFLOW_ID
+from account_intel.demo.truth import PlantReport, plant_outcomes
 from account_intel.domain.tiering import Thresholds
 from account_intel.queries.portfolio_summary import PortfolioSummary, summarise_portfolio
 
@@ -37,6 +38,7 @@ class DemoReport(BaseModel):
     seconds: float
     summary: PortfolioSummary
     stories: list[StoryAccount]
+    planted: PlantReport | None = Field(default=None, description="Known-truth outcomes (--plant-outcomes).")
 
 
 def build_demo(
@@ -56,6 +58,12 @@ def build_demo(
             report = load_portfolio(
                 session, spec, thresholds=thresholds, on_progress=on_progress, background=use_background(spec)
             )
+        planted = None
+        if spec.plant_horizon is not None:
+            with store.transaction() as session:
+                planted = plant_outcomes(
+                    session, data_date=spec.as_of, horizon=spec.plant_horizon, seed=spec.seed, thresholds=thresholds
+                )
         with store.transaction() as session:
             summary = summarise_portfolio(session, as_of=spec.as_of)
         if store.dialect == "sqlite":  # the load ran on a rollback journal; leave the file in WAL, as every use sets it
@@ -88,4 +96,5 @@ def build_demo(
         seconds=round(time.perf_counter() - started, 2),
         summary=summary,
         stories=stories,
+        planted=planted,
     )

@@ -20,10 +20,15 @@ class DemoSpec:
     accounts: int = DEFAULT_ACCOUNTS
     seed: int = DEFAULT_SEED
     as_of: date = DEFAULT_AS_OF
+    plant_horizon: int | None = None  # days: plant known-truth outcomes in the two windows before as_of (`truth`)
 
     def __post_init__(self) -> None:
         if not 1 <= self.accounts <= MAX_ACCOUNTS:
             raise ValidationFailed(f"--accounts must be between 1 and {MAX_ACCOUNTS:,}; got {self.accounts}.")
+        if self.plant_horizon is not None and not 30 <= self.plant_horizon <= 365:
+            raise ValidationFailed(
+                f"--plant-outcomes takes a horizon of 30 to 365 days; got {self.plant_horizon}. Try 180."
+            )
 
     @property
     def total(self) -> int:
