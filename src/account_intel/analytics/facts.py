@@ -296,13 +296,14 @@ def _months_back(day: date, months: int) -> date:
 
 
 def load_facts(
-    session: Session, as_of: date, account_ids: Sequence[str], *, scan: bool = False
+    session: Session, as_of: date, account_ids: Sequence[str], *, scan: bool = False, snapshot: bool = False
 ) -> dict[str, AccountFacts]:
-    """Facts for the named accounts (any order); unknown ids are left out. `scan`: see `iter_portfolio_facts`."""
+    """Facts for the named accounts (any order); unknown ids are left out. `scan` and `snapshot`: see
+    `iter_portfolio_facts`."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    return _Loader(session, as_of, Account.id.in_(ids), ids, scan).run()
+    return _Loader(session, as_of, Account.id.in_(ids), ids, scan, snapshot).run()
 
 
 def iter_portfolio_facts(
@@ -312,6 +313,7 @@ def iter_portfolio_facts(
     chunk_size: int = 5000,
     account_ids: Sequence[str] | None = None,
     scan: bool = False,
+    snapshot: bool = False,
 ) -> Iterator[list[AccountFacts]]:
     """Facts for every account (or the given ones), streamed in chunks of contiguous ids to bound memory.
 
@@ -319,22 +321,28 @@ def iter_portfolio_facts(
     subjects and bodies, org event descriptions, contact names, titles and emails), and `feature_usage` holds one
     point per feature: the latest month with use in the window (value: the largest monthly value), or the latest
     month with a row when there was no use. Adoption, coverage and every structured rule read the same answers.
+
+    `snapshot=True` reads an account flagged churned without a date as the customer it was on the date, with its
+    contracts in force (the flag is a label of the snapshot, for `backtest --snapshot`).
     """
     stmt: Select[tuple[str]] = select(Account.id).order_by(Account.id)
     if account_ids is not None:
         stmt = stmt.where(Account.id.in_(list(account_ids)))
     all_ids = list(session.connection().execute(stmt).scalars())
     for start in range(0, len(all_ids), chunk_size):
-        yield chunk_facts(session, as_of, all_ids[start : start + chunk_size], scan=scan)
+        yield chunk_facts(session, as_of, all_ids[start : start + chunk_size], scan=scan, snapshot=snapshot)
 
 
-def chunk_facts(session: Session, as_of: date, ids: Sequence[str], *, scan: bool = False) -> list[AccountFacts]:
+def chunk_facts(
+    session: Session, as_of: date, ids: Sequence[str], *, scan: bool = False, snapshot: bool = False
+) -> list[AccountFacts]:
     """Facts for a sorted run of account ids (one chunk of `iter_portfolio_facts`), in id order; each query reads
     the id range from the first to the last."""
     if not ids:
         return []
     chunk = list(ids)
-    facts = _Loader(session, as_of, and_(Account.id >= chunk[0], Account.id <= chunk[-1]), chunk, scan).run()
+    condition = and_(Account.id >= chunk[0], Account.id <= chunk[-1])
+    facts = _Loader(session, as_of, condition, chunk, scan, snapshot).run()
     return [facts[account_id] for account_id in chunk if account_id in facts]
 
 
@@ -346,8 +354,11 @@ def _text(column: Any) -> Any:
 class _Loader:
     """The queries of one chunk: each reads a contiguous id range (or the named ids) and groups rows in Python."""
 
-    def __init__(self, session: Session, as_of: date, condition: Any, ids: list[str], scan: bool) -> None:
+    def __init__(
+        self, session: Session, as_of: date, condition: Any, ids: list[str], scan: bool, snapshot: bool = False
+    ) -> None:
         self.session, self.as_of, self.condition, self.scan = session, as_of, condition, scan
+        self.snapshot = snapshot
         self.lo, self.hi, self.wanted = ids[0], ids[-1], set(ids)
         self.execute = session.connection().execute  # Core rows: no ORM result processing on the hot path
         self.end = _start_of(as_of + timedelta(days=1))
@@ -407,7 +418,7 @@ class _Loader:
                     region=a[14],
                     fiscal_year_start_month=a[15] or 1,  # type: ignore[misc]
                 )
-                facts.status = status_on(facts.status, facts.customer_since, a[16], as_of)
+                facts.status = status_on(facts.status, facts.customer_since, a[16], as_of, snapshot=self.snapshot)
                 self.out[a[0]] = facts
         for account_id, values in account_values_on(self.session, as_of, accounts_between(self.lo, self.hi)).items():
             if (f := self.out.get(account_id)) is not None and values.get("tier"):
@@ -443,11 +454,11 @@ class _Loader:
             )
             .join(Contract, Contract.id == ContractLine.contract_id)
             .join(Account, Account.id == ContractLine.account_id)
-            .where(self.in_range(ContractLine.account_id), in_force_on(as_of))
+            .where(self.in_range(ContractLine.account_id), in_force_on(as_of, snapshot=self.snapshot))
             .order_by(ContractLine.account_id, ContractLine.id)
         ):
             if (f := each(row[0])) is not None and f.status != "churned":
-                end = agreed_end(row[8], row[10], row[11])
+                end = row[8] if self.snapshot and row[11] is None else agreed_end(row[8], row[10], row[11])
                 f.lines.append(LineFact(*row[1:8], end, billing_months(row[9])))
                 ends.setdefault(row[0], []).append(end)
         for f in self.out.values():

@@ -55,6 +55,14 @@ def backtest(
             help="Leave out accounts flagged churned without a churn date (the report says how many).",
         ),
     ] = False,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Churn flags without a date are labels of one snapshot: flagged accounts are scored as the "
+            "customers they were on --as-of, and --fit is measured by cross-validation on the snapshot.",
+        ),
+    ] = False,
     calibration: Annotated[
         str,
         typer.Option(
@@ -91,6 +99,7 @@ def backtest(
             k=k,
             exclude_undated_churn=exclude_undated_churn,
             calibration=calibration,  # type: ignore[arg-type]
+            snapshot=snapshot,
         )
     if json_out:
         print_json(report)

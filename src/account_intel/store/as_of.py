@@ -18,23 +18,41 @@ from account_intel.store.history import values_on
 from account_intel.store.models import Account, Contract, ContractLine, FieldChange, OpportunityStageChange
 
 
-def status_on(status: str, customer_since: date | None, churned_on: date | None, day: date) -> str:
+def status_on(
+    status: str, customer_since: date | None, churned_on: date | None, day: date, *, snapshot: bool = False
+) -> str:
     """The account's status on `day`: churned from its churn date (any day when unknown), a customer from
-    `customer_since`, a prospect before."""
+    `customer_since`, a prospect before. `snapshot`: a churn flag without a date is a label of the snapshot, so
+    the account reads as the customer it was (see `backtest --snapshot`)."""
     if status == AccountStatus.PROSPECT:
         return AccountStatus.PROSPECT.value
     if status == AccountStatus.CHURNED and (churned_on is None or churned_on <= day):
+        if snapshot and churned_on is None:
+            return AccountStatus.ACTIVE.value
         return AccountStatus.CHURNED.value
     if customer_since is not None and customer_since > day:
         return AccountStatus.PROSPECT.value
     return AccountStatus.ACTIVE.value
 
 
-def in_force_on(day: date) -> ColumnElement[bool]:
+def in_force_on(day: date, *, snapshot: bool = False) -> ColumnElement[bool]:
     """SQL (over lines joined to their contract and account): the line was in force on `day`.
 
     The dates cover the day, and the contract is not cancelled, or was cancelled by a churn after the day
-    (it was in force until then). The caller leaves out accounts churned by the day."""
+    (it was in force until then). The caller leaves out accounts churned by the day. `snapshot`: a contract
+    cancelled by an undated churn flag counts as in force (the flag is the snapshot's label)."""
+    if snapshot:
+        return and_(
+            Contract.start_date <= day,
+            or_(Contract.end_date.is_(None), Contract.end_date >= day),
+            ContractLine.start_date <= day,
+            or_(ContractLine.end_date.is_(None), ContractLine.end_date >= day),
+            or_(
+                Contract.status != ContractStatus.CANCELLED,
+                Account.churned_on > day,
+                and_(Account.status == AccountStatus.CHURNED, Account.churned_on.is_(None)),
+            ),
+        )
     return and_(
         Contract.start_date <= day,
         or_(Contract.end_date.is_(None), Contract.end_date >= day),
@@ -106,10 +124,13 @@ def stages_on(session: Session, day: date, opportunity_ids: list[str]) -> dict[s
     return out
 
 
-def active_on(day: date) -> ColumnElement[bool]:
-    """SQL over accounts: a customer on `day` (the set `status_on` calls active)."""
+def active_on(day: date, *, snapshot: bool = False) -> ColumnElement[bool]:
+    """SQL over accounts: a customer on `day` (the set `status_on` calls active, with the same `snapshot`)."""
+    churn = [Account.status != AccountStatus.CHURNED, Account.churned_on > day]
+    if snapshot:
+        churn.append(Account.churned_on.is_(None))
     return and_(
         Account.status != AccountStatus.PROSPECT,
         or_(Account.customer_since.is_(None), Account.customer_since <= day),
-        or_(Account.status != AccountStatus.CHURNED, Account.churned_on > day),
+        or_(*churn),
     )

@@ -44,13 +44,14 @@ LEAKAGE_NOTES = (
 )
 
 
-def population(session: Session, as_of: date) -> dict[str, Decimal]:
-    """Customers on the date: accounts with ARR from the lines in force on it, customers by then, not churned."""
+def population(session: Session, as_of: date, *, snapshot: bool = False) -> dict[str, Decimal]:
+    """Customers on the date: accounts with ARR from the lines in force on it, customers by then, not churned
+    (`snapshot`: accounts flagged churned without a date count as the customers they were)."""
     rows = session.execute(
         select(ContractLine.account_id, func.sum(ContractLine.unit_price * ContractLine.quantity))
         .join(Contract, Contract.id == ContractLine.contract_id)
         .join(Account, Account.id == ContractLine.account_id)
-        .where(in_force_on(as_of), active_on(as_of))
+        .where(in_force_on(as_of, snapshot=snapshot), active_on(as_of, snapshot=snapshot))
         .group_by(ContractLine.account_id)
     )
     return {account_id: total for account_id, total in rows if total is not None and total > 0}
@@ -67,11 +68,14 @@ def as_of_facts(facts: AccountFacts, thresholds: Thresholds) -> AccountFacts:
 
 
 def iter_population_facts(
-    session: Session, as_of: date, thresholds: Thresholds, *, chunk_size: int = 2000
+    session: Session, as_of: date, thresholds: Thresholds, *, chunk_size: int = 2000, snapshot: bool = False
 ) -> Iterator[list[AccountFacts]]:
     """The population's facts as of the date, in chunks."""
-    arr = population(session, as_of)
-    for chunk in iter_portfolio_facts(session, as_of, chunk_size=chunk_size, account_ids=sorted(arr), scan=True):
+    arr = population(session, as_of, snapshot=snapshot)
+    ids = sorted(arr)
+    for chunk in iter_portfolio_facts(
+        session, as_of, chunk_size=chunk_size, account_ids=ids, scan=True, snapshot=snapshot
+    ):
         yield [as_of_facts(f, thresholds) for f in chunk]
 
 

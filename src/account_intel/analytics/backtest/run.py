@@ -31,7 +31,7 @@ from account_intel.analytics.backtest.data import (
     iter_population_facts,
     undated_churn,
 )
-from account_intel.analytics.backtest.fitting import LogisticModel, fit_logistic, to_weights
+from account_intel.analytics.backtest.fitting import LogisticModel
 from account_intel.analytics.backtest.metrics import (
     ClassificationCounts,
     PrecisionAtK,
@@ -44,11 +44,12 @@ from account_intel.analytics.backtest.metrics import (
     score_report,
     tied_at_cut,
 )
-from account_intel.analytics.facts import load_catalog
+from account_intel.analytics.backtest.weights import learn_weights, out_of_fold_scores, weighted
+from account_intel.analytics.facts import AccountFacts, load_catalog
 from account_intel.analytics.fitted.features import CHURN_FEATURES, model_features
 from account_intel.analytics.fitted.files import save_model
-from account_intel.analytics.fitted.model import FittedModel, Method, fit_model
-from account_intel.analytics.health.config import COMPONENTS, HealthConfig, Weights, default_health_config, save_weights
+from account_intel.analytics.fitted.model import FittedModel, Method, fit_with_held_out
+from account_intel.analytics.health.config import COMPONENTS, HealthConfig, default_health_config, save_weights
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
@@ -206,6 +207,7 @@ class _Scored:
         self.propensity: list[float] = []
         self.probability: list[float] = []
         self.features: list[dict[str, float]] = []  # expansion features (`propensity.features`)
+        self.facts: list[AccountFacts] = []  # kept only when asked (a snapshot's out-of-fold health scores)
 
     def churn_matrix(self) -> np.ndarray:
         """Component sub-scores per row (NaN: missing), in `COMPONENTS` order."""
@@ -215,14 +217,23 @@ class _Scored:
 
 
 def _score(
-    session: Session, as_of: date, configs: list[HealthConfig], thresholds: Thresholds, propensity: bool
+    session: Session,
+    as_of: date,
+    configs: list[HealthConfig],
+    thresholds: Thresholds,
+    propensity: bool,
+    *,
+    snapshot: bool = False,
+    keep_facts: bool = False,
 ) -> _Scored:
     catalog = load_catalog(session)
     prop_config = load_propensity_config()
     scan = ScanConfig(prop_config, load_signal_config())
     out = _Scored()
-    for chunk in iter_population_facts(session, as_of, thresholds):
+    for chunk in iter_population_facts(session, as_of, thresholds, snapshot=snapshot):
         for facts in chunk:
+            if keep_facts:
+                out.facts.append(facts)
             out.ids.append(facts.account_id)
             out.arr.append(float(facts.arr))
             first = None
@@ -320,25 +331,24 @@ def fit_weights(
     base: HealthConfig,
     name: str,
     home: Path | None = None,
+    snapshot: bool = False,
 ) -> tuple[HealthConfig, FitSummary]:
-    """Learn component weights from churn after `train_as_of` and save them as the named weight set."""
+    """Learn component weights from churn after `train_as_of` (or the snapshot's flags) and save them as the named
+    weight set."""
     _need_both(train_as_of, horizon, y, "churned")
-    x = scored.churn_matrix()
-    imputed = {}
-    for j, component in enumerate(COMPONENTS):
-        missing = np.isnan(x[:, j])
-        imputed[component] = int(missing.sum())
-        x[missing, j] = 0.5 if missing.all() else float(np.nanmean(x[:, j]))
-    model = fit_logistic(x, y, list(COMPONENTS))
-    derived = to_weights(model, outcome="churn", scale="original")
-    config = base.model_copy(update={"weights": Weights(**{c: round(w, 4) + 0.0 for c, w in derived.weights.items()})})
-    end = train_as_of + timedelta(days=horizon)
+    model, derived, imputed = learn_weights(scored.churn_matrix(), y)
+    config = weighted(base, derived)
+    end = train_as_of if snapshot else train_as_of + timedelta(days=horizon)
     span = with_article(f"{horizon}-day")
+    labels = (
+        f"on the snapshot of {train_as_of}\n(labels: churn flags without a date)"
+        if snapshot
+        else f"on {train_as_of} with {span} horizon\n(churn labels up to {end})"
+    )
     comment = (
-        f"Health weight set '{name}', fitted by `account-intel backtest --fit` on {train_as_of} with {span} "
-        f"horizon\n(churn labels up to {end}): {len(y)} accounts, {int(y.sum())} churned. Logistic regression of "
-        f"churn on the component sub-scores;\nweights = protective coefficients normalised "
-        f"(clipped to 0: {', '.join(derived.clipped) or 'none'})."
+        f"Health weight set '{name}', fitted by `account-intel backtest --fit` {labels}: {len(y)} accounts, "
+        f"{int(y.sum())} churned. Logistic regression of churn on the component sub-scores;\nweights = protective "
+        f"coefficients normalised (clipped to 0: {', '.join(derived.clipped) or 'none'})."
     )
     path = save_weights(config, name, home=home, comment=comment)
     named = config.named(name, str(path))
@@ -366,7 +376,8 @@ def fit_models(
     name: str,
     method: Method,
     home: Path | None = None,
-) -> tuple[list[tuple[FittedModel, ModelSummary]], list[str]]:
+    snapshot: bool = False,
+) -> tuple[list[tuple[FittedModel, ModelSummary, np.ndarray]], list[str]]:
     """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
     features), named `<name>-churn` and `<name>-expansion`. An outcome with fewer than `MIN_OUTCOMES` accounts
     on either side is not fitted (a model of two churners learns their accidents): the second list says which."""
@@ -388,9 +399,10 @@ def fit_models(
                 "earlier --fit-as-of or a longer --horizon"
             )
             continue
-        model = fit_model(
+        model, held_out = fit_with_held_out(
             x, y, features, name=f"{name}-{outcome}", outcome=outcome,  # type: ignore[arg-type]
-            trained_as_of=train_as_of, horizon_days=horizon, method=method,
+            trained_as_of=train_as_of, horizon_days=0 if snapshot else horizon, method=method,
+            labels="snapshot" if snapshot else "dated",
         )  # fmt: skip
         path = save_model(model, home=home)
         out.append(
@@ -413,14 +425,21 @@ def fit_models(
                     coefficients={k: round(v, 4) + 0.0 for k, v in model.logistic.standardized_coefficients.items()},
                     imputed=model.imputed,
                 ),
+                held_out,
             )
         )
     return out, skipped
 
 
-def _evaluate_model(model: FittedModel, scored: _Scored, y: np.ndarray, top: int) -> tuple[ModelEvaluation, np.ndarray]:
+def _evaluate_model(
+    model: FittedModel, scored: _Scored, y: np.ndarray, top: int, held_out: np.ndarray | None = None
+) -> tuple[ModelEvaluation, np.ndarray]:
+    """The model on the evaluation date; `held_out`: its out-of-fold probabilities on these very rows (a
+    snapshot, where the model was fitted on the accounts it is evaluated on)."""
     rows = scored.churn if model.outcome == "churn" else scored.features
-    p = model.probabilities(rows) if rows else np.zeros(0)
+    p = held_out
+    if p is None:
+        p = model.probabilities(rows) if rows else np.zeros(0)
     evaluation = ModelEvaluation(
         name=model.name, outcome=model.outcome, report=score_report(p, y, k=top, ids=scored.ids)
     )
@@ -433,6 +452,31 @@ def _evaluate_model(model: FittedModel, scored: _Scored, y: np.ndarray, top: int
             }
         )
     return evaluation, p
+
+
+SNAPSHOT_NOTE = (
+    "snapshot labels (--snapshot): {flagged} flagged churned without a date are read as the customers they were on "
+    "the as-of date and labelled churned. Features and flags come from the same export, so these figures measure "
+    "how well each score separates the flagged accounts, not how early it would have warned; the fitted weights "
+    "and models are scored out of fold (stratified cross-validation on this snapshot)"
+)
+
+
+def _check_snapshot(undated: list[str], exclude: bool, fit_as_of: date | None, compare: HealthConfig | None) -> None:
+    if exclude:
+        raise ValidationFailed(
+            "--snapshot learns from the churn flags without a date and --exclude-undated-churn leaves them out: "
+            "choose one."
+        )
+    if not undated:
+        raise ValidationFailed(
+            "--snapshot learns from churn flags without a date, and this store has none (its churn is dated): run "
+            "without --snapshot to fit on an earlier date and evaluate on a later one."
+        )
+    if fit_as_of is not None:
+        raise ValidationFailed("--fit-as-of needs dated labels; a snapshot has one date: drop --fit-as-of.")
+    if compare is not None:
+        raise ValidationFailed("--weights compares a saved set on dated labels; with --snapshot use --fit instead.")
 
 
 def run_backtest(
@@ -449,28 +493,33 @@ def run_backtest(
     k: int | None = None,
     exclude_undated_churn: bool = False,
     calibration: Method = "platt",
+    snapshot: bool = False,
 ) -> BacktestReport:
     """Score every customer on `as_of` and compare with the `horizon` days after it (see the module docstring).
 
     Accounts flagged churned without a date stop the backtest with a message naming them, unless
-    `exclude_undated_churn` says to leave them out, which the report's notes then say."""
+    `exclude_undated_churn` says to leave them out, which the report's notes then say, or `snapshot` says the
+    flags are labels of one snapshot (see `SNAPSHOT_NOTE`)."""
     if horizon < 1:
         raise ValidationFailed("--horizon must be at least 1 day.")
     undated = undated_churn(session)
-    if undated and not exclude_undated_churn:
+    if snapshot:
+        _check_snapshot(undated, exclude_undated_churn, fit_as_of, compare)
+    elif undated and not exclude_undated_churn:
         shown = ", ".join(undated[:5]) + (f" and {len(undated) - 5:,} more" if len(undated) > 5 else "")
         raise ValidationFailed(
             f"{count(len(undated), 'account')} flagged churned without a churn date ({shown}): the backtest cannot "
             "tell whether they were customers on the as-of date or churned within the horizon, so it would drop "
             "them and overstate the scores. Import their churn dates (accounts.churned_on or churn_events.csv), or "
-            "run with --exclude-undated-churn to leave them out knowingly."
+            "run with --exclude-undated-churn to leave them out knowingly, or with --snapshot to learn from the flags "
+            "as labels of one snapshot."
         )
     thresholds = thresholds or Thresholds()
     default = default_health_config()
     summary = None
-    models: list[tuple[FittedModel, ModelSummary]] = []
+    models: list[tuple[FittedModel, ModelSummary, np.ndarray]] = []
     skipped: list[str] = []
-    if fit:
+    if fit and not snapshot:
         train = fit_as_of or as_of - timedelta(days=horizon)
         if train + timedelta(days=horizon) > as_of:
             raise ValidationFailed(
@@ -487,23 +536,47 @@ def run_backtest(
             training, train_churned, train_expanded, train_as_of=train, horizon=horizon, name=save_as,
             method=calibration, home=home,
         )  # fmt: skip
-        summary = summary.model_copy(update={"models": [m for _, m in models]})
+        summary = summary.model_copy(update={"models": [m for _, m, _ in models]})
     configs = [default] + ([compare] if compare is not None else [])
     if compare is not None and compare.name == default.name:
         compare = compare.named(f"{compare.name} (compared)", compare.source)
         configs = [default, compare]
-    scored = _score(session, as_of, configs, thresholds, propensity=True)
+    scored = _score(session, as_of, configs, thresholds, propensity=True, snapshot=snapshot, keep_facts=fit)
     churned, expanded = _labels_on(session, scored, as_of, horizon)
+    if snapshot:
+        flagged = set(undated)
+        churned = churned | np.array([i in flagged for i in scored.ids], dtype=bool)
+    held: dict[str, np.ndarray] = {}
+    if fit and snapshot:
+        compare, summary = fit_weights(
+            scored, churned, train_as_of=as_of, horizon=horizon, base=default, name=save_as, home=home, snapshot=True
+        )
+        models, skipped = fit_models(
+            scored, churned, expanded, train_as_of=as_of, horizon=horizon, name=save_as, method=calibration,
+            home=home, snapshot=True,
+        )  # fmt: skip
+        summary = summary.model_copy(update={"models": [m for _, m, _ in models]})
+        held = {model.name: p for model, _, p in models}
+        oof = out_of_fold_scores(scored.facts, load_catalog(session), scored.churn_matrix(), churned, default)
+        compare = compare.named(f"{save_as}, out of fold", compare.source)
+        scored.scores[compare.name] = oof.tolist()
+        scored.bands[compare.name] = [compare.band_for(float(v)) for v in oof]
+        configs = [default, compare]
     upgraded, won = expansion_labels(session, as_of, horizon)
     n = len(scored.ids)
     top = k or max(10, n // 10)
     evaluations = [
-        _evaluate_model(model, scored, churned if model.outcome == "churn" else expanded, top) for model, _ in models
+        _evaluate_model(
+            model, scored, churned if model.outcome == "churn" else expanded, top, held_out=held.get(model.name)
+        )
+        for model, _, _ in models
     ]
     props = np.asarray(scored.propensity, dtype=float)
     probability = np.asarray(scored.probability, dtype=float)
     notes = list(skipped)
-    if undated:
+    if snapshot:
+        notes.append(SNAPSHOT_NOTE.format(flagged=count(len(undated), "account")))
+    elif undated:
         notes.append(
             f"{count(len(undated), 'account')} flagged churned without a date left out (--exclude-undated-churn): "
             "neither in the population nor among the churners"
@@ -525,12 +598,15 @@ def run_backtest(
         notes.append("no account expanded in the window: propensity AUC and precision@k are undefined")
     if not churned.any():
         notes.append("no account churned in the window: health AUC and Red recall are undefined")
-    evaluated = (
-        f"weights fitted on {summary.train_as_of} (labels up to {summary.train_window_end}); every set evaluated on "
-        f"{as_of} against the {horizon} days after it"
-        if summary
-        else f"scores on {as_of} against the {horizon} days after it"
-    )
+    if snapshot:
+        evaluated = f"snapshot of {as_of}: churn flags without a date as labels; fitted sets and models out of fold"
+    elif summary:
+        evaluated = (
+            f"weights fitted on {summary.train_as_of} (labels up to {summary.train_window_end}); every set "
+            f"evaluated on {as_of} against the {horizon} days after it"
+        )
+    else:
+        evaluated = f"scores on {as_of} against the {horizon} days after it"
     return BacktestReport(
         as_of=as_of,
         horizon_days=horizon,

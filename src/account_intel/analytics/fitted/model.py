@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import warnings
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,8 +66,10 @@ class FittedModel(BaseModel):
 
     name: str
     outcome: Outcome = Field(description="What a probability is of: churn or expansion within the horizon.")
-    labels: Literal["dated"] = Field(
-        default="dated", description="dated: outcomes dated after the training as-of date, within the horizon."
+    labels: Literal["dated", "snapshot"] = Field(
+        default="dated",
+        description="dated: outcomes dated after the training as-of date, within the horizon; snapshot: churn "
+        "flags without a date, labels of the same export as the features (horizon 0).",
     )
     trained_as_of: date
     horizon_days: int
@@ -152,7 +154,12 @@ def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, l2: float) -> tuple[n
     return eta, (float(np.mean(known)) if known else None)
 
 
-def fit_model(
+def fit_model(x: np.ndarray, y: np.ndarray, features: list[str], **options: Any) -> FittedModel:
+    """`fit_with_held_out` without the held-out probabilities."""
+    return fit_with_held_out(x, y, features, **options)[0]
+
+
+def fit_with_held_out(
     x: np.ndarray,
     y: np.ndarray,
     features: list[str],
@@ -164,8 +171,10 @@ def fit_model(
     method: Method = "platt",
     l2: float = 1.0,
     alone: list[str] | None = None,
-) -> FittedModel:
-    """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn.
+    labels: Literal["dated", "snapshot"] = "dated",
+) -> tuple[FittedModel, np.ndarray]:
+    """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn. The
+    second value is each row's calibrated probability from the folds that did not see it.
 
     `alone` names the features tried as one-feature models against the full one (default: every feature with
     variance; [] for the full model only)."""
@@ -195,9 +204,10 @@ def fit_model(
     calibration = _calibrate(chosen_out, y.astype(float), method)
     calibrated = calibration.apply(chosen_out)
     base = positives / y.size
-    return FittedModel(
+    model = FittedModel(
         name=name,
         outcome=outcome,
+        labels=labels,
         trained_as_of=trained_as_of,
         horizon_days=horizon_days,
         window_end=date.fromordinal(trained_as_of.toordinal() + horizon_days),
@@ -217,3 +227,4 @@ def fit_model(
         red_at=round(min(0.9, 2 * base), 4),
         yellow_at=round(base, 4),
     )
+    return model, calibrated

@@ -38,7 +38,7 @@ class Prediction(BaseModel):
     model: str
     outcome: Outcome
     probability: float = Field(ge=0, le=1, description="Calibrated probability of the outcome within the horizon.")
-    horizon_days: int
+    horizon_days: int = Field(description="0 for a model of snapshot labels (churn flags without a date).")
     trained_as_of: date
     window_end: date
     calibration: str
@@ -57,8 +57,13 @@ class Prediction(BaseModel):
             for r in self.reasons
         )
         band = f", {self.band}" if self.band else ""
+        within = (
+            f"within {self.horizon_days} days"
+            if self.horizon_days
+            else f"as flagged in the snapshot of {self.trained_as_of}"
+        )
         return (
-            f"{what} probability: {self.probability:.0%} within {self.horizon_days} days{band} (base rate "
+            f"{what} probability: {self.probability:.0%} {within}{band} (base rate "
             f"{self.base_rate:.0%}; model '{self.model}', {self.calibration}-calibrated, trained on "
             f"{self.trained_as_of}{auc})" + (f"; why: {why}" if why else "")
         )
