@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -136,7 +137,9 @@ LINES = Entity(
     "contract_lines",
     (
         Column("quantity", lambda: v.count(10**6), required=True, **{k: COUNT[k] for k in ("bad", "kind")}),  # type: ignore[arg-type]
-        Column("unit_price", required=True, **MONEY),  # type: ignore[arg-type]
+        # a line's annual value, quantity x unit price, must fit a money column: a valid price times the largest
+        # valid quantity (10**6) still does
+        Column("unit_price", required=True, **(MONEY | {"good": lambda: v.money(Decimal("999999.99"))})),  # type: ignore[arg-type]
         text_column("description", 200),
     ),
     existing=("L-ACME-1",),

@@ -55,9 +55,10 @@ def _foreign_digits(text: str, zero: int) -> str:
 
 
 @st.composite
-def money(draw: st.DrawFn) -> Cell:
-    """An amount in cents, written plain, with thousands commas, or with fewer decimals when they are zero."""
-    amount = draw(st.one_of(st.integers(0, 10**6), st.integers(0, int(MAX_MONEY * 100)))) * CENT
+def money(draw: st.DrawFn, high: Decimal = MAX_MONEY) -> Cell:
+    """An amount in cents up to `high`, written plain, with thousands commas, or with fewer decimals when they are
+    zero."""
+    amount = draw(st.one_of(st.integers(0, 10**6), st.integers(0, int(high * 100)))) * CENT
     forms = [f"{amount:.2f}", f"{amount:,.2f}"]
     if amount == amount.to_integral_value():
         forms += [f"{amount:.0f}", f"{amount:,.0f}"]

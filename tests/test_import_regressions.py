@@ -110,6 +110,15 @@ CASES = {
         {"contacts.csv": b"id,account_id,name,do_not_contact\nP-GLOBEX-DNC,GLOBEX,Rae Quist,N\n"},
         error=Where("contacts.csv", 2, "do_not_contact", "N", ("--safety-reason",)),
     ),
+    # a huge price times a valid quantity passed on SQLite and overflowed PostgreSQL's money column on the ARR
+    "a line worth more than the store holds is refused": Case(
+        "malformed_numbers",
+        {
+            "contract_lines.csv": b"id,contract_id,account_id,product_id,quantity,unit_price,start_date\n"
+            b"GL-1,C-ACME-1,ACME,PLAN-PRO,2,999999999999.00,2024-01-01\n"
+        },
+        error=Where("contract_lines.csv", 2, "unit_price", None, ("above the largest amount the store holds",)),
+    ),
 }
 
 

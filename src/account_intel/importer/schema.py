@@ -30,6 +30,7 @@ from account_intel.domain.enums import (
     UserRole,
 )
 from account_intel.importer.values import (
+    MAX_MONEY,
     Count,
     Day,
     Email,
@@ -213,8 +214,18 @@ class ContractLineRow(CanonicalRow):
     description: Str200 | None = None
 
     def checks(self) -> list[tuple[str, str]]:
-        """A line ends on or after its start."""
-        return _not_before(self, "end_date", "start_date")
+        """A line ends on or after its start; its annual value (quantity x unit price) fits a money column."""
+        problems = _not_before(self, "end_date", "start_date")
+        if self.quantity * self.unit_price > MAX_MONEY:
+            problems.append(
+                (
+                    "unit_price",
+                    f"times quantity {self.quantity:,} is {self.quantity * self.unit_price:,} a year, above the "
+                    f"largest amount the store holds ({MAX_MONEY:,}); check the unit (cents for dollars?) or the "
+                    "quantity",
+                )
+            )
+        return problems
 
 
 class UsageRow(CanonicalRow):
