@@ -91,3 +91,26 @@ def test_the_cli_prints_the_drivers_and_the_command_that_checks_them(tmp_path: P
     assert "Planted 2024-06-03 to 2024-09-01: of " in result.output
     assert "churn tenure_years -0.9, escalations_90d +0.6, nps_minus_7 -0.35" in result.output
     assert "account-intel backtest --as-of 2024-09-01 --horizon 90 --fit" in result.output
+
+
+def test_each_expansion_type_with_enough_history_gets_its_own_model(planted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    backtest, _ = planted
+    typed = {m.expansion_type: m for m in backtest.fit.models if m.expansion_type}
+    assert "new_service" in typed  # the planted expansions are new services
+    model = typed["new_service"]
+    assert model.name == "fitted-expansion-new_service" and model.positives >= 10
+    assert "modules_not_owned" in model.coefficients or model.selected.endswith("alone")
+    rows = {row.name: row for row in backtest.side_by_side if row.outcome == "expansion:new_service"}
+    assert set(rows) == {
+        "more products not yet owned",
+        "more modules not owned",
+        "propensity (default)",
+        "expansion model (fitted-expansion-new_service, calibrated)",
+    }
+    own = rows["expansion model (fitted-expansion-new_service, calibrated)"]
+    assert own.auc is not None and own.auc > rows["propensity (default)"].auc  # type: ignore[operator]
+    overall = [e for e in backtest.models if e.outcome == "expansion" and e.expansion_type is None]
+    assert len(overall) == 1  # the typed models are not mixed into the all-expansions table
+    assert not any(
+        r.name.endswith("new_service, calibrated)") for r in backtest.side_by_side if r.outcome == "expansion"
+    )

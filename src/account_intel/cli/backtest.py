@@ -228,9 +228,14 @@ def _interval(value: tuple[float, float] | None) -> str:
 
 def _render_side_by_side(out: Console, r: BacktestReport) -> None:
     """Baselines beside the scores, per outcome, with a warning where ties cross a cut."""
+    typed = sorted({row.outcome for row in r.side_by_side if row.outcome.startswith("expansion:")})
     for outcome, title, cut in (
         ("churn", "Churn: baselines beside health", "flagged = the default's Red count"),
         ("expansion", "Expansion: baselines beside propensity", "flagged = the top k"),
+        *(
+            (o, f"Expansion of type {o.partition(':')[2]}: baselines beside its own model", "flagged = the top k")
+            for o in typed
+        ),
     ):
         rows = [row for row in r.side_by_side if row.outcome == outcome]
         if not rows:

@@ -121,3 +121,25 @@ def undated_churn(session: Session) -> list[str]:
             .order_by(Account.id)
         )
     )
+
+
+def expansion_labels_by_type(session: Session, as_of: date, horizon: int) -> dict[str, set[str]]:
+    """Accounts per expansion type in the window: an opportunity closed won, by its type, and an upgrade contract
+    as a volume increase (an expansion contract says no type: it counts only among all expansions)."""
+    end = as_of + timedelta(days=horizon)
+    out: dict[str, set[str]] = {}
+    for account_id, kind in session.execute(
+        select(Opportunity.account_id, Opportunity.type).where(
+            Opportunity.stage == OpportunityStage.CLOSED_WON,
+            Opportunity.closed_on > as_of,
+            Opportunity.closed_on <= end,
+        )
+    ):
+        out.setdefault(str(kind.value if hasattr(kind, "value") else kind), set()).add(account_id)
+    upgraded = session.scalars(
+        select(Contract.account_id).where(
+            Contract.kind == ContractKind.UPGRADE, Contract.start_date > as_of, Contract.start_date <= end
+        )
+    )
+    out.setdefault("volume_increase", set()).update(upgraded)
+    return {kind: ids for kind, ids in sorted(out.items()) if ids}

@@ -28,6 +28,7 @@ from account_intel.analytics.backtest.data import (
     LEAKAGE_NOTES,
     churn_labels,
     expansion_labels,
+    expansion_labels_by_type,
     iter_population_facts,
     undated_churn,
 )
@@ -53,7 +54,7 @@ from account_intel.analytics.health.config import COMPONENTS, HealthConfig, defa
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
-from account_intel.analytics.propensity.features import FEATURES
+from account_intel.analytics.propensity.features import FEATURES, TYPE_FEATURES
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.domain.tiering import Thresholds
 from account_intel.domain.wording import count, with_article
@@ -61,6 +62,12 @@ from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
 MIN_OUTCOMES = 10  # accounts with, and without, an outcome before a model of it is fitted
+TYPE_BASELINE = {  # the breadth of its own kind beside each expansion type's model
+    "new_service": "modules_not_owned",
+    "new_department": "departments_unseated",
+    "new_location": "locations_unseated",
+    "volume_increase": "plans_above",
+}
 
 
 def _matrix(rows: list[dict[str, float]], features: tuple[str, ...]) -> np.ndarray:
@@ -124,6 +131,7 @@ class ModelSummary(BaseModel):
 
     name: str
     outcome: str
+    expansion_type: str | None = None
     path: str
     rows: int
     positives: int
@@ -148,6 +156,7 @@ class ModelEvaluation(BaseModel):
 
     name: str
     outcome: str
+    expansion_type: str | None = Field(default=None, description="Set for an expansion model of one type.")
     report: ScoreReport = Field(description="AUC, Brier and the reliability table (deciles, with lift).")
     red: ClassificationCounts | None = Field(default=None, description="Churn models: the Red band as prediction.")
     accounts_by_band: dict[str, int] = Field(default_factory=dict)
@@ -207,6 +216,7 @@ class _Scored:
         self.propensity: list[float] = []
         self.probability: list[float] = []
         self.features: list[dict[str, float]] = []  # expansion features (`propensity.features`)
+        self.by_type: list[dict[str, float]] = []  # expansion features with each kind's breadth
         self.facts: list[AccountFacts] = []  # kept only when asked (a snapshot's out-of-fold health scores)
 
     def churn_matrix(self) -> np.ndarray:
@@ -246,6 +256,7 @@ def _score(
             rows = model_features(facts, catalog, first, prop_config)
             out.churn.append(rows["churn"])
             out.features.append(rows["expansion"])
+            out.by_type.append(rows["expansion_by_type"])
             out.tenure.append(rows["churn"]["tenure_months"])
             out.not_owned.append(rows["expansion"]["not_owned"])
             if propensity:
@@ -269,6 +280,7 @@ def _side_by_side(
     expanded: np.ndarray,
     top: int,
     evaluations: list[tuple[ModelEvaluation, np.ndarray]],
+    by_type: dict[str, np.ndarray],
 ) -> list[SideBySide]:
     arr, not_owned_counts = np.asarray(scored.arr, dtype=float), np.asarray(scored.not_owned, dtype=float)
     red = int((np.asarray(scored.bands[configs[0].name]) == "Red").sum()) if configs else 0
@@ -283,11 +295,28 @@ def _side_by_side(
         ("larger ARR", arr),
         ("more products not yet owned", not_owned_counts),
         ("propensity (default)", np.asarray(scored.propensity, dtype=float)),
-        *((f"expansion model ({e.name}, calibrated)", p) for e, p in evaluations if e.outcome == "expansion"),
+        *(
+            (f"expansion model ({e.name}, calibrated)", p)
+            for e, p in evaluations
+            if e.outcome == "expansion" and e.expansion_type is None
+        ),
     ]
-    return [side_by_side(name, "churn", scores, churned, red) for name, scores in churn_rows] + [
+    out = [side_by_side(name, "churn", scores, churned, red) for name, scores in churn_rows] + [
         side_by_side(name, "expansion", scores, expanded, top) for name, scores in expansion_rows
     ]
+    for e, p in evaluations:
+        if e.expansion_type is None:
+            continue
+        kind = e.expansion_type
+        y = by_type.get(kind, np.zeros(len(scored.ids), dtype=bool))
+        rows = [("more products not yet owned", not_owned_counts)]
+        if kind in TYPE_BASELINE:
+            column = TYPE_BASELINE[kind]
+            rows.append((f"more {column.replace('_', ' ')}", _known([r[column] for r in scored.by_type])))
+        rows += [("propensity (default)", np.asarray(scored.propensity, dtype=float))]
+        rows += [(f"expansion model ({e.name}, calibrated)", p)]
+        out += [side_by_side(name, f"expansion:{kind}", scores, y, top) for name, scores in rows]
+    return out
 
 
 def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> HealthEvaluation:
@@ -312,6 +341,25 @@ def _labels_on(session: Session, scored: _Scored, as_of: date, horizon: int) -> 
     churned = np.array([i in churn for i in scored.ids], dtype=bool)
     expanded = np.array([i in upgraded or i in won for i in scored.ids], dtype=bool)
     return churned, expanded
+
+
+def _outcome_of(
+    model: FittedModel, churned: np.ndarray, expanded: np.ndarray, by_type: dict[str, np.ndarray]
+) -> np.ndarray:
+    """The evaluation labels a model is measured against."""
+    if model.outcome == "churn":
+        return churned
+    if model.expansion_type is None:
+        return expanded
+    return by_type.get(model.expansion_type, np.zeros(expanded.size, dtype=bool))
+
+
+def _type_labels(session: Session, scored: _Scored, as_of: date, horizon: int) -> dict[str, np.ndarray]:
+    """Per expansion type, which rows had it in the window."""
+    return {
+        kind: np.array([i in ids for i in scored.ids], dtype=bool)
+        for kind, ids in expansion_labels_by_type(session, as_of, horizon).items()
+    }
 
 
 def _need_both(train_as_of: date, horizon: int, y: np.ndarray, what: str) -> None:
@@ -377,40 +425,52 @@ def fit_models(
     method: Method,
     home: Path | None = None,
     snapshot: bool = False,
+    by_type: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[tuple[FittedModel, ModelSummary, np.ndarray]], list[str]]:
-    """Fit and save the calibrated churn model (on the health components) and expansion model (on the expansion
-    features), named `<name>-churn` and `<name>-expansion`. An outcome with fewer than `MIN_OUTCOMES` accounts
-    on either side is not fitted (a model of two churners learns their accidents): the second list says which."""
-    out, skipped = [], []
-    baselines = {
-        "churn": ("shorter tenure", "tenure_months"),
-        "expansion": ("more products not yet owned", "not_owned"),
-    }
-    for outcome, x, features, y in (
-        ("churn", _matrix(scored.churn, CHURN_FEATURES), list(CHURN_FEATURES), churned),
-        ("expansion", _matrix(scored.features, FEATURES), list(FEATURES), expanded),
-    ):
+    """Fit and save the calibrated churn model (on the health components), the expansion model (on the expansion
+    features) and one expansion model per expansion type in `by_type` (with each kind's breadth), named
+    `<name>-churn`, `<name>-expansion` and `<name>-expansion-<type>`. An outcome with fewer than `MIN_OUTCOMES`
+    accounts on either side is not fitted (a model of two churners learns their accidents): the second list says
+    which."""
+    out, skipped, rare = [], [], []
+    tasks: list[tuple[str, str | None, np.ndarray, list[str], np.ndarray]] = [
+        ("churn", None, _matrix(scored.churn, CHURN_FEATURES), list(CHURN_FEATURES), churned),
+        ("expansion", None, _matrix(scored.features, FEATURES), list(FEATURES), expanded),
+    ]
+    typed = _matrix(scored.by_type, TYPE_FEATURES) if by_type else None
+    for kind, y in sorted((by_type or {}).items()):
+        assert typed is not None
+        tasks.append(("expansion", kind, typed, list(TYPE_FEATURES), y))
+    for outcome, kind, x, features, y in tasks:
         positives = int(y.sum())
+        label = f"{name}-{outcome}" + (f"-{kind}" if kind else "")
         if min(positives, int((~y).sum())) < MIN_OUTCOMES:
+            if kind is not None:
+                rare.append(f"{kind} ({positives})")
+                continue
             skipped.append(
                 f"no {outcome} model fitted: {positives} of {y.size} accounts had the outcome in the {horizon} days "
                 f"after {train_as_of}; a model needs at least {MIN_OUTCOMES} with it and {MIN_OUTCOMES} without "
-                f"(a model saved earlier as '{name}-{outcome}' is left as it was). Import more history, or try an "
+                f"(a model saved earlier as '{label}' is left as it was). Import more history, or try an "
                 "earlier --fit-as-of or a longer --horizon"
             )
             continue
         model, held_out = fit_with_held_out(
-            x, y, features, name=f"{name}-{outcome}", outcome=outcome,  # type: ignore[arg-type]
+            x, y, features, name=label, outcome=outcome,  # type: ignore[arg-type]
             trained_as_of=train_as_of, horizon_days=0 if snapshot else horizon, method=method,
-            labels="snapshot" if snapshot else "dated",
+            labels="snapshot" if snapshot else "dated", expansion_type=kind,
         )  # fmt: skip
         path = save_model(model, home=home)
+        baseline = (
+            ("shorter tenure", "tenure_months") if outcome == "churn" else ("more products not yet owned", "not_owned")
+        )
         out.append(
             (
                 model,
                 ModelSummary(
                     name=model.name,
                     outcome=outcome,
+                    expansion_type=kind,
                     path=str(path),
                     rows=model.rows,
                     positives=model.positives,
@@ -420,13 +480,18 @@ def fit_models(
                     cv_brier=model.cv_brier,
                     selected=model.selected,
                     candidates=model.candidates,
-                    baseline=baselines[outcome][0],
-                    baseline_auc=model.candidates.get(f"{baselines[outcome][1]} alone"),
+                    baseline=baseline[0],
+                    baseline_auc=model.candidates.get(f"{baseline[1]} alone"),
                     coefficients={k: round(v, 4) + 0.0 for k, v in model.logistic.standardized_coefficients.items()},
                     imputed=model.imputed,
                 ),
                 held_out,
             )
+        )
+    if rare:
+        skipped.append(
+            f"no model of its own for {', '.join(rare)} (accounts with that expansion after {train_as_of}): a type "
+            f"needs at least {MIN_OUTCOMES}; they count among all expansions"
         )
     return out, skipped
 
@@ -436,12 +501,15 @@ def _evaluate_model(
 ) -> tuple[ModelEvaluation, np.ndarray]:
     """The model on the evaluation date; `held_out`: its out-of-fold probabilities on these very rows (a
     snapshot, where the model was fitted on the accounts it is evaluated on)."""
-    rows = scored.churn if model.outcome == "churn" else scored.features
+    rows = scored.churn if model.outcome == "churn" else scored.by_type if model.expansion_type else scored.features
     p = held_out
     if p is None:
         p = model.probabilities(rows) if rows else np.zeros(0)
     evaluation = ModelEvaluation(
-        name=model.name, outcome=model.outcome, report=score_report(p, y, k=top, ids=scored.ids)
+        name=model.name,
+        outcome=model.outcome,
+        expansion_type=model.expansion_type,
+        report=score_report(p, y, k=top, ids=scored.ids),
     )
     if model.outcome == "churn":
         bands = np.array([model.band(float(v)) for v in p])
@@ -534,7 +602,7 @@ def run_backtest(
         )
         models, skipped = fit_models(
             training, train_churned, train_expanded, train_as_of=train, horizon=horizon, name=save_as,
-            method=calibration, home=home,
+            method=calibration, home=home, by_type=_type_labels(session, training, train, horizon),
         )  # fmt: skip
         summary = summary.model_copy(update={"models": [m for _, m, _ in models]})
     configs = [default] + ([compare] if compare is not None else [])
@@ -543,6 +611,7 @@ def run_backtest(
         configs = [default, compare]
     scored = _score(session, as_of, configs, thresholds, propensity=True, snapshot=snapshot, keep_facts=fit)
     churned, expanded = _labels_on(session, scored, as_of, horizon)
+    by_type = _type_labels(session, scored, as_of, horizon)
     if snapshot:
         flagged = set(undated)
         churned = churned | np.array([i in flagged for i in scored.ids], dtype=bool)
@@ -553,7 +622,7 @@ def run_backtest(
         )
         models, skipped = fit_models(
             scored, churned, expanded, train_as_of=as_of, horizon=horizon, name=save_as, method=calibration,
-            home=home, snapshot=True,
+            home=home, snapshot=True, by_type=by_type,
         )  # fmt: skip
         summary = summary.model_copy(update={"models": [m for _, m, _ in models]})
         held = {model.name: p for model, _, p in models}
@@ -566,9 +635,7 @@ def run_backtest(
     n = len(scored.ids)
     top = k or max(10, n // 10)
     evaluations = [
-        _evaluate_model(
-            model, scored, churned if model.outcome == "churn" else expanded, top, held_out=held.get(model.name)
-        )
+        _evaluate_model(model, scored, _outcome_of(model, churned, expanded, by_type), top, held.get(model.name))
         for model, _, _ in models
     ]
     props = np.asarray(scored.propensity, dtype=float)
@@ -624,7 +691,7 @@ def run_backtest(
             precision_at_k=compare_to_baseline(props, scored.arr, expanded, top, scored.ids),
             probability=score_report(probability, expanded, k=top, ids=scored.ids),
         ),
-        side_by_side=_side_by_side(scored, configs, churned, expanded, top, evaluations) if n else [],
+        side_by_side=_side_by_side(scored, configs, churned, expanded, top, evaluations, by_type) if n else [],
         fit=summary,
         models=[e for e, _ in evaluations],
         evaluated_on=evaluated,

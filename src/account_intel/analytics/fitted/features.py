@@ -2,7 +2,8 @@
 
 - churn: the health components' sub-scores (the packaged health rules, NaN when a component has no data), and
   tenure and the committed term in months, unclamped (the sub-scores stop rising at their full points).
-- expansion: `propensity.features.expansion_features`, with the default health score.
+- expansion: `propensity.features.expansion_features`, with the default health score; a model of one expansion
+  type adds that breadth of each kind (`propensity.features.breadth`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from account_intel.analytics.health.components import line_term
 from account_intel.analytics.health.config import COMPONENTS
 from account_intel.analytics.health.models import QuickHealth
 from account_intel.analytics.propensity.config import PropensityConfig
-from account_intel.analytics.propensity.features import expansion_features
+from account_intel.analytics.propensity.features import breadth, expansion_features
 
 CHURN_FEATURES = (*COMPONENTS, "tenure_months", "term_months")
 DAYS_PER_MONTH = 30.4375
@@ -29,6 +30,10 @@ LABELS = {
     "usage_near_limit": "usage near its limit",
     "log_arr": "ARR (log10)",
     "health": "health score",
+    "plans_above": "plans above the current one",
+    "modules_not_owned": "modules and services not owned",
+    "departments_unseated": "departments without seats",
+    "locations_unseated": "locations without seats",
 }
 
 
@@ -57,8 +62,11 @@ def churn_features(facts: AccountFacts, health: QuickHealth) -> dict[str, float]
 def model_features(
     facts: AccountFacts, catalog: Catalog, health: QuickHealth, config: PropensityConfig
 ) -> dict[str, dict[str, float]]:
-    """Both outcomes' feature rows of one account, keyed by outcome."""
+    """The feature rows of one account: churn, expansion, and `expansion_by_type` (expansion with the breadth of
+    each kind, what the models of one expansion type read)."""
+    expansion = expansion_features(facts, catalog, config, health.score)
     return {
         "churn": churn_features(facts, health),
-        "expansion": expansion_features(facts, catalog, config, health.score),
+        "expansion": expansion,
+        "expansion_by_type": expansion | breadth(facts, catalog),
     }

@@ -66,6 +66,9 @@ class FittedModel(BaseModel):
 
     name: str
     outcome: Outcome = Field(description="What a probability is of: churn or expansion within the horizon.")
+    expansion_type: str | None = Field(
+        default=None, description="An expansion model of one type (new_service, new_department, ...); None: any."
+    )
     labels: Literal["dated", "snapshot"] = Field(
         default="dated",
         description="dated: outcomes dated after the training as-of date, within the horizon; snapshot: churn "
@@ -172,6 +175,7 @@ def fit_with_held_out(
     l2: float = 1.0,
     alone: list[str] | None = None,
     labels: Literal["dated", "snapshot"] = "dated",
+    expansion_type: str | None = None,
 ) -> tuple[FittedModel, np.ndarray]:
     """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn. The
     second value is each row's calibrated probability from the folds that did not see it.
@@ -208,6 +212,7 @@ def fit_with_held_out(
         name=name,
         outcome=outcome,
         labels=labels,
+        expansion_type=expansion_type,
         trained_as_of=trained_as_of,
         horizon_days=horizon_days,
         window_end=date.fromordinal(trained_as_of.toordinal() + horizon_days),

@@ -13,6 +13,13 @@ data is NaN, and the fit imputes it with the training mean (neither good nor bad
 - `tenure_months`: months as a customer (NaN when the start is unknown).
 - `log_arr`: log10 of 1 + ARR.
 - `health`: the health score on the date (0-100).
+
+Each expansion type's model (`TYPE_FEATURES`) also reads the whitespace breadth of its own kind:
+
+- `plans_above`: plans above the account's highest plan (an upgrade's room).
+- `modules_not_owned`: modules, add-ons and services without a line in force (a new service's room).
+- `departments_unseated`: departments with people and no seat line of their own (a new department's room).
+- `locations_unseated`: locations with people and no seat line of their own (a new location's room).
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ FEATURES = (
     "log_arr",
     "health",
 )
+BREADTH = ("plans_above", "modules_not_owned", "departments_unseated", "locations_unseated")
+TYPE_FEATURES = (*FEATURES, *BREADTH)
 NAN = float("nan")
 
 
@@ -80,4 +89,24 @@ def expansion_features(
         "tenure_months": _months(customer_start(facts), facts.as_of),
         "log_arr": math.log10(1 + float(facts.arr)),
         "health": float(health),
+    }
+
+
+def breadth(facts: AccountFacts, catalog: Catalog) -> dict[str, float]:
+    """The whitespace breadth of each kind (see the module docstring)."""
+    owned = {line.product_id for line in facts.lines}
+    top = max((p.tier_rank or 0 for i, p in catalog.products.items() if i in owned and p.kind == "plan"), default=-1)
+    seated_departments = {line.department_id for line in facts.lines if line.department_id}
+    seated_locations = {line.geography_id for line in facts.lines if line.geography_id}
+    return {
+        "plans_above": float(
+            sum(1 for p in catalog.products.values() if p.kind == "plan" and (p.tier_rank or 0) > top)
+        ),
+        "modules_not_owned": float(sum(1 for i, p in catalog.products.items() if p.kind != "plan" and i not in owned)),
+        "departments_unseated": float(
+            sum(1 for d in facts.departments if (d.headcount or 0) > 0 and d.id not in seated_departments)
+        ),
+        "locations_unseated": float(
+            sum(1 for g in facts.geographies if (g.headcount or 0) > 0 and g.id not in seated_locations)
+        ),
     }
