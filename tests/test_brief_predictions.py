@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from account_intel.analytics.facts import load_catalog, load_facts
+from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, load_facts
 from account_intel.analytics.fitted.features import CHURN_FEATURES, model_features
 from account_intel.analytics.fitted.files import save_model
 from account_intel.analytics.fitted.model import fit_model
@@ -49,6 +49,16 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+def _techflow(url: str) -> tuple[AccountFacts, Catalog]:
+    """TechFlow's facts on the demo's data date, and the catalog."""
+    store = Store(url)
+    with store.sessions() as session:
+        facts = load_facts(session, AS_OF, ["ACCT-3421"])["ACCT-3421"]
+        catalog = load_catalog(session)
+    store.dispose()
+    return facts, catalog
+
+
 def _brief(url: str) -> str:
     result = runner.invoke(app, ["brief", "ACCT-3421", "--brain", "rules", "--db", url, "--json"])
     assert result.exit_code == 0, result.output
@@ -60,11 +70,7 @@ def test_the_brief_shows_the_calibrated_churn_probability_and_why(demo: str, tmp
     assert "Churn probability" not in _brief(demo)  # nothing fitted yet: nothing shown
     model = _churn_model(date(2024, 6, 1))
     save_model(model, home=home)
-    store = Store(demo)
-    with store.sessions() as session:
-        facts = load_facts(session, AS_OF, ["ACCT-3421"])["ACCT-3421"]
-        catalog = load_catalog(session)
-    store.dispose()
+    facts, catalog = _techflow(demo)
     rows = model_features(
         facts, catalog, score_only(facts, catalog, default_health_config()), default_propensity_config()
     )
@@ -89,11 +95,7 @@ def test_a_damaged_model_file_is_named_not_guessed(demo: str, tmp_path: Path) ->
     home = tmp_path / "home"
     (home / "models").mkdir(parents=True, exist_ok=True)
     (home / "models" / "fitted-expansion.json").write_text("{}", encoding="utf-8")
-    store = Store(demo)
-    with store.sessions() as session:
-        facts = load_facts(session, AS_OF, ["ACCT-3421"])["ACCT-3421"]
-        catalog = load_catalog(session)
-    store.dispose()
+    facts, catalog = _techflow(demo)
     out = account_predictions(
         facts, catalog, default_propensity_config(), ["fitted-churn", "fitted-expansion"], home=home
     )

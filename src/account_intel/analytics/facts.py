@@ -265,10 +265,11 @@ def billing_months(frequency: str | None) -> int | None:
     return BILLING_MONTHS.get((frequency or "").strip().lower().replace("_", "-"))
 
 
-def agreed_end(end: date | None, status: str | None, churned_on: date | None) -> date | None:
+def agreed_end(end: date | None, status: str | None, churned_on: date | None, *, snapshot: bool = False) -> date | None:
     """A contract's agreed end as it was known while it ran. A cancelled contract whose end falls on or before the
-    account's churn ends at its cancellation, which was recorded after the fact: its agreed end is unknown."""
-    if end is None or status != "cancelled":
+    account's churn ends at its cancellation, which was recorded after the fact: its agreed end is unknown.
+    `snapshot`: a contract cancelled by an undated churn flag keeps its end (the export's agreed term)."""
+    if end is None or status != "cancelled" or (snapshot and churned_on is None):
         return end
     return end if churned_on is not None and end > churned_on else None
 
@@ -458,7 +459,7 @@ class _Loader:
             .order_by(ContractLine.account_id, ContractLine.id)
         ):
             if (f := each(row[0])) is not None and f.status != "churned":
-                end = row[8] if self.snapshot and row[11] is None else agreed_end(row[8], row[10], row[11])
+                end = agreed_end(row[8], row[10], row[11], snapshot=self.snapshot)
                 f.lines.append(LineFact(*row[1:8], end, billing_months(row[9])))
                 ends.setdefault(row[0], []).append(end)
         for f in self.out.values():

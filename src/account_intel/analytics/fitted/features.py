@@ -15,10 +15,9 @@ from account_intel.analytics.health.components import line_term
 from account_intel.analytics.health.config import COMPONENTS
 from account_intel.analytics.health.models import QuickHealth
 from account_intel.analytics.propensity.config import PropensityConfig
-from account_intel.analytics.propensity.features import breadth, expansion_features
+from account_intel.analytics.propensity.features import breadth, expansion_features, months_between
 
 CHURN_FEATURES = (*COMPONENTS, "tenure_months", "term_months")
-DAYS_PER_MONTH = 30.4375
 LABELS = {
     **{c: f"{c} sub-score" for c in COMPONENTS},
     "tenure_months": "months as a customer",
@@ -44,8 +43,7 @@ def label(feature: str) -> str:
 
 def tenure_months(facts: AccountFacts) -> float:
     """Months as a customer on the as-of date; NaN when the start is unknown."""
-    since = facts.customer_since
-    return math.nan if since is None or since > facts.as_of else (facts.as_of - since).days / DAYS_PER_MONTH
+    return months_between(facts.customer_since, facts.as_of)
 
 
 def term_months(facts: AccountFacts) -> float:

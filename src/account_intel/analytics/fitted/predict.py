@@ -7,6 +7,7 @@ damaged file, is reported as a note, never as a number.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
@@ -76,13 +77,20 @@ class Predictions(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+def _known(value: float | None) -> float | None:
+    """A feature value as shown (two places); None when unknown."""
+    return None if value is None or math.isnan(value) else round(value, 2)
+
+
 def predict(model: FittedModel, features: dict[str, float]) -> Prediction:
     """The model's calibrated probability and strongest reasons for one feature row."""
     probability = float(model.probabilities([features])[0])
     parts = model.contributions(features)
     ranked = sorted(parts.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:TOP_REASONS]
     reasons = [
-        Reason(feature=name, value=None if (v := features.get(name)) is None or v != v else round(v, 2), log_odds=lo)
+        Reason(
+            feature=name, value=None if (v := features.get(name)) is None or math.isnan(v) else round(v, 2), log_odds=lo
+        )
         for name, lo in ranked
         if lo != 0
     ]

@@ -59,7 +59,8 @@ def not_owned(facts: AccountFacts, catalog: Catalog) -> int:
     )
 
 
-def _months(since: date | None, as_of: date) -> float:
+def months_between(since: date | None, as_of: date) -> float:
+    """Months from `since` to `as_of`; NaN when `since` is unknown or after `as_of`."""
     return NAN if since is None or since > as_of else (as_of - since).days / DAYS_PER_MONTH
 
 
@@ -84,9 +85,9 @@ def expansion_features(
         "not_owned": float(not_owned(facts, catalog)),
         "open_opportunities": float(sum(1 for o in facts.opportunities if o.stage == "open")),
         "recent_wins": float(wins_before(facts, config)),
-        "months_since_purchase": _months(latest, facts.as_of),
+        "months_since_purchase": months_between(latest, facts.as_of),
         "usage_near_limit": usage_near_limit(facts),
-        "tenure_months": _months(customer_start(facts), facts.as_of),
+        "tenure_months": months_between(customer_start(facts), facts.as_of),
         "log_arr": math.log10(1 + float(facts.arr)),
         "health": float(health),
     }
