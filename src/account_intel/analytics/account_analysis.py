@@ -16,6 +16,7 @@ band (`analytics.forecast`, a quarter), as run-rate GRR and NRR (an annual run r
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -27,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from account_intel.analytics.config_loader import home_folder, resolve_file
 from account_intel.analytics.evidence import Evidence, row_evidence
-from account_intel.analytics.facts import AccountFacts
+from account_intel.analytics.facts import AccountFacts, Catalog
 from account_intel.analytics.health.account import account_facts, health_report
 from account_intel.analytics.health.config import DEFAULT_NAME, HEALTH_FILE, HealthConfig, read_health_config
-from account_intel.analytics.health.models import HealthResult
+from account_intel.analytics.health.models import HealthResult, HealthSnapshotData
 from account_intel.analytics.opportunities.candidates import build_opportunities
 from account_intel.analytics.opportunities.models import ExpansionOpportunity, PlayRecommendation
 from account_intel.analytics.opportunities.readiness import REASON_TEXT, timing_share
@@ -45,7 +46,7 @@ from account_intel.analytics.portfolio.forecast import (
 from account_intel.analytics.propensity.config import PropensityConfig, load_propensity_config
 from account_intel.analytics.signals.account import detect_signals
 from account_intel.analytics.signals.models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
-from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, default_matcher
 from account_intel.analytics.whitespace.map import WhitespaceMap, build_whitespace_map
 from account_intel.domain.enums import MeddiccRole
 from account_intel.domain.wording import count
@@ -188,20 +189,16 @@ def analyze_account(
         session, account_id=facts.account_id, as_of=as_of, config=health_config, facts=facts, catalog=catalog
     )
     health = report.health
-    matcher = default_matcher(home=home)
-    mentions = matcher.scan(facts)
-    whitespace = build_whitespace_map(facts, catalog, [m.as_tuple() for m in mentions])
-    signals = detect_signals(
+    found = account_candidates(
         facts,
         catalog,
-        signal_config,
-        matcher=matcher,
-        health=health,
+        health,
+        signal_config=signal_config,
+        config=config,
+        matcher=default_matcher(home=home),
         previous=report.previous,
-        whitespace_potential=whitespace.potential.value,  # type: ignore[arg-type]
-        acv=whitespace.acv.value,  # type: ignore[arg-type]
-        whitespace_evidence=whitespace.evidence,
     )
+    signals, whitespace, opportunities = found.signals, found.whitespace, found.opportunities
     gaps = stakeholder_gaps(facts, [])
     if health.effective_band.value == "Red":
         rescue = config.plays["rescue"]
@@ -216,9 +213,6 @@ def analyze_account(
             stakeholder_gaps=gaps,
             evidence=_all_evidence(health, signals, whitespace, [], gaps),
         )
-    opportunities = build_opportunities(
-        facts, catalog, health=health, signals=signals, whitespace=whitespace, config=config
-    )
     gaps = stakeholder_gaps(facts, opportunities)
     scenarios = scenarios_for(opportunities, facts.arr)
     return AccountAnalysis(
@@ -239,6 +233,48 @@ def analyze_account(
         stakeholder_gaps=gaps,
         evidence=_all_evidence(health, signals, whitespace, opportunities, gaps),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """An account's signals, whitespace map and ranked candidates (none on a Red account)."""
+
+    signals: list[Signal]
+    whitespace: WhitespaceMap
+    opportunities: list[ExpansionOpportunity]
+
+
+def account_candidates(
+    facts: AccountFacts,
+    catalog: Catalog,
+    health: HealthResult,
+    *,
+    signal_config: SignalConfig,
+    config: PropensityConfig,
+    matcher: TextMatcher,
+    previous: HealthSnapshotData | None = None,
+) -> Candidates:
+    """The one scoring path of an active account's expansion candidates, text included: the brief's analysis and
+    the backtest both call it, so a backtest measures the scores a brief shows."""
+    mentions = matcher.scan(facts)
+    whitespace = build_whitespace_map(facts, catalog, [m.as_tuple() for m in mentions])
+    signals = detect_signals(
+        facts,
+        catalog,
+        signal_config,
+        matcher=matcher,
+        health=health,
+        previous=previous,
+        whitespace_potential=whitespace.potential.value,  # type: ignore[arg-type]
+        acv=whitespace.acv.value,  # type: ignore[arg-type]
+        whitespace_evidence=whitespace.evidence,
+    )
+    if health.effective_band.value == "Red":
+        return Candidates(signals, whitespace, [])
+    opportunities = build_opportunities(
+        facts, catalog, health=health, signals=signals, whitespace=whitespace, config=config
+    )
+    return Candidates(signals, whitespace, opportunities)
 
 
 def counted_total(opportunities: list[ExpansionOpportunity]) -> Decimal:

@@ -68,13 +68,20 @@ def as_of_facts(facts: AccountFacts, thresholds: Thresholds) -> AccountFacts:
 
 
 def iter_population_facts(
-    session: Session, as_of: date, thresholds: Thresholds, *, chunk_size: int = 2000, snapshot: bool = False
+    session: Session,
+    as_of: date,
+    thresholds: Thresholds,
+    *,
+    chunk_size: int = 2000,
+    snapshot: bool = False,
+    text: bool = False,
 ) -> Iterator[list[AccountFacts]]:
-    """The population's facts as of the date, in chunks."""
+    """The population's facts as of the date, in chunks; `text` keeps the notes, tickets and event descriptions
+    (and every feature-usage point) that the per-account analysis reads, else the scan's lighter facts."""
     arr = population(session, as_of, snapshot=snapshot)
     ids = sorted(arr)
     for chunk in iter_portfolio_facts(
-        session, as_of, chunk_size=chunk_size, account_ids=ids, scan=True, snapshot=snapshot
+        session, as_of, chunk_size=chunk_size, account_ids=ids, scan=not text, snapshot=snapshot
     ):
         yield [as_of_facts(f, thresholds) for f in chunk]
 

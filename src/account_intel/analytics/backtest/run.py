@@ -3,9 +3,11 @@ score it, and compare with what happened within the horizon after it.
 
 - Health against churn: ROC AUC of (100 - score), and precision and recall of the Red band, for the default weights
   and for a second set (fitted, or named) side by side.
-- Propensity against expansion: ROC AUC of the account's propensity (its best counted candidate; every active
-  account is scored, the Red gate is not applied), precision@k against a popularity baseline (rank by ARR), and
-  the calibration of the close probability (Brier score and deciles).
+- Propensity against expansion: ROC AUC of the account's propensity (its best counted candidate, scored by the
+  per-account analysis a brief shows, free text included: `account_analysis.account_candidates`; a Red account has
+  none, as in a brief, and scores 0), precision@k against a popularity baseline (rank by ARR), and the calibration
+  of the close probability (Brier score and deciles). Health overrides are not applied: they are a person's
+  judgment, not the score's.
 - Fit (`fit=True`): health component weights learnt from the user's own history with a logistic regression of churn
   on the seven component sub-scores (scikit-learn, `backtest.fitting`, with its cross-validated AUC), fitted on an
   earlier as-of date whose label window ends no later than the evaluation date (default: as_of - horizon), so
@@ -24,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from account_intel.analytics.account_analysis import account_candidates
 from account_intel.analytics.backtest.data import (
     LEAKAGE_NOTES,
     churn_labels,
@@ -51,11 +54,11 @@ from account_intel.analytics.fitted.features import CHURN_FEATURES, model_featur
 from account_intel.analytics.fitted.files import save_model
 from account_intel.analytics.fitted.model import FittedModel, Method, fit_with_held_out
 from account_intel.analytics.health.config import COMPONENTS, HealthConfig, default_health_config, save_weights
-from account_intel.analytics.health.score import score_only
+from account_intel.analytics.health.score import compute_health, score_only
 from account_intel.analytics.propensity.config import load_propensity_config
-from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
 from account_intel.analytics.propensity.features import FEATURES, TYPE_FEATURES
 from account_intel.analytics.signals.models import load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.domain.tiering import Thresholds
 from account_intel.domain.wording import count, with_article
 from account_intel.errors import ValidationFailed
@@ -202,7 +205,7 @@ class BacktestReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class _Scored:
+class Scored:
     """Per-account columns of one as-of date."""
 
     def __init__(self) -> None:
@@ -226,7 +229,7 @@ class _Scored:
         )
 
 
-def _score(
+def score_population(
     session: Session,
     as_of: date,
     configs: list[HealthConfig],
@@ -235,12 +238,14 @@ def _score(
     *,
     snapshot: bool = False,
     keep_facts: bool = False,
-) -> _Scored:
+) -> Scored:
+    """Each population account's health under every config, its model features and, when `propensity`, its best
+    counted candidate's propensity and close probability as the brief's analysis gives them."""
     catalog = load_catalog(session)
     prop_config = load_propensity_config()
-    scan = ScanConfig(prop_config, load_signal_config())
-    out = _Scored()
-    for chunk in iter_population_facts(session, as_of, thresholds, snapshot=snapshot):
+    signal_config, matcher = load_signal_config(), default_matcher()
+    out = Scored()
+    for chunk in iter_population_facts(session, as_of, thresholds, snapshot=snapshot, text=propensity):
         for facts in chunk:
             if keep_facts:
                 out.facts.append(facts)
@@ -260,9 +265,13 @@ def _score(
             out.tenure.append(rows["churn"]["tenure_months"])
             out.not_owned.append(rows["expansion"]["not_owned"])
             if propensity:
-                found = fast_candidates(facts, catalog, first, first.band, scan, counted_only=True)
-                out.propensity.append(max((c.propensity for c in found), default=0.0))
-                out.probability.append(float(max((c.probability for c in found), default=0)))
+                health = compute_health(facts, catalog, configs[0])
+                found = account_candidates(
+                    facts, catalog, health, signal_config=signal_config, config=prop_config, matcher=matcher
+                ).opportunities
+                counted = [o for o in found if o.in_totals]
+                out.propensity.append(max((o.propensity.score for o in counted), default=0.0))
+                out.probability.append(float(max((o.probability for o in counted), default=0)))
     return out
 
 
@@ -274,7 +283,7 @@ def _known(values: list[float]) -> np.ndarray:
 
 
 def _side_by_side(
-    scored: _Scored,
+    scored: Scored,
     configs: list[HealthConfig],
     churned: np.ndarray,
     expanded: np.ndarray,
@@ -319,7 +328,7 @@ def _side_by_side(
     return out
 
 
-def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> HealthEvaluation:
+def _health_eval(config: HealthConfig, scored: Scored, churned: np.ndarray) -> HealthEvaluation:
     scores = np.asarray(scored.scores[config.name])
     bands = np.asarray(scored.bands[config.name])
     counts = {b: int((bands == b).sum()) for b in BANDS}
@@ -335,7 +344,7 @@ def _health_eval(config: HealthConfig, scored: _Scored, churned: np.ndarray) -> 
     )
 
 
-def _labels_on(session: Session, scored: _Scored, as_of: date, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+def _labels_on(session: Session, scored: Scored, as_of: date, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     churn = churn_labels(session, as_of, horizon)
     upgraded, won = expansion_labels(session, as_of, horizon)
     churned = np.array([i in churn for i in scored.ids], dtype=bool)
@@ -354,7 +363,7 @@ def _outcome_of(
     return by_type.get(model.expansion_type, np.zeros(expanded.size, dtype=bool))
 
 
-def _type_labels(session: Session, scored: _Scored, as_of: date, horizon: int) -> dict[str, np.ndarray]:
+def _type_labels(session: Session, scored: Scored, as_of: date, horizon: int) -> dict[str, np.ndarray]:
     """Per expansion type, which rows had it in the window."""
     return {
         kind: np.array([i in ids for i in scored.ids], dtype=bool)
@@ -371,7 +380,7 @@ def _need_both(train_as_of: date, horizon: int, y: np.ndarray, what: str) -> Non
 
 
 def fit_weights(
-    scored: _Scored,
+    scored: Scored,
     y: np.ndarray,
     *,
     train_as_of: date,
@@ -415,7 +424,7 @@ def fit_weights(
 
 
 def fit_models(
-    scored: _Scored,
+    scored: Scored,
     churned: np.ndarray,
     expanded: np.ndarray,
     *,
@@ -497,7 +506,7 @@ def fit_models(
 
 
 def _evaluate_model(
-    model: FittedModel, scored: _Scored, y: np.ndarray, top: int, held_out: np.ndarray | None = None
+    model: FittedModel, scored: Scored, y: np.ndarray, top: int, held_out: np.ndarray | None = None
 ) -> tuple[ModelEvaluation, np.ndarray]:
     """The model on the evaluation date; `held_out`: its out-of-fold probabilities on these very rows (a
     snapshot, where the model was fitted on the accounts it is evaluated on)."""
@@ -595,7 +604,7 @@ def run_backtest(
                 f"{train + timedelta(days=horizon)}, after the evaluation date {as_of}: choose an earlier date so the "
                 "evaluation never scores its own training labels."
             )
-        training = _score(session, train, [default], thresholds, propensity=False)
+        training = score_population(session, train, [default], thresholds, propensity=False)
         train_churned, train_expanded = _labels_on(session, training, train, horizon)
         compare, summary = fit_weights(
             training, train_churned, train_as_of=train, horizon=horizon, base=default, name=save_as, home=home
@@ -609,7 +618,7 @@ def run_backtest(
     if compare is not None and compare.name == default.name:
         compare = compare.named(f"{compare.name} (compared)", compare.source)
         configs = [default, compare]
-    scored = _score(session, as_of, configs, thresholds, propensity=True, snapshot=snapshot, keep_facts=fit)
+    scored = score_population(session, as_of, configs, thresholds, propensity=True, snapshot=snapshot, keep_facts=fit)
     churned, expanded = _labels_on(session, scored, as_of, horizon)
     by_type = _type_labels(session, scored, as_of, horizon)
     if snapshot:
