@@ -1,4 +1,5 @@
-"""The backtest scores an account's propensity with the brief's own analysis, free text included."""
+"""The backtest scores an account's propensity with the brief's own analysis, free text included (a Red account,
+which a brief routes to the rescue play, is scored by the same candidates with the gate off)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def test_backtest_propensity_is_the_briefs_on_every_demo_account(store: Store) -
         compared = with_text = 0
         for account_id, propensity, probability in zip(scored.ids, scored.propensity, scored.probability, strict=True):
             analysis = analyze_account(session, account_id, AS_OF)
+            if analysis.route == "rescue":
+                continue
             counted = [o for o in analysis.opportunities if o.in_totals]
             assert propensity == max((o.propensity.score for o in counted), default=0.0), account_id
             assert probability == float(max((o.probability for o in counted), default=0)), account_id

@@ -253,9 +253,11 @@ def account_candidates(
     config: PropensityConfig,
     matcher: TextMatcher,
     previous: HealthSnapshotData | None = None,
+    red_gate: bool = True,
 ) -> Candidates:
     """The one scoring path of an active account's expansion candidates, text included: the brief's analysis and
-    the backtest both call it, so a backtest measures the scores a brief shows."""
+    the backtest both call it, so a backtest measures the scores a brief shows. A Red account has none (the brief
+    routes it to the rescue play) unless `red_gate` is off: the backtest ranks every account, Red ones too."""
     mentions = matcher.scan(facts)
     whitespace = build_whitespace_map(facts, catalog, [m.as_tuple() for m in mentions])
     signals = detect_signals(
@@ -269,7 +271,7 @@ def account_candidates(
         acv=whitespace.acv.value,  # type: ignore[arg-type]
         whitespace_evidence=whitespace.evidence,
     )
-    if health.effective_band.value == "Red":
+    if red_gate and health.effective_band.value == "Red":
         return Candidates(signals, whitespace, [])
     opportunities = build_opportunities(
         facts, catalog, health=health, signals=signals, whitespace=whitespace, config=config

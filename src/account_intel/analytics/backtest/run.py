@@ -4,10 +4,10 @@ score it, and compare with what happened within the horizon after it.
 - Health against churn: ROC AUC of (100 - score), and precision and recall of the Red band, for the default weights
   and for a second set (fitted, or named) side by side.
 - Propensity against expansion: ROC AUC of the account's propensity (its best counted candidate, scored by the
-  per-account analysis a brief shows, free text included: `account_analysis.account_candidates`; a Red account has
-  none, as in a brief, and scores 0), precision@k against a popularity baseline (rank by ARR), and the calibration
-  of the close probability (Brier score and deciles). Health overrides are not applied: they are a person's
-  judgment, not the score's.
+  per-account analysis a brief shows, free text included: `account_analysis.account_candidates`; a Red account
+  is scored too, though its brief routes it to the rescue play), precision@k against a popularity baseline (rank
+  by ARR), and the calibration of the close probability (Brier score and deciles). Health overrides are not
+  applied: they are a person's judgment, not the score's.
 - Fit (`fit=True`): health component weights learnt from the user's own history with a logistic regression of churn
   on the seven component sub-scores (scikit-learn, `backtest.fitting`, with its cross-validated AUC), fitted on an
   earlier as-of date whose label window ends no later than the evaluation date (default: as_of - horizon), so
@@ -267,7 +267,13 @@ def score_population(
             if propensity:
                 health = compute_health(facts, catalog, configs[0])
                 found = account_candidates(
-                    facts, catalog, health, signal_config=signal_config, config=prop_config, matcher=matcher
+                    facts,
+                    catalog,
+                    health,
+                    signal_config=signal_config,
+                    config=prop_config,
+                    matcher=matcher,
+                    red_gate=False,
                 ).opportunities
                 counted = [o for o in found if o.in_totals]
                 out.propensity.append(max((o.propensity.score for o in counted), default=0.0))
