@@ -19,6 +19,8 @@ from account_intel.analytics.fitted.predict import account_predictions, predict
 from account_intel.analytics.health.config import default_health_config
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import default_propensity_config
+from account_intel.analytics.signals.models import load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.cli.app import app
 from account_intel.store.engine import Store
 
@@ -72,7 +74,12 @@ def test_the_brief_shows_the_calibrated_churn_probability_and_why(demo: str, tmp
     save_model(model, home=home)
     facts, catalog = _techflow(demo)
     rows = model_features(
-        facts, catalog, score_only(facts, catalog, default_health_config()), default_propensity_config()
+        facts,
+        catalog,
+        score_only(facts, catalog, default_health_config()),
+        default_propensity_config(),
+        matcher=default_matcher(),
+        text_rule=load_signal_config().text,
     )
     expected = predict(model, rows["churn"])
     assert expected.reasons and expected.reasons[0].feature == "tenure_months"  # the planted driver leads

@@ -20,12 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from account_intel.analytics.backtest.data import iter_population_facts
+from account_intel.analytics.backtest.run import score_population
 from account_intel.analytics.facts import load_catalog
+from account_intel.analytics.health.config import default_health_config
 from account_intel.analytics.health.score import score_only
-from account_intel.analytics.propensity.config import load_propensity_config
-from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
-from account_intel.analytics.propensity.features import expansion_features
-from account_intel.analytics.signals.models import load_signal_config
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.enums import (
@@ -73,19 +71,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def _state(session: Session, day: date = DAY) -> dict[str, object]:
     """Everything the backtest scores per customer on the day (NaN made comparable)."""
     catalog = load_catalog(session)
-    config = load_propensity_config()
-    scan = ScanConfig(config, load_signal_config())
-    out: dict[str, object] = {}
-    for chunk in iter_population_facts(session, day, Thresholds()):
-        for facts in chunk:
-            quick = score_only(facts, catalog)
-            features = {
-                k: None if math.isnan(v) else v
-                for k, v in expansion_features(facts, catalog, config, quick.score).items()
-            }
-            candidates = fast_candidates(facts, catalog, quick, quick.band, scan, counted_only=True)
-            out[facts.account_id] = (quick, features, sorted((c.id, c.propensity, c.probability) for c in candidates))
-    return out
+    scored = score_population(session, day, [default_health_config()], Thresholds(), propensity=True, keep_facts=True)
+    health = [score_only(f, catalog) for f in scored.facts]  # every sub-score and raw value
+    columns = zip(
+        scored.ids, health, scored.features, scored.churn, scored.propensity, scored.probability,
+        strict=True,
+    )  # fmt: skip
+    return {
+        account_id: (
+            score,
+            {k: None if math.isnan(v) else v for k, v in features.items()},
+            {k: None if math.isnan(v) else v for k, v in churn.items()},
+            propensity,
+            probability,
+        )
+        for account_id, score, features, churn, propensity, probability in columns
+    }
 
 
 def _at(day: date) -> datetime:

@@ -245,7 +245,7 @@ def score_population(
     prop_config = load_propensity_config()
     signal_config, matcher = load_signal_config(), default_matcher()
     out = Scored()
-    for chunk in iter_population_facts(session, as_of, thresholds, snapshot=snapshot, text=propensity):
+    for chunk in iter_population_facts(session, as_of, thresholds, snapshot=snapshot, text=True):
         for facts in chunk:
             if keep_facts:
                 out.facts.append(facts)
@@ -258,7 +258,7 @@ def score_population(
                 out.scores.setdefault(config.name, []).append(quick.score)
                 out.bands.setdefault(config.name, []).append(quick.band)
             assert first is not None
-            rows = model_features(facts, catalog, first, prop_config)
+            rows = model_features(facts, catalog, first, prop_config, matcher=matcher, text_rule=signal_config.text)
             out.churn.append(rows["churn"])
             out.features.append(rows["expansion"])
             out.by_type.append(rows["expansion_by_type"])

@@ -15,7 +15,9 @@ from account_intel.analytics.health.components import line_term
 from account_intel.analytics.health.config import COMPONENTS
 from account_intel.analytics.health.models import QuickHealth
 from account_intel.analytics.propensity.config import PropensityConfig
-from account_intel.analytics.propensity.features import breadth, expansion_features, months_between
+from account_intel.analytics.propensity.features import breadth, expansion_features, months_between, text_features
+from account_intel.analytics.signals.models import WindowRule
+from account_intel.analytics.signals.text_matcher import TextMatcher
 
 CHURN_FEATURES = (*COMPONENTS, "tenure_months", "term_months")
 LABELS = {
@@ -58,11 +60,18 @@ def churn_features(facts: AccountFacts, health: QuickHealth) -> dict[str, float]
 
 
 def model_features(
-    facts: AccountFacts, catalog: Catalog, health: QuickHealth, config: PropensityConfig
+    facts: AccountFacts,
+    catalog: Catalog,
+    health: QuickHealth,
+    config: PropensityConfig,
+    *,
+    matcher: TextMatcher,
+    text_rule: WindowRule,
 ) -> dict[str, dict[str, float]]:
     """The feature rows of one account: churn, expansion, and `expansion_by_type` (expansion with the breadth of
-    each kind, what the models of one expansion type read)."""
-    expansion = expansion_features(facts, catalog, config, health.score)
+    each kind, what the models of one expansion type read). `matcher` and `text_rule` read its text signals."""
+    text = text_features(facts, matcher, text_rule)
+    expansion = expansion_features(facts, catalog, config, health.score, text)
     return {
         "churn": churn_features(facts, health),
         "expansion": expansion,

@@ -20,6 +20,8 @@ from account_intel.analytics.fitted.model import FittedModel, Outcome
 from account_intel.analytics.health.config import default_health_config
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import PropensityConfig
+from account_intel.analytics.signals.models import load_signal_config
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.errors import DomainError
 
 TOP_REASONS = 4
@@ -131,6 +133,13 @@ def account_predictions(
             )
             continue
         if rows is None:
-            rows = model_features(facts, catalog, score_only(facts, catalog, default_health_config()), config)
+            rows = model_features(
+                facts,
+                catalog,
+                score_only(facts, catalog, default_health_config()),
+                config,
+                matcher=default_matcher(home=home),
+                text_rule=load_signal_config(home=home).text,
+            )
         out.predictions.append(predict(model, rows[model.outcome]))
     return out

@@ -13,6 +13,10 @@ data is NaN, and the fit imputes it with the training mean (neither good nor bad
 - `tenure_months`: months as a customer (NaN when the start is unknown).
 - `log_arr`: log10 of 1 + ARR.
 - `health`: the health score on the date (0-100).
+- `text_demand`: the department, location and initiative mentions in the account's recent notes, tickets and
+  events (`signals.text.text_signals`, one per value, within the text signals' window), what the brief's signals
+  read; NaN when the account has no text at all.
+- `text_need`: the growth and vendor-pain mentions, the same way.
 
 Each expansion type's model (`TYPE_FEATURES`) also reads the whitespace breadth of its own kind:
 
@@ -31,6 +35,9 @@ from account_intel.analytics.facts import AccountFacts, Catalog
 from account_intel.analytics.health.components import DAYS_PER_MONTH, customer_start
 from account_intel.analytics.opportunities.targets import wins_before
 from account_intel.analytics.propensity.config import PropensityConfig
+from account_intel.analytics.signals.models import SignalKind, WindowRule
+from account_intel.analytics.signals.text import text_signals
+from account_intel.analytics.signals.text_matcher import TextMatcher
 
 FEATURES = (
     "not_owned",
@@ -41,10 +48,15 @@ FEATURES = (
     "tenure_months",
     "log_arr",
     "health",
+    "text_demand",
+    "text_need",
 )
 BREADTH = ("plans_above", "modules_not_owned", "departments_unseated", "locations_unseated")
 TYPE_FEATURES = (*FEATURES, *BREADTH)
 NAN = float("nan")
+DEMAND_KINDS = frozenset(
+    {SignalKind.TEXT_DEPARTMENT_MENTION, SignalKind.TEXT_LOCATION_MENTION, SignalKind.TEXT_INITIATIVE}
+)
 
 
 def not_owned(facts: AccountFacts, catalog: Catalog) -> int:
@@ -76,10 +88,19 @@ def usage_near_limit(facts: AccountFacts) -> float:
     return best
 
 
+def text_features(facts: AccountFacts, matcher: TextMatcher, rule: WindowRule) -> dict[str, float]:
+    """`text_demand` and `text_need` from the account's text signals (NaN for both without any text)."""
+    if not (facts.activities or facts.tickets or facts.org_events):
+        return {"text_demand": NAN, "text_need": NAN}
+    found = text_signals(facts, matcher, rule)
+    demand = sum(1 for s in found if s.kind in DEMAND_KINDS)
+    return {"text_demand": float(demand), "text_need": float(len(found) - demand)}
+
+
 def expansion_features(
-    facts: AccountFacts, catalog: Catalog, config: PropensityConfig, health: float
+    facts: AccountFacts, catalog: Catalog, config: PropensityConfig, health: float, text: dict[str, float]
 ) -> dict[str, float]:
-    """The account's features in `FEATURES` order (NaN: unknown)."""
+    """The account's features in `FEATURES` order (NaN: unknown); `text` is `text_features`'s."""
     latest = max((line.start_date for line in facts.lines), default=None)
     return {
         "not_owned": float(not_owned(facts, catalog)),
@@ -90,6 +111,8 @@ def expansion_features(
         "tenure_months": months_between(customer_start(facts), facts.as_of),
         "log_arr": math.log10(1 + float(facts.arr)),
         "health": float(health),
+        "text_demand": text["text_demand"],
+        "text_need": text["text_need"],
     }
 
 
