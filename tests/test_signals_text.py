@@ -24,7 +24,7 @@ def note(activity_id: str, body: str, days_ago: int = 3) -> ActivityFact:
 
 def by_kind(facts) -> dict[SignalKind, list]:  # type: ignore[no-untyped-def,type-arg]
     out: dict[SignalKind, list] = {}  # type: ignore[type-arg]
-    for s in text_signals(facts, default_matcher(), WINDOW):
+    for s in text_signals(facts, default_matcher().scan(facts), WINDOW):
         out.setdefault(s.kind, []).append(s)
     return out
 

@@ -36,7 +36,7 @@ def test_text_features_count_the_text_signals_and_are_nan_without_text(store: St
         if not (f.activities or f.tickets or f.org_events):
             assert all(math.isnan(v) for v in got.values())
             continue
-        found = text_signals(f, matcher, rule)
+        found = text_signals(f, matcher.scan(f), rule)
         assert got["text_demand"] == sum(1 for s in found if s.kind in DEMAND)
         assert got["text_need"] == sum(1 for s in found if s.kind not in DEMAND)
         with_text += bool(got["text_demand"] + got["text_need"])

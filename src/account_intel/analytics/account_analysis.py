@@ -264,7 +264,7 @@ def account_candidates(
         facts,
         catalog,
         signal_config,
-        matcher=matcher,
+        mentions=mentions,
         health=health,
         previous=previous,
         whitespace_potential=whitespace.potential.value,  # type: ignore[arg-type]

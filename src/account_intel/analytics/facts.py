@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Select, String, and_, case, func, literal, null, select, type_coerce
 from sqlalchemy.orm import Session
@@ -42,6 +42,9 @@ from account_intel.store.models import (
     SurveyResponse,
     UsageMetric,
 )
+
+if TYPE_CHECKING:
+    from account_intel.analytics.signals.text_matcher import TextMention
 
 USAGE_MONTHS = 7
 TICKET_DAYS = 180
@@ -245,6 +248,7 @@ class AccountFacts:
     fiscal_year_start_month: int = 1
     store_has_activities: bool = True  # False: the store holds no activity at all (no activity feed was imported)
     store_has_contacts: bool = True  # False: the store holds no contact at all
+    mentions: list[TextMention] | None = None  # text mentions of the loaded activities and tickets; None: not loaded
 
 
 BILLING_MONTHS = {
@@ -318,8 +322,9 @@ def iter_portfolio_facts(
 ) -> Iterator[list[AccountFacts]]:
     """Facts for every account (or the given ones), streamed in chunks of contiguous ids to bound memory.
 
-    `scan=True` loads what a portfolio scan reads and no more: free text is left empty (activity and ticket
-    subjects and bodies, org event descriptions, contact names, titles and emails), and `feature_usage` holds one
+    `scan=True` loads what a portfolio scan reads and no more: contact names, titles and emails are left empty
+    (the free text of activities, tickets and org events is kept: the scan reads it as a brief does), and
+    `feature_usage` holds one
     point per feature: the latest month with use in the window (value: the largest monthly value), or the latest
     month with a row when there was no use. Adoption, coverage and every structured rule read the same answers.
 
@@ -530,7 +535,7 @@ class _Loader:
 
     def tickets(self) -> None:
         """Tickets opened in the last TICKET_DAYS days."""
-        text = (null(), null()) if self.scan else (SupportTicket.subject, SupportTicket.body)
+        text = (SupportTicket.subject, SupportTicket.body)
         each = self.out.get
         for row in self.execute(
             select(
@@ -608,7 +613,7 @@ class _Loader:
 
     def activities(self) -> None:
         """Activities of the last ACTIVITY_DAYS days, each with its participants aggregated in SQL (one row each)."""
-        text = (null(), null()) if self.scan else (Activity.subject, Activity.body)
+        text = (Activity.subject, Activity.body)
         since = _start_of(self.as_of - timedelta(days=ACTIVITY_DAYS))
         people = (
             select(func.aggregate_strings(ActivityContact.contact_id, _SEPARATOR))
@@ -671,8 +676,8 @@ class _Loader:
                 f.last_exec_touch_on = _as_date(last)
 
     def org_events(self) -> None:
-        """Org events of the last ORG_EVENT_DAYS days (descriptions left out when scanning)."""
-        description = literal("") if self.scan else OrgEvent.description
+        """Org events of the last ORG_EVENT_DAYS days."""
+        description = OrgEvent.description
         as_of, each = self.as_of, self.out.get
         for row in self.execute(
             select(

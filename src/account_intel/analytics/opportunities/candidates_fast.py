@@ -1,19 +1,21 @@
-"""The portfolio scan's candidates: the whitespace rows and signal strengths from structured data only.
+"""The portfolio scan's candidates: the whitespace rows and signal strengths, as plain rows.
 
-The same rules as `analytics.whitespace` (levels, sizes, counting) and `analytics.signal_rules` (strengths), without
-evidence objects, labels or free text: a note, a ticket's words or an event's description are never read here.
-So on an account whose text is empty, the scan's candidates equal the per-account analysis's (a test checks this on
-every demo account); elsewhere a level or a strength that rests on text alone shows lower in the scan.
+Levels come from the whitespace map's own detectors (`whitespace.demand`: events, contacts, usage and the text
+mentions), text signals from `signals.text` and their targets from `opportunities.matching`: the scan and the
+per-account analysis read text through one implementation. What this module keeps to itself is the row shape
+(no pydantic map, labels or headlines) and the structured strengths; a test checks on every demo account, free
+text included, that its candidates equal the analysis's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
 from account_intel.analytics.facts import AccountFacts, Catalog, ProductFact
 from account_intel.analytics.health.components import last_complete_month
+from account_intel.analytics.opportunities.matching import bears_on
 from account_intel.analytics.opportunities.sizing import (
     cross_sell,
     geographic_expansion,
@@ -26,25 +28,22 @@ from account_intel.analytics.opportunities.sizing import (
 )
 from account_intel.analytics.opportunities.targets import Target
 from account_intel.analytics.propensity.config import ExpansionType
-from account_intel.analytics.signals.models import SignalConfig
+from account_intel.analytics.signals.models import Signal, SignalConfig
 from account_intel.analytics.whitespace.demand import (
-    DEPARTMENT_EVENTS,
-    MODULE_ADJACENT,
-    RATE_LIMIT_CATEGORY,
     Level,
     Rules,
-    module_key,
+    TextIndex,
+    department_signals,
+    geography_signals,
+    level_for,
+    module_signals,
+    plan_signals,
     service_need,
     usage_metric,
 )
-from account_intel.analytics.whitespace.penetration import (
-    SEAT_METRIC,
-    Coverage,
-    catalog_index,
-    peak_utilisation,
-    utilisation,
-)
+from account_intel.analytics.whitespace.penetration import SEAT_METRIC, Coverage, catalog_index, utilisation
 from account_intel.analytics.whitespace.potential import (
+    Reach,
     allocation_order,
     dept_gap,
     geo_gap,
@@ -56,8 +55,6 @@ from account_intel.analytics.whitespace.potential import (
     usage_peak,
 )
 from account_intel.domain.enums import OpportunityType
-
-RANK = {"HIGH": 3, "MED": 2, "LOW": 1}
 
 
 @dataclass(slots=True)
@@ -74,26 +71,23 @@ class Row:
     gap: int = 0
 
 
-def _level(score: int, rules: Rules) -> str:
-    return "HIGH" if score >= rules.high_score else "MED" if score >= rules.med_score else "LOW"
-
-
-def whitespace_rows(facts: AccountFacts, catalog: Catalog, cov: Coverage, rules: Rules) -> list[Row]:
-    """Every candidate row of the whitespace map, with its level and counted size, from structured data."""
+def whitespace_rows(facts: AccountFacts, catalog: Catalog, cov: Coverage, text: TextIndex, rules: Rules) -> list[Row]:
+    """Every candidate row of the whitespace map, with its level and counted size (the map's detectors decide
+    levels, text mentions included)."""
     index = catalog_index(catalog)
     upcoming = next_plan(catalog, cov)
     rows: list[Row] = []
     if upcoming is not None:
-        rows.append(_plan_row(facts, cov, upcoming, rules))
+        rows.append(_plan_row(facts, catalog, cov, upcoming, text, rules))
     for product in index.seat_products:
-        rows += _seat_rows(facts, cov, product, rules)
+        rows += _seat_rows(facts, cov, product, text, rules)
     for product in index.usage_modules:
         row = _usage_row(facts, cov, product, rules, upcoming is None)
         if row is not None:
             rows.append(row)
     for product in index.modules:
         if product.id not in cov.lines_by_product:
-            rows.append(_module_row(facts, catalog, cov, product, rules))
+            rows.append(_module_row(facts, catalog, cov, product, text, rules))
     for product in index.services:
         if product.id not in cov.lines_by_product:
             level = service_need(facts, product, cov, index.feature_ids, rules)[0].value
@@ -104,60 +98,53 @@ def whitespace_rows(facts: AccountFacts, catalog: Catalog, cov: Coverage, rules:
     return rows
 
 
-def _plan_row(facts: AccountFacts, cov: Coverage, plan: ProductFact, rules: Rules) -> Row:
-    score = 0
-    for metric, points in facts.usage.items():
-        if metric == SEAT_METRIC:
-            continue
-        peak = peak_utilisation(points, rules.usage_months)
-        if peak is not None and peak[1] >= rules.med_usage:
-            score += 2 if peak[1] >= rules.high_usage else 1
-    since = facts.as_of - timedelta(days=rules.rate_limit_days)
-    limited = sum(1 for t in facts.tickets if RATE_LIMIT_CATEGORY in (t.category or "") and t.opened_on > since)
-    if limited >= rules.rate_limit_tickets:
-        score += 2
+def _plan_row(
+    facts: AccountFacts, catalog: Catalog, cov: Coverage, plan: ProductFact, text: TextIndex, rules: Rules
+) -> Row:
+    signals = plan_signals(facts, catalog, plan, text, rules)
     size = tier_upgrade(cov.plan.list_price if cov.plan else Decimal(0), plan.list_price)
     target = Target(ExpansionType.TIER_UPGRADE, "product", plan.name, product_id=plan.id)
-    return Row(target, _level(score, rules), size, size, OpportunityType.VOLUME_INCREASE, score > 0)
+    return Row(target, level_for(signals, rules).value, size, size, OpportunityType.VOLUME_INCREASE, bool(signals))
 
 
-def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: Rules) -> list[Row]:
+def _signalled(where: Reach, *, department_id: str | None = None, geography_id: str | None = None) -> Reach:
+    """A row with a signal (text included) is sized at its full gap (the map's `RowBuilder._signalled`)."""
+    return replace(
+        where,
+        departments=where.departments | ({department_id} if department_id else set()),
+        geographies=where.geographies | ({geography_id} if geography_id else set()),
+    )
+
+
+def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, text: TextIndex, rules: Rules) -> list[Row]:
     price = product.list_price
     seat_points = facts.usage.get(SEAT_METRIC) or []
     last = seat_points[-1] if seat_points and seat_points[-1].limit else None
-    seats_full = last is not None and utilisation(last.value, last.limit or 0) >= rules.seats_full
-    events: dict[str, int] = {}
-    for e in facts.org_events:
-        if e.kind in DEPARTMENT_EVENTS:
-            key = (e.department or "").lower()
-            events[key] = events.get(key, 0) + 1
-    wanted: dict[str, int] = {}
-    for o in facts.opportunities:
-        if o.stage == "open":
-            for key in {t.lower() for t in o.target_departments}:
-                wanted[key] = wanted.get(key, 0) + 1
-    staffed = {c.department_id for c in facts.contacts if c.active}
+    seat_use = utilisation(last.value, last.limit or 0) if last else None
+    seat_point = (last, seat_use) if last is not None and seat_use is not None else None
     where = reach(facts, cov, rules)
     departments: list[Row] = []
     for dept in facts.departments:
-        seats, gap = cov.seats_by_dept.get(dept.id, 0), dept_gap(dept, cov, where)
-        if gap == 0:
-            continue  # fully seated (active), or no headcount: no size
-        name = dept.name.lower()
-        score = 2 * events.get(name, 0) + 2 * wanted.get(name, 0)
+        seats = cov.seats_by_dept.get(dept.id, 0)
+        people = max(0, (dept.headcount or 0) - seats)
+        if people == 0 and seats:
+            continue  # fully seated
         remainder = seats > 0
-        if remainder:
-            score += 2 if seats_full else 0
-        elif dept.id in staffed:
-            score += 1
-        people = (dept.headcount or 0) - seats
-        level = "HIGH" if score >= rules.high_score else "MED" if people >= rules.min_headcount else "LOW"
+        signals = department_signals(facts, dept, text, served_remainder=remainder, seat_use=seat_point, rules=rules)
+        level = level_for(signals, rules)
+        if level != Level.HIGH:
+            level = Level.MED if people >= rules.min_headcount else Level.LOW
+        else:
+            where = _signalled(where, department_id=dept.id)
+        gap = dept_gap(dept, cov, where)
+        if gap == 0:
+            continue  # no headcount: no size
         kind = OpportunityType.VOLUME_INCREASE if remainder else OpportunityType.NEW_DEPARTMENT
         target = Target(
             ExpansionType.SEAT_EXPANSION, "department", dept.name, department_id=dept.id, product_id=product.id,
             served=remainder,
         )  # fmt: skip
-        departments.append(Row(target, level, seat_expansion(gap, price), None, kind, score > 0, gap=gap))
+        departments.append(Row(target, level.value, seat_expansion(gap, price), None, kind, bool(signals), gap=gap))
     if not any(d.headcount for d in facts.departments) and unallocated_gap(cov, where) > 0:
         gap = unallocated_gap(cov, where)
         level = "MED" if cov.eligible - cov.seats_total >= rules.min_headcount else "LOW"
@@ -169,25 +156,19 @@ def _seat_rows(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
         )
     locations: list[Row] = []
     for geo in facts.geographies:
+        if geo_gap(geo, cov, where) == 0:
+            continue  # served
+        signals, opening = geography_signals(facts, geo, text)
+        level = Level.MED if opening else level_for(signals, rules)
+        if signals:
+            where = _signalled(where, geography_id=geo.id)
         gap = geo_gap(geo, cov, where)
-        if gap == 0:
-            continue
-        full = geo.name.lower()
-        city = geo.name.split(",")[0].strip().lower()
-        score, opening = 0, False
-        for e in facts.org_events:
-            if (e.geography or "").lower() not in (full, city):
-                continue
-            if e.kind == "new_office":
-                score, opening = score + 2, True
-            elif e.kind == "hiring":
-                score += 2
-        level = "MED" if opening else _level(score, rules)
         target = Target(
             ExpansionType.GEOGRAPHIC_EXPANSION, "geography", geo.name, geography_id=geo.id, product_id=product.id
         )
         size = geographic_expansion(gap, price)
-        locations.append(Row(target, level, size, None, OpportunityType.NEW_LOCATION, score > 0, opening, gap))
+        row = Row(target, level.value, size, None, OpportunityType.NEW_LOCATION, bool(signals), opening, gap)
+        locations.append(row)
     department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, where)
     left = seat_whitespace(department_gap, geography_gap, eligible_gap)
     rows = [(r, False) for r in departments] + [(r, True) for r in locations]
@@ -216,44 +197,36 @@ def _usage_row(facts: AccountFacts, cov: Coverage, product: ProductFact, rules: 
     return Row(target, level, size, size if counted else None, OpportunityType.VOLUME_INCREASE, True)
 
 
-_ADJACENT: dict[tuple[int, str], tuple[Catalog, frozenset[str], tuple[str, ...]]] = {}
-
-
-def _adjacency(catalog: Catalog, product: ProductFact) -> tuple[frozenset[str], tuple[str, ...]]:
-    """A module's adjacent features (ids) and department words (`MODULE_ADJACENT`), cached per catalog."""
-    key = (id(catalog), product.id)
-    hit = _ADJACENT.get(key)
-    if hit is None or hit[0] is not catalog:
-        if len(_ADJACENT) > 256:
-            _ADJACENT.clear()
-        feature_words, dept_words = MODULE_ADJACENT.get(module_key(product, MODULE_ADJACENT) or "", ((), ()))
-        ids = frozenset(f.id for f in catalog.features.values() if any(w in f.name.lower() for w in feature_words))
-        hit = _ADJACENT[key] = (catalog, ids, tuple(dept_words))
-    return hit[1], hit[2]
-
-
-def _module_row(facts: AccountFacts, catalog: Catalog, cov: Coverage, product: ProductFact, rules: Rules) -> Row:
-    features, dept_words = _adjacency(catalog, product)
-    score = (1 if len(features & cov.adopted) >= 2 else 0) + (
-        1 if any(any(w in d.name.lower() for w in dept_words) for d in facts.departments) else 0
-    )
+def _module_row(
+    facts: AccountFacts, catalog: Catalog, cov: Coverage, product: ProductFact, text: TextIndex, rules: Rules
+) -> Row:
+    signals = module_signals(facts, catalog, product, cov, text)
     size = cross_sell(product.list_price)
     target = Target(ExpansionType.CROSS_SELL, "product", product.name, product_id=product.id)
-    return Row(target, _level(score, rules), size, size, OpportunityType.NEW_SERVICE, score > 0)
+    return Row(target, level_for(signals, rules).value, size, size, OpportunityType.NEW_SERVICE, bool(signals))
 
 
 @dataclass(slots=True)
 class Strengths:
-    """Structured signal strengths of one account, by what they bear on."""
+    """Signal strengths of one account, by what they bear on: the structured ones as numbers, the text signals as
+    `signals.text` builds them (their targets follow `matching.bears_on`)."""
 
     limits: dict[str, float]  # usage_limit by metric
     spikes: dict[str, float]  # usage_spike by (non-feature) metric
     departments: dict[str, list[float]]  # new-department contacts and org events, by department name (lower)
     places: dict[str, list[float]]  # org events by location (lower)
     renewal: float | None
+    text: list[Signal] = field(default_factory=list)
 
-    def for_target(self, target: Target) -> list[float]:
-        """The strengths bearing on a target (the structured rows of `candidate_matching`'s table)."""
+    def text_for(self, target: Target, catalog: Catalog) -> list[Signal]:
+        """The text signals bearing on a target."""
+        return [s for s in self.text if bears_on(target, s, catalog)]
+
+    def for_target(self, target: Target, catalog: Catalog) -> list[float]:
+        """The strengths bearing on a target (the rows of `opportunities.matching`'s table)."""
+        return self._structured(target) + [s.strength for s in self.text_for(target, catalog)]
+
+    def _structured(self, target: Target) -> list[float]:
         kind = target.kind
         if kind is ExpansionType.SEAT_EXPANSION:
             found = list(self.departments.get(target.name.lower(), ())) if target.scope == "department" else []
@@ -275,8 +248,9 @@ class Strengths:
         return []
 
 
-def signal_strengths(facts: AccountFacts, config: SignalConfig) -> Strengths:
-    """usage_limit, usage_spike (metrics), new_department_contact, org_change and renewal_window strengths."""
+def signal_strengths(facts: AccountFacts, config: SignalConfig, text: list[Signal]) -> Strengths:
+    """usage_limit, usage_spike (metrics), new_department_contact, org_change and renewal_window strengths, with
+    the account's text signals."""
     as_of = facts.as_of
     limits: dict[str, float] = {}
     rule = config.usage_limit
@@ -327,7 +301,7 @@ def signal_strengths(facts: AccountFacts, config: SignalConfig) -> Strengths:
         days, window = (facts.renewal_date - as_of).days, config.renewal.window_days
         if 0 <= days <= window:
             renewal = round(0.5 + 0.5 * (1 - days / window), 3)
-    return Strengths(limits, spikes, departments, places, renewal)
+    return Strengths(limits, spikes, departments, places, renewal, text)
 
 
 def _new_department_contacts(facts: AccountFacts, config: SignalConfig) -> dict[str, float]:

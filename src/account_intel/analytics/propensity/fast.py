@@ -1,12 +1,14 @@
-"""The portfolio scan's propensity path: one account's candidates as plain tuples, no pydantic in the loop.
+"""The portfolio scan's propensity path: one account's candidates as plain tuples, no pydantic map in the loop.
 
 Same arithmetic as the per-account analysis (`analytics.propensity`, `analytics.readiness`, `analytics.targets`),
-fed by `analytics.candidates_fast` (structured data only). A test checks that both paths agree on every demo account
-once free text is removed.
+fed by `analytics.candidates_fast`; free text is read by the analysis's own functions (the whitespace detectors,
+`signals.text`, `opportunities.text` for budget approvals and voiced needs). A test checks that both paths agree
+on every demo account, text included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -14,7 +16,7 @@ from typing import NamedTuple
 from account_intel.analytics.facts import AccountFacts, Catalog
 from account_intel.analytics.health.models import QuickHealth
 from account_intel.analytics.opportunities.candidates_fast import Row, Strengths, signal_strengths, whitespace_rows
-from account_intel.analytics.opportunities.readiness import Access, readiness_bucket, timeline
+from account_intel.analytics.opportunities.readiness import Access, Budget, readiness_bucket, timeline
 from account_intel.analytics.opportunities.sizing import (
     contract_extension,
     expected_value,
@@ -32,6 +34,13 @@ from account_intel.analytics.opportunities.targets import (
     days_to_renewal,
     wins_before,
 )
+from account_intel.analytics.opportunities.text import (
+    TextReadiness,
+    budget_approvals,
+    read_text,
+    target_terms,
+    voiced_in,
+)
 from account_intel.analytics.portfolio.targeting import (
     DEFAULT_TIER_RULES,
     READINESS_WEIGHT,
@@ -48,12 +57,15 @@ from account_intel.analytics.propensity.score import (
     prepared,
     score_with,
 )
-from account_intel.analytics.signals.models import SignalConfig
-from account_intel.analytics.whitespace.demand import DEFAULT_RULES, Rules
+from account_intel.analytics.signals.models import SignalConfig, SignalKind
+from account_intel.analytics.signals.text import text_signals
+from account_intel.analytics.signals.text_matcher import TextMatcher, TextMention, account_mentions, default_matcher
+from account_intel.analytics.whitespace.demand import DEFAULT_RULES, Rules, text_index
 from account_intel.analytics.whitespace.penetration import coverage
 from account_intel.domain.enums import OpportunityType
 
 RENEWAL_LEVEL = "MED"
+NEED_KINDS = (SignalKind.TEXT_GROWTH, SignalKind.TEXT_VENDOR_PAIN)
 _TIERS = {("high", "high"): 1, ("high", "medium"): 2, ("medium", "high"): 3, ("medium", "medium"): 4}
 
 
@@ -88,6 +100,7 @@ class ScanConfig:
     signals: SignalConfig
     rules: Rules = DEFAULT_RULES
     tiers: TierRules = DEFAULT_TIER_RULES
+    matcher: TextMatcher | None = None  # None: the lexicon in force (`default_matcher`)
 
 
 def tier_of(propensity: Decimal | float, value: Decimal, rules: TierRules = DEFAULT_TIER_RULES) -> int | None:
@@ -103,6 +116,7 @@ class _Account:
     """What every candidate of one account shares."""
 
     facts: AccountFacts
+    catalog: Catalog
     band: str
     health: float
     adoption: float | None
@@ -114,6 +128,9 @@ class _Account:
     contact_departments: set[str | None]
     any_contact: bool
     has_champion: bool
+    text: TextReadiness
+    active_ids: set[str]
+    need_sources: set[str]  # evidence ids of the growth and vendor-pain signals' sources
 
 
 def fast_candidates(
@@ -123,23 +140,30 @@ def fast_candidates(
     band: str,
     config: ScanConfig,
     *,
+    mentions: Sequence[TextMention] | None = None,
     counted_only: bool = False,
 ) -> list[FastCandidate]:
-    """The account's candidates (callers skip Red, churned and prospect accounts).
+    """The account's candidates (callers skip Red, churned and prospect accounts); `mentions` are the account's
+    text mentions (by default `account_mentions` with the configuration's matcher), read as the per-account
+    analysis reads them.
 
     `counted_only` leaves out what totals never count (overlaps, alternatives, services without a need, contract
     extensions): the portfolio's figures are unchanged and the scan does a third less work."""
     prop = config.propensity
     prep = prepared(prop)
+    if mentions is None:
+        mentions = account_mentions(facts, config.matcher or default_matcher())
     cov = coverage(facts, catalog)
-    rows = whitespace_rows(facts, catalog, cov, config.rules)
-    strengths = signal_strengths(facts, config.signals)
+    rows = whitespace_rows(facts, catalog, cov, text_index(facts, [m.as_tuple() for m in mentions]), config.rules)
+    text = text_signals(facts, mentions, config.signals.text)
+    strengths = signal_strengths(facts, config.signals, text)
     contacts = active_contacts(facts)
     subs = health.sub_scores
     adoption, engagement = subs.get("adoption"), subs.get("engagement")
     champion = bool(health.raw.get("relationship", {}).get("champion_active"))
     account = _Account(
         facts=facts,
+        catalog=catalog,
         band=band,
         health=max(0.0, min(1.0, health.score / 100)),
         adoption=None if adoption is None else round(adoption, 4),
@@ -151,6 +175,9 @@ def fast_candidates(
         contact_departments={c.department_id for c in contacts},
         any_contact=bool(contacts),
         has_champion=any(c.role == "champion" for c in contacts),
+        text=read_text(facts, prop),
+        active_ids={c.id for c in contacts},
+        need_sources={eid for s in text if s.kind in NEED_KINDS for eid in s.evidence_ids},
     )
     out = [
         _candidate(account, row, strengths, config, prep) for row in rows if row.counted is not None or not counted_only
@@ -208,7 +235,8 @@ def _timeline(config: PropensityConfig, kind: ExpansionType, bucket: ReadinessBu
 def _candidate(account: _Account, row: Row, strengths: Strengths, config: ScanConfig, prep: Prepared) -> FastCandidate:
     prop, facts, target = config.propensity, account.facts, row.target
     kind = target.kind
-    found = strengths.for_target(target)
+    texts = strengths.text_for(target, account.catalog)
+    found = strengths.for_target(target, account.catalog)
     propensity = score_with(
         prep.shares,
         (
@@ -222,17 +250,32 @@ def _candidate(account: _Account, row: Row, strengths: Strengths, config: ScanCo
             account.wins,
         ),
     )
-    likely = account.budget_moment or (
-        target.scope in ("department", "geography") and bool(budget_events(facts, target, prop))
+    likely = (
+        account.budget_moment
+        or (target.scope in ("department", "geography") and bool(budget_events(facts, target, prop)))
+        or any(s.kind is SignalKind.TEXT_INITIATIVE for s in texts)
     )
+    approved = bool(account.text.clauses) and bool(
+        budget_approvals(account.text, target_terms(target, account.catalog))
+    )
+    voiced = False
+    if target.scope in ("department", "geography") and not target.served:
+        sources = [
+            eid
+            for s in texts
+            if s.kind in (SignalKind.TEXT_DEPARTMENT_MENTION, SignalKind.TEXT_LOCATION_MENTION)
+            for eid in s.evidence_ids
+        ]
+        voiced = bool(sources) and bool(voiced_in(account.text, sources, account.active_ids, account.need_sources))
+    budget: Budget = "approved" if approved else "likely" if likely else "unknown"
     bucket, _ = readiness_bucket(
         kind,
         account.band,
-        "likely" if likely else "unknown",
-        False,
+        budget,
+        voiced,
         row.has_signal or bool(found),
         row.opening,
-        _access(account, target),
+        "target" if voiced else _access(account, target),
         account.days_to_renewal,
     )
     adds_arr = kind is not ExpansionType.CONTRACT_EXTENSION

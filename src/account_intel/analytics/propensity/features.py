@@ -92,7 +92,7 @@ def text_features(facts: AccountFacts, matcher: TextMatcher, rule: WindowRule) -
     """`text_demand` and `text_need` from the account's text signals (NaN for both without any text)."""
     if not (facts.activities or facts.tickets or facts.org_events):
         return {"text_demand": NAN, "text_need": NAN}
-    found = text_signals(facts, matcher, rule)
+    found = text_signals(facts, matcher.scan(facts), rule)
     demand = sum(1 for s in found if s.kind in DEMAND_KINDS)
     return {"text_demand": float(demand), "text_need": float(len(found) - demand)}
 

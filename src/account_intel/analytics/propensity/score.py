@@ -54,9 +54,10 @@ class Propensity(BaseModel):
 
 
 def combine_strengths(strengths: Iterable[float]) -> float:
-    """Several signals for one target: 1 - prod(1 - strength) (independent evidence; never above 1)."""
+    """Several signals for one target: 1 - prod(1 - strength) (independent evidence; never above 1), in one order
+    whatever the order given (the same strengths give the same float)."""
     miss = 1.0
-    for s in strengths:
+    for s in sorted(strengths, reverse=True):
         miss *= 1.0 - min(1.0, max(0.0, s))
     return 1.0 - miss
 

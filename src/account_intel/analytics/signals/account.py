@@ -6,6 +6,7 @@ result with the previous weekly snapshot come in as arguments, so the caller dec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from account_intel.analytics.evidence import Evidence
@@ -15,7 +16,7 @@ from account_intel.analytics.health.models import HealthResult, HealthSnapshotDa
 from account_intel.analytics.signals import rules as rules
 from account_intel.analytics.signals.models import Signal, SignalConfig, SignalKind, load_signal_config
 from account_intel.analytics.signals.text import text_signals
-from account_intel.analytics.signals.text_matcher import TextMatcher, default_matcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, TextMention, default_matcher
 
 __all__ = ["Signal", "SignalConfig", "SignalKind", "decline_signals", "detect_signals"]
 
@@ -51,6 +52,7 @@ def detect_signals(
     config: SignalConfig | None = None,
     *,
     matcher: TextMatcher | None = None,
+    mentions: Sequence[TextMention] | None = None,
     health: HealthResult | None = None,
     previous: HealthSnapshotData | None = None,
     whitespace_potential: Decimal | None = None,
@@ -60,10 +62,12 @@ def detect_signals(
     """Every signal for the account on its as-of date, strongest first.
 
     `health` and `previous` (the previous weekly snapshot) enable the health-decline signal;
-    `whitespace_potential` and `acv` (from the whitespace map) enable `whitespace_detected`.
+    `whitespace_potential` and `acv` (from the whitespace map) enable `whitespace_detected`. `mentions` are the
+    account's text mentions when the caller has scanned them already (else `matcher` scans them here).
     """
     config = config or load_signal_config()
-    matcher = matcher or default_matcher()
+    if mentions is None:
+        mentions = (matcher or default_matcher()).scan(facts)
     found: list[Signal] = [
         *rules.usage_limit(facts, config.usage_limit),
         *rules.usage_spike(facts, catalog, config.usage_spike),
@@ -79,7 +83,7 @@ def detect_signals(
             acv if acv is not None else facts.arr,
             whitespace_evidence or [],
         ),
-        *text_signals(facts, matcher, config.text),
+        *text_signals(facts, mentions, config.text),
     ]
     if health is not None and previous is not None:
         found += decline_signals(health, previous, config)

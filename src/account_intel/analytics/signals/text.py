@@ -7,12 +7,13 @@ contract line, and when growth or vendor pain is mentioned in the same source), 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.facts import AccountFacts
 from account_intel.analytics.signals.models import Signal, SignalKind, WindowRule
-from account_intel.analytics.signals.text_matcher import MentionKind, TextMatcher, TextMention
+from account_intel.analytics.signals.text_matcher import MentionKind, TextMention
 from account_intel.domain.wording import count
 
 _KIND = {
@@ -31,7 +32,7 @@ BASE = {
 }
 
 
-def _sources(mentions: list[TextMention]) -> list[Evidence]:
+def _sources(mentions: Sequence[TextMention]) -> list[Evidence]:
     seen: dict[str, Evidence] = {}
     for m in mentions:
         if m.evidence is not None and m.source_id not in seen:
@@ -39,9 +40,11 @@ def _sources(mentions: list[TextMention]) -> list[Evidence]:
     return list(seen.values())
 
 
-def text_signals(facts: AccountFacts, matcher: TextMatcher, rule: WindowRule) -> list[Signal]:
-    """One signal per (kind, value) mentioned in the account's activities and tickets within the window."""
-    mentions = matcher.scan(facts, since=facts.as_of - timedelta(days=rule.window_days))
+def text_signals(facts: AccountFacts, scanned: Sequence[TextMention], rule: WindowRule) -> list[Signal]:
+    """One signal per (kind, value) mentioned in the account's activities and tickets within the window
+    (`scanned`: the account's mentions, `TextMatcher.scan`)."""
+    since = facts.as_of - timedelta(days=rule.window_days)
+    mentions = [m for m in scanned if m.on is None or m.on > since]
     if not mentions:
         return []
     kinds_by_source: dict[str, set[MentionKind]] = defaultdict(set)

@@ -247,6 +247,11 @@ class TextMatcher:
         return out
 
 
+def account_mentions(facts: AccountFacts, matcher: TextMatcher) -> list[TextMention]:
+    """The account's text mentions: the ones stored with its facts when loaded, else scanned now."""
+    return facts.mentions if facts.mentions is not None else matcher.scan(facts)
+
+
 def load_lexicon(path: Path | None = None, *, home: Path | None = None) -> TextLexicon:
     """The lexicon from an explicit path, else `<home>/text_signals.yaml`, else the packaged default."""
     source = resolve_file(TEXT_FILE, path=path, home=home)
