@@ -264,7 +264,7 @@ def test_the_loader_reads_each_activity_once_with_its_participants_in_order(stor
             ("ACCT-1-B0", ("ACCT-1-C0", "ACCT-1-C1")),  # sorted, whatever order SQL aggregates them in
             ("ACCT-1-B1", ()),  # no participant
         ]
-    assert full.activities[0].body and scanned.activities[0].body is None  # a scan reads no free text
+    assert full.activities[0].body and scanned.activities[0].body == full.activities[0].body  # a scan reads text too
 
 
 def test_the_last_executive_touch_reads_all_history_in_both_loaders(store: Store) -> None:

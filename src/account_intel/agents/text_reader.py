@@ -22,7 +22,7 @@ from account_intel.agents.schemas import Claim, OpportunityFindings, TextSignal,
 from account_intel.agents.untrusted import fence_safe, instruction_patterns, reads_like_instruction
 from account_intel.analytics.evidence import Evidence, row_evidence
 from account_intel.analytics.facts import AccountFacts
-from account_intel.analytics.signals.text_matcher import TextMatcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, account_mentions
 from account_intel.content.templates import load_template, render
 from account_intel.llm.retry import retrying
 from account_intel.llm.usage import CallUsage
@@ -132,7 +132,7 @@ def matcher_signals(facts: AccountFacts, matcher: TextMatcher, texts: list[Sourc
     given = {t.id for t in texts}
     seen: set[tuple[str, str]] = set()
     out: list[TextSignal] = []
-    for m in matcher.scan(facts):
+    for m in account_mentions(facts, matcher):
         key = (m.kind.value, m.value.casefold())
         if m.source_id not in given or key in seen:
             continue

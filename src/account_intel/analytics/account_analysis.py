@@ -46,7 +46,7 @@ from account_intel.analytics.portfolio.forecast import (
 from account_intel.analytics.propensity.config import PropensityConfig, load_propensity_config
 from account_intel.analytics.signals.account import detect_signals
 from account_intel.analytics.signals.models import SIGNALS_FILE, Signal, SignalConfig, load_signal_config
-from account_intel.analytics.signals.text_matcher import TextMatcher, default_matcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, account_mentions, default_matcher
 from account_intel.analytics.whitespace.map import WhitespaceMap, build_whitespace_map
 from account_intel.domain.enums import MeddiccRole
 from account_intel.domain.wording import count
@@ -258,7 +258,7 @@ def account_candidates(
     """The one scoring path of an active account's expansion candidates, text included: the brief's analysis and
     the backtest both call it, so a backtest measures the scores a brief shows. A Red account has none (the brief
     routes it to the rescue play) unless `red_gate` is off: the backtest ranks every account, Red ones too."""
-    mentions = matcher.scan(facts)
+    mentions = account_mentions(facts, matcher)
     whitespace = build_whitespace_map(facts, catalog, [m.as_tuple() for m in mentions])
     signals = detect_signals(
         facts,

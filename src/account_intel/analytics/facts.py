@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, String, and_, case, func, literal, null, select, type_coerce
 from sqlalchemy.orm import Session
@@ -38,13 +38,12 @@ from account_intel.store.models import (
     OrgEvent,
     Product,
     Qbr,
+    StoredMention,
     SupportTicket,
     SurveyResponse,
+    TextScan,
     UsageMetric,
 )
-
-if TYPE_CHECKING:
-    from account_intel.analytics.signals.text_matcher import TextMention
 
 USAGE_MONTHS = 7
 TICKET_DAYS = 180
@@ -167,6 +166,18 @@ class ActivityFact(NamedTuple):
     contact_ids: tuple[str, ...]
 
 
+class MentionRow(NamedTuple):
+    """A stored text mention of a loaded activity or ticket (`store.models.text`), in the matcher's order."""
+
+    source_table: str  # activity | ticket
+    source_id: str
+    field: str
+    kind: str
+    value: str
+    matched: str
+    start: int
+
+
 class OrgEventFact(NamedTuple):
     """A change inside the customer's organisation."""
 
@@ -248,7 +259,10 @@ class AccountFacts:
     fiscal_year_start_month: int = 1
     store_has_activities: bool = True  # False: the store holds no activity at all (no activity feed was imported)
     store_has_contacts: bool = True  # False: the store holds no contact at all
-    mentions: list[TextMention] | None = None  # text mentions of the loaded activities and tickets; None: not loaded
+    # Stored text mentions: (source table, id) -> (lexicon digest, text hash) of each scan, and what they found
+    # (`signals.text_matcher.account_mentions` reads them); None: not loaded
+    text_scans: dict[tuple[str, str], tuple[str, str]] | None = None
+    stored_mentions: list[MentionRow] = field(default_factory=list)
 
 
 BILLING_MONTHS = {
@@ -386,6 +400,7 @@ class _Loader:
         self.surveys()
         self.contacts()
         self.activities()
+        self.text_mentions()
         self.touches()
         self.org_events()
         self.organisation()
@@ -674,6 +689,44 @@ class _Loader:
         ):
             if (f := each(account_id)) is not None and last is not None:
                 f.last_exec_touch_on = _as_date(last)
+
+    def text_mentions(self) -> None:
+        """The stored mentions of the window's activities and tickets, with the scans behind them."""
+        since = self.as_of - timedelta(days=max(ACTIVITY_DAYS, TICKET_DAYS))
+        each = self.out.get
+        for f in self.out.values():
+            f.text_scans = {}
+        for row in self.execute(
+            select(
+                TextScan.account_id, TextScan.source_table, TextScan.source_id, TextScan.lexicon, TextScan.text_hash
+            ).where(
+                self.in_range(TextScan.account_id), TextScan.occurred_on >= since, TextScan.occurred_on <= self.as_of
+            )
+        ):
+            if (f := each(row[0])) is not None:
+                f.text_scans[(row[1], row[2])] = (row[3], row[4])  # type: ignore[index]
+        for row in self.execute(
+            select(
+                StoredMention.account_id,
+                StoredMention.source_table,
+                StoredMention.source_id,
+                StoredMention.field,
+                StoredMention.kind,
+                StoredMention.value,
+                StoredMention.matched,
+                StoredMention.start,
+            )
+            .where(
+                self.in_range(StoredMention.account_id),
+                StoredMention.occurred_on >= since,
+                StoredMention.occurred_on <= self.as_of,
+            )
+            .order_by(
+                StoredMention.account_id, StoredMention.source_table, StoredMention.source_id, StoredMention.ordinal
+            )
+        ):
+            if (f := each(row[0])) is not None:
+                f.stored_mentions.append(MentionRow(*row[1:]))
 
     def org_events(self) -> None:
         """Org events of the last ORG_EVENT_DAYS days."""

@@ -77,6 +77,7 @@ def backtest(
     """Health against churn (AUC, Red precision/recall) and propensity against expansion (AUC, precision@k vs ARR)."""
     from account_intel.analytics.backtest.run import run_backtest
     from account_intel.analytics.health.config import load_weights
+    from account_intel.analytics.signals.mention_store import refresh_mentions
 
     if calibration not in ("platt", "isotonic"):
         raise ValidationFailed(f"--calibration {calibration!r} is not known: use platt or isotonic.")
@@ -85,6 +86,7 @@ def backtest(
         raise ValidationFailed("--as-of is required.")
     store, settings = open_store(db, Intent.READ)
     compare = None if fit or weights is None else load_weights(weights, home=settings.home)
+    refresh_mentions(store, home=settings.home)
     with store.transaction() as session:
         report = run_backtest(
             session,

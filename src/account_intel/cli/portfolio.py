@@ -66,12 +66,14 @@ def portfolio(
 
     from account_intel.analytics.health.config import load_weights
     from account_intel.analytics.portfolio.pipeline import portfolio_report
+    from account_intel.analytics.signals.mention_store import refresh_mentions
     from account_intel.queries.names import user_names
     from account_intel.store.models import Account
 
     store, settings = open_store(db, Intent.READ)
     day = as_of_for(as_of, store, quiet=json_out)
     config = load_weights(weights, home=settings.home)
+    refresh_mentions(store, home=settings.home)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(Account)) or 0
         kwargs = {

@@ -28,7 +28,7 @@ def whitespace(
 ) -> None:
     """Show the white-space map: catalog × account, status, use, opportunity level and untapped potential."""
     from account_intel.analytics.facts import load_catalog, load_facts
-    from account_intel.analytics.signals.text_matcher import default_matcher
+    from account_intel.analytics.signals.text_matcher import account_mentions, default_matcher
     from account_intel.analytics.whitespace.map import build_whitespace_map
     from account_intel.store.accounts import find_account
 
@@ -38,7 +38,7 @@ def whitespace(
         account_id = find_account(session, account).id
         catalog = load_catalog(session)
         facts = load_facts(session, day, [account_id])[account_id]
-    mentions = [(m.kind.value, m.value, m.source_id) for m in default_matcher().scan(facts)]
+    mentions = [(m.kind.value, m.value, m.source_id) for m in account_mentions(facts, default_matcher())]
     result = build_whitespace_map(facts, catalog, mentions)
     if json_out:
         print_json(result)

@@ -17,7 +17,7 @@ from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, l
 from account_intel.analytics.fitted.predict import Predictions, account_predictions
 from account_intel.analytics.health.overrides import active_override
 from account_intel.analytics.propensity.config import load_propensity_config
-from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.signals.text_matcher import account_mentions, default_matcher
 from account_intel.analytics.whitespace.map import build_whitespace_map
 from account_intel.content.templates import load_template, render
 from account_intel.deliverables.evidence_index import evidence_index
@@ -84,7 +84,7 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         setter = user_names(session, ids=[override.set_by if override else None])
         cited = evidence_index(health, placement, findings)
         named = evidence_names(session, list(cited))
-    mentions = [m.as_tuple() for m in default_matcher().scan(facts)]
+    mentions = [m.as_tuple() for m in account_mentions(facts, default_matcher())]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
     predictions = _predictions(ctx, facts, catalog)
     days = profile.days_to_renewal

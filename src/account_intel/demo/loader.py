@@ -18,6 +18,8 @@ from sqlalchemy import bindparam, inspect, select, text, update
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
 
+from account_intel.analytics.signals.mention_store import derive_mentions
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.clock import FixedClock
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.demo.producer import generate_chunks, generate_chunks_in_background
@@ -84,6 +86,7 @@ def load_portfolio(
     report.generate_and_insert_seconds = time.perf_counter() - started
     started = time.perf_counter()
     refresh_arr(session, as_of=spec.as_of, thresholds=thresholds)
+    derive_mentions(session, default_matcher())
     record_data_as_of(session, day=spec.as_of, source="demo", at=FixedClock.on(spec.as_of).now())
     report.rows["id_sequences"] = _seed_opportunity_sequences(session, opportunities, spec.as_of)
     report.derive_seconds = time.perf_counter() - started

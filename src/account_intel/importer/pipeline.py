@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from account_intel.analytics.signals.mention_store import derive_mentions
+from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.clock import Clock
 from account_intel.domain.tiering import Thresholds
 from account_intel.importer import consistency, history, references, safety
@@ -122,6 +124,7 @@ def run_import(
             history.record_changes(session, keyed, before, day=day, at=clock.now())
             progress.end()
             accounts = _derive_accounts(session, keyed, day, thresholds, clock)
+            derive_mentions(session, default_matcher())
             record_data_as_of(session, day=day, source="import", at=clock.now())
             _record_import(session, report, keyed, existing, clock)
         report.accounts, report.written = accounts, True  # reached only once the transaction has committed

@@ -35,6 +35,7 @@ from account_intel.analytics.portfolio.scan import ScanSpec, segment_mask
 from account_intel.analytics.propensity.config import load_propensity_config
 from account_intel.analytics.propensity.fast import ScanConfig, fast_candidates
 from account_intel.analytics.segments.filter import compile_segment
+from account_intel.analytics.signals.mention_store import refresh_mentions
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.clock import Clock
 from account_intel.domain.enums import AccountStatus
@@ -296,6 +297,7 @@ def run_weekly(
     folder = weekly_folder(settings, week)
     health = load_weights(home=settings.home)
     thresholds = Thresholds.from_settings(settings)
+    refresh_mentions(store, home=settings.home)
     account_ids = select_accounts(store, as_of=as_of, segment=segment, health=health, thresholds=thresholds)
     hooks.phase("snapshots", len(account_ids))
     snapshots = store_weekly_snapshots(

@@ -15,7 +15,7 @@ from account_intel.analytics.health.config import load_weights
 from account_intel.analytics.health.models import ComponentStatus
 from account_intel.analytics.signals.account import detect_signals
 from account_intel.analytics.signals.models import Signal, load_signal_config
-from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.signals.text_matcher import account_mentions, default_matcher
 from account_intel.analytics.whitespace.demand import LEVEL_RANK
 from account_intel.analytics.whitespace.map import WhitespaceItem, WhitespaceMap, build_whitespace_map
 from account_intel.analytics.whitespace.penetration import Ratio
@@ -210,7 +210,7 @@ def _analysis(context: ToolContext, account_id: str | None) -> tuple[str, Whites
             facts=facts,
             catalog=catalog,
         )
-    mentions = [(m.kind.value, m.value, m.source_id) for m in matcher.scan(facts)]
+    mentions = [(m.kind.value, m.value, m.source_id) for m in account_mentions(facts, matcher)]
     whitespace = build_whitespace_map(facts, catalog, mentions)
     signals = detect_signals(
         facts,

@@ -1,7 +1,8 @@
 """What the per-account analysis reads from free text for readiness: budget approvals and needs voiced by customers.
 
-Text is data: it is matched against fixed patterns, never followed. The portfolio scan does not read text; these
-two facts are what the per-account analysis adds to the structured readiness rules (see `analytics.readiness`).
+Text is data: it is matched against fixed patterns, never followed. These two facts are what free text adds to the
+structured readiness rules (see `analytics.readiness`); the per-account analysis and the portfolio scan both call
+them.
 
 - Budget approved: a clause (text between `.`, `;`, `!`, `?` or a line break) of a note from the last
   `budget_days` that says a budget is approved, allocated, confirmed, secured or signed off, and names the target.

@@ -2,10 +2,11 @@
 
 Facts come in chunks of contiguous account ids (`facts.iter_portfolio_facts`: a handful of SQL queries per chunk),
 ARR as of the date in one aggregation per chunk, overrides in one query per chunk. Each account then goes through
-the fast paths (`health.score_only`, `propensity_fast.fast_candidates`; whitespace sizes as `potential_only`
-counts them) and lands in a `ScanTotals` of plain sums. Chunks can run in worker processes (`workers` > 1): each
-opens its own connection and returns its totals, which merge exactly. Only the best `keep` candidates (target
-list order) are kept whole; everything else is summed as it streams by.
+the fast paths (`health.score_only`, `propensity.fast.fast_candidates`, which read free text through the brief's
+own functions and the stored text mentions; whitespace sizes as the map counts them) and lands in a `ScanTotals`
+of plain sums. Chunks can run in worker processes (`workers` > 1): each opens its own connection and returns its
+totals, which merge exactly. Only the best `keep` candidates (target list order) are kept whole; everything else
+is summed as it streams by.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ on every demo account, text included.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -100,7 +100,7 @@ class ScanConfig:
     signals: SignalConfig
     rules: Rules = DEFAULT_RULES
     tiers: TierRules = DEFAULT_TIER_RULES
-    matcher: TextMatcher | None = None  # None: the lexicon in force (`default_matcher`)
+    matcher: TextMatcher = field(default_factory=default_matcher)  # the lexicon in force, compiled once per run
 
 
 def tier_of(propensity: Decimal | float, value: Decimal, rules: TierRules = DEFAULT_TIER_RULES) -> int | None:
@@ -152,7 +152,7 @@ def fast_candidates(
     prop = config.propensity
     prep = prepared(prop)
     if mentions is None:
-        mentions = account_mentions(facts, config.matcher or default_matcher())
+        mentions = account_mentions(facts, config.matcher)
     cov = coverage(facts, catalog)
     rows = whitespace_rows(facts, catalog, cov, text_index(facts, [m.as_tuple() for m in mentions]), config.rules)
     text = text_signals(facts, mentions, config.signals.text)

@@ -37,7 +37,7 @@ from account_intel.analytics.opportunities.targets import wins_before
 from account_intel.analytics.propensity.config import PropensityConfig
 from account_intel.analytics.signals.models import SignalKind, WindowRule
 from account_intel.analytics.signals.text import text_signals
-from account_intel.analytics.signals.text_matcher import TextMatcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, account_mentions
 
 FEATURES = (
     "not_owned",
@@ -92,7 +92,7 @@ def text_features(facts: AccountFacts, matcher: TextMatcher, rule: WindowRule) -
     """`text_demand` and `text_need` from the account's text signals (NaN for both without any text)."""
     if not (facts.activities or facts.tickets or facts.org_events):
         return {"text_demand": NAN, "text_need": NAN}
-    found = text_signals(facts, matcher.scan(facts), rule)
+    found = text_signals(facts, account_mentions(facts, matcher), rule)
     demand = sum(1 for s in found if s.kind in DEMAND_KINDS)
     return {"text_demand": float(demand), "text_need": float(len(found) - demand)}
 

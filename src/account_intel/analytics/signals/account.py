@@ -16,7 +16,7 @@ from account_intel.analytics.health.models import HealthResult, HealthSnapshotDa
 from account_intel.analytics.signals import rules as rules
 from account_intel.analytics.signals.models import Signal, SignalConfig, SignalKind, load_signal_config
 from account_intel.analytics.signals.text import text_signals
-from account_intel.analytics.signals.text_matcher import TextMatcher, TextMention, default_matcher
+from account_intel.analytics.signals.text_matcher import TextMatcher, TextMention, account_mentions, default_matcher
 
 __all__ = ["Signal", "SignalConfig", "SignalKind", "decline_signals", "detect_signals"]
 
@@ -67,7 +67,7 @@ def detect_signals(
     """
     config = config or load_signal_config()
     if mentions is None:
-        mentions = (matcher or default_matcher()).scan(facts)
+        mentions = account_mentions(facts, matcher or default_matcher())
     found: list[Signal] = [
         *rules.usage_limit(facts, config.usage_limit),
         *rules.usage_spike(facts, catalog, config.usage_spike),

@@ -7,6 +7,7 @@ it is only searched, never executed or followed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -18,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from account_intel.analytics.config_loader import parse_model, read_yaml, resolve_file
 from account_intel.analytics.evidence import Evidence, row_evidence
-from account_intel.analytics.facts import AccountFacts
+from account_intel.analytics.facts import AccountFacts, MentionRow
 
 TEXT_FILE = "text_signals.yaml"
+MATCHER_VERSION = "1"  # bump when matching changes: stored mentions of an older matcher are then matched again
 
 
 class MentionKind(StrEnum):
@@ -189,6 +191,7 @@ class TextMatcher:
     def __init__(self, lexicon: TextLexicon) -> None:
         self.lexicon = lexicon
         self._kinds = [_CompiledKind(kind, getattr(lexicon, key)) for kind, key in _KIND_KEYS.items()]
+        self.digest = hashlib.sha256(f"{MATCHER_VERSION}:{lexicon.model_dump_json()}".encode()).hexdigest()[:16]
 
     def match(self, text: str | None) -> list[tuple[MentionKind, int, int, str]]:
         """(kind, start, end, value) of each mention in `text`, by kind then position."""
@@ -247,9 +250,55 @@ class TextMatcher:
         return out
 
 
+def text_hash(subject: str | None, body: str | None) -> str:
+    """The hash of a source row's text, kept with its stored mentions (edited text is matched again)."""
+    return hashlib.blake2b(f"{subject or ''}\x1f{body or ''}".encode(), digest_size=16).hexdigest()
+
+
 def account_mentions(facts: AccountFacts, matcher: TextMatcher) -> list[TextMention]:
-    """The account's text mentions: the ones stored with its facts when loaded, else scanned now."""
-    return facts.mentions if facts.mentions is not None else matcher.scan(facts)
+    """The account's text mentions, as `matcher.scan(facts)` finds them: the stored ones when every loaded
+    activity and ticket was matched with this lexicon and its text is unchanged, else matched now."""
+    stored = stored_mentions(facts, matcher.digest)
+    return stored if stored is not None else matcher.scan(facts)
+
+
+def stored_mentions(facts: AccountFacts, digest: str) -> list[TextMention] | None:
+    """The stored mentions in `scan`'s order, or None when a source lacks a current scan (or none were loaded)."""
+    scans = facts.text_scans
+    if scans is None:
+        return None
+    for a in facts.activities:
+        if scans.get(("activity", a.id)) != (digest, text_hash(a.subject, a.body)):
+            return None
+    for t in facts.tickets:
+        if scans.get(("ticket", t.id)) != (digest, text_hash(t.subject, t.body)):
+            return None
+    found: dict[tuple[str, str], list[MentionRow]] = {}
+    for m in facts.stored_mentions:
+        found.setdefault((m.source_table, m.source_id), []).append(m)
+    if not found:
+        return []
+    sources = [
+        (("activity", a.id), a.occurred_on, f"{a.kind}_text") for a in facts.activities if ("activity", a.id) in found
+    ]
+    sources += [(("ticket", t.id), t.opened_on, "ticket_text") for t in facts.tickets if ("ticket", t.id) in found]
+    out: list[TextMention] = []
+    for key, on, metric in sources:
+        ev = row_evidence(key[0], key[1], metric, period=on.isoformat())
+        for m in found[key]:
+            out.append(
+                TextMention.model_construct(
+                    kind=MentionKind(m.kind),
+                    value=m.value,
+                    matched=m.matched,
+                    start=m.start,
+                    field=m.field,
+                    source_id=ev.id,
+                    on=on,
+                    evidence=ev,
+                )
+            )
+    return out
 
 
 def load_lexicon(path: Path | None = None, *, home: Path | None = None) -> TextLexicon:

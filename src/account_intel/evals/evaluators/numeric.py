@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from account_intel.agents.grounding import FORMULAS
 from account_intel.agents.schemas import Figure, OpportunityFindings, Recommendation
 from account_intel.analytics.facts import load_catalog, load_facts
-from account_intel.analytics.signals.text_matcher import default_matcher
+from account_intel.analytics.signals.text_matcher import account_mentions, default_matcher
 from account_intel.analytics.whitespace.map import build_whitespace_map
 from account_intel.domain.enums import AccountStatus, ContractStatus, PricingUnit, ProductKind
 from account_intel.domain.tiering import Thresholds, segment_for_arr, tier_for_arr
@@ -288,7 +288,7 @@ def evaluate(data: EvalInput) -> list[MetricResult]:
     with data.store.sessions() as session:
         facts = store_facts(session, data.account_id, data)
         loaded = load_facts(session, data.as_of, [data.account_id])[data.account_id]
-        mentions = [m.as_tuple() for m in default_matcher(home=data.settings.home).scan(loaded)]
+        mentions = [m.as_tuple() for m in account_mentions(loaded, default_matcher(home=data.settings.home))]
         ws_map = build_whitespace_map(loaded, load_catalog(session), mentions)
         ws_potential = Decimal(ws_map.potential.value)
         # every row's own size is a figure from code too, counted or not (a LOW row shows its size, uncounted)

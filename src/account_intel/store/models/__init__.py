@@ -20,6 +20,7 @@ from account_intel.store.models.pipeline import (
 from account_intel.store.models.runs import AgentRun, RunLease, TriggerFiring
 from account_intel.store.models.sequences import IdSequence
 from account_intel.store.models.telemetry import SupportTicket, SurveyResponse, UsageMetric
+from account_intel.store.models.text import StoredMention, TextScan
 
 __all__ = [
     "Account",
@@ -52,9 +53,11 @@ __all__ = [
     "Qbr",
     "RunLease",
     "StoreMeta",
+    "StoredMention",
     "SupportTicket",
     "SurveyResponse",
     "Task",
+    "TextScan",
     "TriggerFiring",
     "UsageMetric",
     "User",
