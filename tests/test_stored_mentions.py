@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 from account_intel.analytics.facts import AccountFacts, iter_portfolio_facts, load_facts
 from account_intel.analytics.signals.mention_store import derive_mentions
@@ -24,7 +27,8 @@ from account_intel.analytics.signals.text_matcher import (
 from account_intel.demo.loader import load_portfolio
 from account_intel.demo.portfolio import DemoSpec
 from account_intel.domain.tiering import Thresholds
-from account_intel.store.engine import Store
+from account_intel.store.base import Base
+from account_intel.store.engine import Store, alembic_config
 from account_intel.store.models import Activity, StoredMention, SupportTicket, TextScan
 
 AS_OF = date(2024, 11, 30)
@@ -150,3 +154,13 @@ def test_any_text_is_read_back_as_the_matcher_finds_it(demo: Store, subject: str
         derive_mentions(session, matcher, account_ids=[account_id])
     facts = _one(demo, account_id)
     assert stored_mentions(facts, matcher.digest) == matcher.scan(facts)
+
+
+def test_the_migration_matches_the_models_and_goes_back(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert [d for d in diffs if "text_scans" in str(d) or "text_mentions" in str(d)] == []
+    command.downgrade(alembic_config(store.engine), "0012")
+    assert not {"text_scans", "text_mentions"} & set(inspect(store.engine).get_table_names())
+    command.upgrade(alembic_config(store.engine), "head")
+    assert {"text_scans", "text_mentions"} <= set(inspect(store.engine).get_table_names())
