@@ -19,6 +19,7 @@ from account_intel.analytics.fitted.predict import account_predictions, predict
 from account_intel.analytics.health.config import default_health_config
 from account_intel.analytics.health.score import score_only
 from account_intel.analytics.propensity.config import default_propensity_config
+from account_intel.analytics.propensity.features import TYPE_FEATURES
 from account_intel.analytics.signals.models import load_signal_config
 from account_intel.analytics.signals.text_matcher import default_matcher
 from account_intel.cli.app import app
@@ -108,3 +109,45 @@ def test_a_damaged_model_file_is_named_not_guessed(demo: str, tmp_path: Path) ->
     )
     assert out.predictions == []
     assert len(out.notes) == 1 and "fitted-expansion.json is not a fitted model" in out.notes[0]
+
+
+def _type_model(kind: str):  # type: ignore[no-untyped-def]
+    """A model of one expansion type on the typed features: accounts with modules not owned buy them."""
+    rng = np.random.default_rng(9)
+    rows = 400
+    x = rng.uniform(0, 3, size=(rows, len(TYPE_FEATURES)))
+    driver = TYPE_FEATURES.index("modules_not_owned")
+    y = rng.random(rows) < 1 / (1 + np.exp(-(x[:, driver] - 1.5) * 2))
+    return fit_model(
+        x, y, list(TYPE_FEATURES), name=f"fitted-expansion-{kind}", outcome="expansion",
+        trained_as_of=date(2024, 6, 1), horizon_days=180, alone=[], expansion_type=kind,
+    )  # fmt: skip
+
+
+def test_a_recommendation_shows_its_type_models_calibrated_likelihood(demo: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    before = _brief(demo)
+    assert "(calibrated)" not in before and "not yet calibrated" in before  # no typed model: the rule estimate
+    model = _type_model("new_service")
+    save_model(model, home=home)
+    facts, catalog = _techflow(demo)
+    rows = model_features(
+        facts,
+        catalog,
+        score_only(facts, catalog, default_health_config()),
+        default_propensity_config(),
+        matcher=default_matcher(),
+        text_rule=load_signal_config().text,
+    )
+    expected = predict(model, rows["expansion_by_type"])
+    markdown = _brief(demo)
+    blocks = markdown.split("### Opportunity #")[1:]
+    calibrated = [b for b in blocks if "**Close likelihood** (calibrated)" in b]
+    assert calibrated, markdown
+    assert all("Cross-sell" in b.splitlines()[0] or "Service" in b.splitlines()[0] for b in calibrated)
+    line = next(x for x in calibrated[0].splitlines() if "Close likelihood" in x)
+    assert f"{expected.probability:.0%} that the account buys a new module or service within 180 days" in line
+    assert "model 'fitted-expansion-new_service', platt-calibrated, trained on 2024-06-01" in line
+    others = [b for b in blocks if b not in calibrated]
+    assert all("not yet calibrated" in b for b in others)  # other types keep the rule estimate, labelled
+    assert "fitted-expansion-new_service" not in markdown.split("### Opportunity #")[0]  # not an account-level line

@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from account_intel.agents.schemas import Figure, HealthAssessment, OpportunityFindings, SegmentPlacement
+from account_intel.agents.schemas import (
+    Figure,
+    HealthAssessment,
+    OpportunityFindings,
+    Recommendation,
+    SegmentPlacement,
+)
+from account_intel.analytics.account_analysis import analyze_account
 from account_intel.analytics.evidence import evidence_names
 from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, load_facts
 from account_intel.analytics.fitted.predict import Predictions, account_predictions
@@ -31,6 +38,17 @@ from account_intel.queries.names import user_names
 from account_intel.store.models import Account, Contact
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# What a model of one expansion type predicts, in words (pipeline types: `domain.enums.OpportunityType`)
+TYPE_OUTCOME = {
+    "new_department": "seats for a new department",
+    "new_location": "seats for a new location",
+    "new_service": "a new module or service",
+    "volume_increase": "more volume or a higher plan",
+    "rate_increase": "a rate increase",
+    "contract_extension": "a contract extension",
+}
 
 
 def _money(value: Any) -> str:
@@ -53,14 +71,40 @@ def _parts_text(total: Any, whitespace: Any) -> str:
     return f" (white-space {_money(whitespace)} + rate increase at renewal {_money(renewal)})"
 
 
-def _predictions(ctx: GraphContext, facts: AccountFacts, catalog: Catalog) -> Predictions:
-    """The configured churn and expansion models' calibrated probabilities (active customers only)."""
+def _predictions(ctx: GraphContext, facts: AccountFacts, catalog: Catalog, types: set[str]) -> Predictions:
+    """The configured churn and expansion models' calibrated probabilities, and the models of each expansion type
+    in `types` (`<expansion model>-<type>`, saved by `backtest --fit`) when they exist (active customers only)."""
     if facts.status != "active":
         return Predictions()
     settings = ctx.settings
     names = [n for n in (settings.churn_model, settings.expansion_model) if n]
+    if settings.expansion_model:
+        names += [f"{settings.expansion_model}-{t}" for t in sorted(types)]
     config = load_propensity_config(home=settings.home)
     return account_predictions(facts, catalog, config, names, home=settings.home)
+
+
+def _calibrated(
+    ctx: GraphContext, predictions: Predictions, types: dict[str, str], recommendations: list[Recommendation]
+) -> dict[str, dict[str, Any]]:
+    """Each recommendation's calibrated close likelihood: its expansion type's model, when one is saved and usable."""
+    by_model = {p.model: p for p in predictions.predictions}
+    out: dict[str, dict[str, Any]] = {}
+    for rec in recommendations:
+        kind = types.get(rec.id)
+        found = by_model.get(f"{ctx.settings.expansion_model}-{kind}") if kind else None
+        if found is None:
+            continue
+        what = TYPE_OUTCOME.get(kind or "", f"an expansion of type {kind}")
+        out[rec.id] = {
+            "percent": round(found.probability * 100),
+            "text": (
+                f"{found.probability:.0%} that the account buys {what} within {found.horizon_days} days "
+                f"(base rate {found.base_rate:.0%}; model '{found.model}', {found.calibration}-calibrated, trained "
+                f"on {found.trained_as_of}); rule estimate {rec.probability}%"
+            ),
+        }
+    return out
 
 
 def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
@@ -84,9 +128,13 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         setter = user_names(session, ids=[override.set_by if override else None])
         cited = evidence_index(health, placement, findings)
         named = evidence_names(session, list(cited))
+        analysis = analyze_account(session, account.id, as_of, home=ctx.settings.home)
     mentions = [m.as_tuple() for m in account_mentions(facts, default_matcher())]
     ws = build_whitespace_map(facts, catalog, mentions=mentions)
-    predictions = _predictions(ctx, facts, catalog)
+    types = {o.id: o.pipeline_type.value for o in analysis.opportunities}
+    wanted = {types[r.id] for r in findings.recommendations if r.id in types}
+    predictions = _predictions(ctx, facts, catalog, wanted)
+    typed = {f"{ctx.settings.expansion_model}-{t}" for t in wanted}
     days = profile.days_to_renewal
     renewal = f"{profile.renewal_date} ({days} {plural('day', days or 0)})" if profile.renewal_date else "unknown"
     brains = state.get("brains", {})
@@ -137,7 +185,8 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         "money": {rec.id: _money(rec.potential_arr.value) for rec in findings.recommendations},
         "figure_text": [_figure_text(s) for s in findings.scenarios],
         "nrr_text": _figure_text(findings.nrr_impact),
-        "predictions": [p.text for p in predictions.predictions],
+        "predictions": [p.text for p in predictions.predictions if p.model not in typed],
+        "calibrated": _calibrated(ctx, predictions, types, findings.recommendations),
         "prediction_notes": predictions.notes,
         "phases": [{"name": name, "entries": phases[name]} for name in by_start_day(phases)],
         "contacts": contacts,

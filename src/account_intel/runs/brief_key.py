@@ -38,9 +38,13 @@ def config_version(settings: Settings) -> str:
     home = Path(settings.home).expanduser()
     for name in CONFIG_FILES:
         digest.update(name.encode("utf-8") + b"\0" + resolve_file(name, home=home).read_bytes() + b"\0")
-    for model in (settings.churn_model, settings.expansion_model):
-        path = model_path(model, home=home) if model else None
-        saved = path.read_bytes() if path is not None and path.is_file() else b"-"
+    models = [m for m in (settings.churn_model, settings.expansion_model) if m]
+    if settings.expansion_model:  # the models of each expansion type a recommendation shows
+        folder = model_path(settings.expansion_model, home=home).parent
+        models += sorted(p.stem for p in folder.glob(f"{settings.expansion_model}-*.json"))
+    for model in models:
+        path = model_path(model, home=home)
+        saved = path.read_bytes() if path.is_file() else b"-"
         digest.update(b"model\0" + model.encode("utf-8") + b"\0" + saved + b"\0")
     return digest.hexdigest()[:16]
 

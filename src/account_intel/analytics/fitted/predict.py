@@ -141,5 +141,6 @@ def account_predictions(
                 matcher=default_matcher(home=home),
                 text_rule=load_signal_config(home=home).text,
             )
-        out.predictions.append(predict(model, rows[model.outcome]))
+        # an expansion model reads the expansion row, a model of one type its breadth too (a superset of it)
+        out.predictions.append(predict(model, rows["churn" if model.outcome == "churn" else "expansion_by_type"]))
     return out
