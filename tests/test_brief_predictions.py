@@ -62,6 +62,18 @@ def _techflow(url: str) -> tuple[AccountFacts, Catalog]:
     return facts, catalog
 
 
+def _rows(facts: AccountFacts, catalog: Catalog) -> dict[str, dict[str, float]]:
+    """The account's model feature rows, as the brief computes them."""
+    return model_features(
+        facts,
+        catalog,
+        score_only(facts, catalog, default_health_config()),
+        default_propensity_config(),
+        matcher=default_matcher(),
+        text_rule=load_signal_config().text,
+    )
+
+
 def _brief(url: str) -> str:
     result = runner.invoke(app, ["brief", "ACCT-3421", "--brain", "rules", "--db", url, "--json"])
     assert result.exit_code == 0, result.output
@@ -74,14 +86,7 @@ def test_the_brief_shows_the_calibrated_churn_probability_and_why(demo: str, tmp
     model = _churn_model(date(2024, 6, 1))
     save_model(model, home=home)
     facts, catalog = _techflow(demo)
-    rows = model_features(
-        facts,
-        catalog,
-        score_only(facts, catalog, default_health_config()),
-        default_propensity_config(),
-        matcher=default_matcher(),
-        text_rule=load_signal_config().text,
-    )
+    rows = _rows(facts, catalog)
     expected = predict(model, rows["churn"])
     assert expected.reasons and expected.reasons[0].feature == "tenure_months"  # the planted driver leads
     markdown = _brief(demo)  # the saved model is an input: the cached brief is not reused
@@ -131,14 +136,7 @@ def test_a_recommendation_shows_its_type_models_calibrated_likelihood(demo: str,
     model = _type_model("new_service")
     save_model(model, home=home)
     facts, catalog = _techflow(demo)
-    rows = model_features(
-        facts,
-        catalog,
-        score_only(facts, catalog, default_health_config()),
-        default_propensity_config(),
-        matcher=default_matcher(),
-        text_rule=load_signal_config().text,
-    )
+    rows = _rows(facts, catalog)
     expected = predict(model, rows["expansion_by_type"])
     markdown = _brief(demo)
     blocks = markdown.split("### Opportunity #")[1:]

@@ -550,7 +550,6 @@ class _Loader:
 
     def tickets(self) -> None:
         """Tickets opened in the last TICKET_DAYS days."""
-        text = (SupportTicket.subject, SupportTicket.body)
         each = self.out.get
         for row in self.execute(
             select(
@@ -560,7 +559,8 @@ class _Loader:
                 _text(SupportTicket.severity),
                 SupportTicket.category,
                 SupportTicket.escalated,
-                *text,
+                SupportTicket.subject,
+                SupportTicket.body,
             )
             .where(
                 self.in_range(SupportTicket.account_id),
@@ -628,7 +628,6 @@ class _Loader:
 
     def activities(self) -> None:
         """Activities of the last ACTIVITY_DAYS days, each with its participants aggregated in SQL (one row each)."""
-        text = (Activity.subject, Activity.body)
         since = _start_of(self.as_of - timedelta(days=ACTIVITY_DAYS))
         people = (
             select(func.aggregate_strings(ActivityContact.contact_id, _SEPARATOR))
@@ -642,7 +641,8 @@ class _Loader:
                 _text(Activity.kind),
                 Activity.occurred_at,
                 _text(Activity.sentiment),
-                *text,
+                Activity.subject,
+                Activity.body,
                 people,
             )
             .where(self.in_range(Activity.account_id), Activity.occurred_at >= since, Activity.occurred_at < self.end)
@@ -730,7 +730,6 @@ class _Loader:
 
     def org_events(self) -> None:
         """Org events of the last ORG_EVENT_DAYS days."""
-        description = OrgEvent.description
         as_of, each = self.as_of, self.out.get
         for row in self.execute(
             select(
@@ -738,7 +737,7 @@ class _Loader:
                 OrgEvent.id,
                 _text(OrgEvent.kind),
                 OrgEvent.occurred_on,
-                description,
+                OrgEvent.description,
                 OrgEvent.department,
                 OrgEvent.geography,
                 OrgEvent.magnitude,

@@ -129,8 +129,10 @@ def build_brief(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
         cited = evidence_index(health, placement, findings)
         named = evidence_names(session, list(cited))
         analysis = analyze_account(session, account.id, as_of, home=ctx.settings.home)
-    mentions = [m.as_tuple() for m in account_mentions(facts, default_matcher())]
-    ws = build_whitespace_map(facts, catalog, mentions=mentions)
+    ws = analysis.whitespace  # the analysis's own map; a churned account or a prospect has none, so build it
+    if ws is None:
+        mentions = account_mentions(facts, default_matcher(home=ctx.settings.home))
+        ws = build_whitespace_map(facts, catalog, mentions=[m.as_tuple() for m in mentions])
     types = {o.id: o.pipeline_type.value for o in analysis.opportunities}
     wanted = {types[r.id] for r in findings.recommendations if r.id in types}
     predictions = _predictions(ctx, facts, catalog, wanted)

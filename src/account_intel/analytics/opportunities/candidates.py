@@ -34,7 +34,14 @@ from account_intel.analytics.opportunities.targets import (
     structural_budget,
     wins_before,
 )
-from account_intel.analytics.opportunities.text import budget_approvals, read_text, target_terms, voiced_in
+from account_intel.analytics.opportunities.text import (
+    budget_approvals,
+    mention_sources,
+    need_sources,
+    read_text,
+    target_terms,
+    voiced_in,
+)
 from account_intel.analytics.portfolio.targeting import CampaignTier, campaign_tier, pipeline_tier
 from account_intel.analytics.propensity.config import ExpansionType, PropensityConfig
 from account_intel.analytics.propensity.score import (
@@ -131,12 +138,7 @@ class _Builder:
         self.contacts = active_contacts(facts)
         self.active_ids = {c.id for c in self.contacts}
         self.text = read_text(facts, config)
-        self.need_sources = {
-            eid
-            for s in signals
-            if s.kind in (SignalKind.TEXT_GROWTH, SignalKind.TEXT_VENDOR_PAIN)
-            for eid in s.evidence_ids
-        }
+        self.need_sources = need_sources(signals)
 
     def from_item(self, item: WhitespaceItem) -> ExpansionOpportunity:
         target = target_of(item, self.catalog)
@@ -289,13 +291,7 @@ class _Builder:
         evidence += [_activity_ev(a.id, "budget", a.occurred_on.isoformat()) for a in approvals]
         voiced: list[ActivityFact] = []
         if target.scope in ("department", "geography") and not target.served:  # as whitespace: not for a remainder
-            sources = [
-                eid
-                for s in matched
-                if s.kind in (SignalKind.TEXT_DEPARTMENT_MENTION, SignalKind.TEXT_LOCATION_MENTION)
-                for eid in s.evidence_ids
-            ]
-            voiced = voiced_in(self.text, sources, self.active_ids, self.need_sources)
+            voiced = voiced_in(self.text, mention_sources(matched), self.active_ids, self.need_sources)
             evidence += [_activity_ev(a.id, "voiced", a.occurred_on.isoformat()) for a in voiced]
         event = not_open(facts, target) if opening else None
         if event is not None:

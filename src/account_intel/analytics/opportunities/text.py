@@ -14,6 +14,7 @@ them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -21,6 +22,7 @@ from functools import lru_cache
 from account_intel.analytics.facts import AccountFacts, ActivityFact, Catalog
 from account_intel.analytics.opportunities.targets import Target
 from account_intel.analytics.propensity.config import ExpansionType, PropensityConfig
+from account_intel.analytics.signals.models import Signal, SignalKind
 from account_intel.analytics.whitespace.demand import MODULE_TERMS, NEED_CUES, PLAN_TERMS, module_key
 
 _CLAUSES = re.compile(r"[.;!?\n]+")
@@ -100,3 +102,17 @@ def voiced_in(
         if activity.id in text.needs or source in extra_needs:
             out.append(activity)
     return out
+
+
+NEED_KINDS = (SignalKind.TEXT_GROWTH, SignalKind.TEXT_VENDOR_PAIN)
+MENTION_KINDS = (SignalKind.TEXT_DEPARTMENT_MENTION, SignalKind.TEXT_LOCATION_MENTION)
+
+
+def need_sources(signals: Iterable[Signal]) -> set[str]:
+    """Evidence ids of the sources of the growth and vendor-pain signals: a need voiced there counts."""
+    return {eid for s in signals if s.kind in NEED_KINDS for eid in s.evidence_ids}
+
+
+def mention_sources(signals: Iterable[Signal]) -> list[str]:
+    """Evidence ids of the sources of the department and location mentions among a target's signals."""
+    return [eid for s in signals if s.kind in MENTION_KINDS for eid in s.evidence_ids]

@@ -37,6 +37,8 @@ from account_intel.analytics.opportunities.targets import (
 from account_intel.analytics.opportunities.text import (
     TextReadiness,
     budget_approvals,
+    mention_sources,
+    need_sources,
     read_text,
     target_terms,
     voiced_in,
@@ -65,7 +67,6 @@ from account_intel.analytics.whitespace.penetration import coverage
 from account_intel.domain.enums import OpportunityType
 
 RENEWAL_LEVEL = "MED"
-NEED_KINDS = (SignalKind.TEXT_GROWTH, SignalKind.TEXT_VENDOR_PAIN)
 _TIERS = {("high", "high"): 1, ("high", "medium"): 2, ("medium", "high"): 3, ("medium", "medium"): 4}
 
 
@@ -177,7 +178,7 @@ def fast_candidates(
         has_champion=any(c.role == "champion" for c in contacts),
         text=read_text(facts, prop),
         active_ids={c.id for c in contacts},
-        need_sources={eid for s in text if s.kind in NEED_KINDS for eid in s.evidence_ids},
+        need_sources=need_sources(text),
     )
     out = [
         _candidate(account, row, strengths, config, prep) for row in rows if row.counted is not None or not counted_only
@@ -260,12 +261,7 @@ def _candidate(account: _Account, row: Row, strengths: Strengths, config: ScanCo
     )
     voiced = False
     if target.scope in ("department", "geography") and not target.served:
-        sources = [
-            eid
-            for s in texts
-            if s.kind in (SignalKind.TEXT_DEPARTMENT_MENTION, SignalKind.TEXT_LOCATION_MENTION)
-            for eid in s.evidence_ids
-        ]
+        sources = mention_sources(texts)
         voiced = bool(sources) and bool(voiced_in(account.text, sources, account.active_ids, account.need_sources))
     budget: Budget = "approved" if approved else "likely" if likely else "unknown"
     bucket, _ = readiness_bucket(
