@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from account_intel.analytics.facts import AccountFacts, Catalog, load_catalog, load_facts
 from account_intel.analytics.fitted.features import CHURN_FEATURES, model_features
 from account_intel.analytics.fitted.files import save_model
-from account_intel.analytics.fitted.model import fit_model
+from account_intel.analytics.fitted.model import fit_with_held_out
 from account_intel.analytics.fitted.predict import account_predictions, predict
 from account_intel.analytics.health.config import default_health_config
 from account_intel.analytics.health.score import score_only
@@ -38,10 +38,10 @@ def _churn_model(trained_as_of: date, horizon: int = 90):  # type: ignore[no-unt
     x[:, tenure] = rng.uniform(0, 48, rows)
     x[:, CHURN_FEATURES.index("term_months")] = rng.uniform(0, 36, rows)  # noise, on a realistic scale
     y = rng.random(rows) < 1 / (1 + np.exp(-(1.0 - x[:, tenure] / 8)))
-    return fit_model(
+    return fit_with_held_out(
         x, y, list(CHURN_FEATURES), name="fitted-churn", outcome="churn", trained_as_of=trained_as_of,
-        horizon_days=horizon, alone=[],
-    )  # fmt: skip
+        horizon_days=horizon, select=False,
+    )[0]  # fmt: skip
 
 
 @pytest.fixture
@@ -123,10 +123,10 @@ def _type_model(kind: str):  # type: ignore[no-untyped-def]
     x = rng.uniform(0, 3, size=(rows, len(TYPE_FEATURES)))
     driver = TYPE_FEATURES.index("modules_not_owned")
     y = rng.random(rows) < 1 / (1 + np.exp(-(x[:, driver] - 1.5) * 2))
-    return fit_model(
+    return fit_with_held_out(
         x, y, list(TYPE_FEATURES), name=f"fitted-expansion-{kind}", outcome="expansion",
-        trained_as_of=date(2024, 6, 1), horizon_days=180, alone=[], expansion_type=kind,
-    )  # fmt: skip
+        trained_as_of=date(2024, 6, 1), horizon_days=180, select=False, expansion_type=kind,
+    )[0]  # fmt: skip
 
 
 def test_a_recommendation_shows_its_type_models_calibrated_likelihood(demo: str, tmp_path: Path) -> None:

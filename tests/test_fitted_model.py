@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from account_intel.analytics.fitted.files import load_model, save_model
-from account_intel.analytics.fitted.model import fit_model
+from account_intel.analytics.fitted.model import FittedModel, fit_with_held_out
 from account_intel.errors import NotFoundError, ValidationFailed
 
 DAY = date(2024, 1, 1)
+
+
+def fit_model(*args: Any, **options: Any) -> FittedModel:
+    return fit_with_held_out(*args, **options)[0]
 
 
 def _planted(rows: int = 600, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +35,7 @@ def test_the_model_finds_the_planted_driver_and_is_calibrated(method: str) -> No
     x, y = _planted()
     model = fit_model(
         x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90,
-        method=method, alone=[],  # type: ignore[arg-type]
+        method=method, select=False,  # type: ignore[arg-type]
     )  # fmt: skip
     coef = model.logistic.standardized_coefficients
     assert coef["tenure"] < 0 and abs(coef["tenure"]) > 5 * abs(coef["noise"])
@@ -46,8 +51,9 @@ def test_the_model_finds_the_planted_driver_and_is_calibrated(method: str) -> No
 def test_contributions_add_up_to_the_log_odds_against_the_average_account() -> None:
     x, y = _planted()
     model = fit_model(
-        x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90, alone=[]
-    )
+        x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90,
+        select=False,
+    )  # fmt: skip
     row = {"tenure": 3.0, "noise": 1.0, "partial": float("nan")}
     parts = model.contributions(row)
     eta = model.logistic.linear_predictor(model.matrix([row]))[0]
@@ -79,21 +85,50 @@ def test_too_few_outcomes_to_learn_is_refused_with_the_counts() -> None:
         fit_model(x, y, ["tenure", "noise", "partial"], name="m", outcome="churn", trained_as_of=DAY, horizon_days=90)
 
 
-def test_one_strong_column_beats_a_model_that_learns_noise() -> None:
-    """Few rows, one real driver among many noise columns: the fit keeps the column alone, and whatever it keeps
-    ranks at least as well out of fold as every candidate it tried."""
+def test_forward_selection_keeps_the_drivers_and_drops_the_noise() -> None:
+    """Few rows, two real drivers among many noise columns: starting from the baseline column, the fit adds the
+    other driver and none of the noise (a noise column that lifts the mean AUC by luck lifts it in few folds), and
+    what it keeps ranks at least as well out of fold as the baseline alone and as the model on every feature."""
     rng = np.random.default_rng(11)
-    rows = 60
+    rows = 150
+    baseline, driver = rng.normal(size=rows), rng.normal(size=rows)
+    y = rng.random(rows) < 1 / (1 + np.exp(-(1.5 * baseline + 2.0 * driver)))
+    x = np.column_stack([baseline, rng.normal(size=(rows, 12)), driver, rng.normal(size=(rows, 12))])
+    names = ["baseline", *(f"noise_{i}" for i in range(12)), "driver", *(f"noise_{i}" for i in range(12, 24))]
+    model = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90,
+                      start="baseline")  # fmt: skip
+    assert model.features == ["baseline", "driver"] and model.selected == "baseline + driver"
+    assert list(model.candidates) == ["baseline", "+ driver", "all features"]
+    assert model.cv_auc is not None
+    assert model.cv_auc >= model.candidates["baseline"] and model.cv_auc >= model.candidates["all features"]
+    assert model.probabilities([{"driver": 2.0}])[0] > model.probabilities([{"driver": -2.0}])[0]
+    full = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90, select=False)
+    assert full.selected == "all features" and len(full.features) == 26
+    assert full.cv_auc == model.candidates["all features"]
+
+
+def test_without_a_baseline_the_selection_starts_from_the_best_single_column() -> None:
+    rng = np.random.default_rng(5)
+    rows = 200
     driver = rng.normal(size=rows)
     y = rng.random(rows) < 1 / (1 + np.exp(-2.5 * driver))
-    x = np.column_stack([driver, rng.normal(size=(rows, 25))])
-    names = ["driver", *(f"noise_{i}" for i in range(25))]
-    model = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90)
-    assert model.selected == "driver alone" and model.features == ["driver"]
-    assert set(model.candidates) == {"all features", *(f"{n} alone" for n in names)}
-    assert model.cv_auc is not None
-    assert all(auc is None or model.cv_auc >= auc - 1e-4 for auc in model.candidates.values())
-    assert model.probabilities([{"driver": 2.0}])[0] > model.probabilities([{"driver": -2.0}])[0]
-    full = fit_model(x, y, names, name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90, alone=[])
-    assert full.selected == "all features" and len(full.features) == 26
-    assert full.cv_auc is not None and full.cv_auc <= model.cv_auc
+    x = np.column_stack([rng.normal(size=(rows, 4)), driver])
+    model = fit_model(x, y, ["a", "b", "c", "d", "driver"], name="m", outcome="churn", trained_as_of=DAY,
+                      horizon_days=90)  # fmt: skip
+    assert model.features[0] == "driver" and next(iter(model.candidates)) == "driver"
+
+
+def test_a_model_that_ranks_below_chance_out_of_fold_predicts_the_base_rate_and_never_flips() -> None:
+    """Pure noise: the folds' models disagree, so the out-of-fold log-odds may fall as the outcome rises. The
+    calibration then gives every account the base rate rather than reversing the model's ranking."""
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        x, y = rng.normal(size=(60, 1)), rng.random(60) < 0.4
+        model = fit_model(x, y, ["noise"], name="m", outcome="expansion", trained_as_of=DAY, horizon_days=90)
+        if model.cv_auc is not None and model.cv_auc < 0.45:
+            break
+    else:
+        pytest.fail("no seed gave a model below chance out of fold")
+    assert model.calibration.slope == 0.0
+    p = model.probabilities([{"noise": v} for v in (-2.0, 0.0, 2.0)])
+    assert p == pytest.approx([y.mean()] * 3, abs=1e-6)

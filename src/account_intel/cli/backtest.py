@@ -176,8 +176,8 @@ def render_backtest(out: Console, r: BacktestReport) -> None:
             out.print(
                 Text(
                     f"Model '{m.name}' ({m.outcome}, {m.calibration} calibration): {m.rows:,} accounts, "
-                    f"{m.positives:,} with the outcome; kept {m.selected} (best out-of-fold AUC of "
-                    f"{len(m.candidates)} candidates); out-of-fold AUC {_f(m.cv_auc)}, Brier {_f(m.cv_brier)} "
+                    f"{m.positives:,} with the outcome; kept {m.selected} (forward selection from "
+                    f"{m.baseline}, out of fold); out-of-fold AUC {_f(m.cv_auc)}, Brier {_f(m.cv_brier)} "
                     f"({m.cv_folds} folds); strongest features (log-odds per SD) "
                     + ", ".join(f"{k} {v:+.2f}" for k, v in strongest)
                     + f"; saved to {m.path}"

@@ -52,7 +52,7 @@ from account_intel.analytics.backtest.weights import learn_weights, out_of_fold_
 from account_intel.analytics.facts import AccountFacts, load_catalog
 from account_intel.analytics.fitted.features import CHURN_FEATURES, model_features
 from account_intel.analytics.fitted.files import save_model
-from account_intel.analytics.fitted.model import FittedModel, Method, fit_with_held_out
+from account_intel.analytics.fitted.model import MIN_GAIN, FittedModel, Method, fit_with_held_out
 from account_intel.analytics.health.config import COMPONENTS, HealthConfig, default_health_config, save_weights
 from account_intel.analytics.health.score import compute_health, score_only
 from account_intel.analytics.propensity.config import load_propensity_config
@@ -65,12 +65,20 @@ from account_intel.errors import ValidationFailed
 
 BANDS = ("Green", "Yellow", "Red")
 MIN_OUTCOMES = 10  # accounts with, and without, an outcome before a model of it is fitted
+BASELINES = {  # the single column each outcome's fitted model starts from and must beat
+    "churn": ("shorter tenure", "tenure_months"),
+    "expansion": ("more products not yet owned", "not_owned"),
+}
 TYPE_BASELINE = {  # the breadth of its own kind beside each expansion type's model
     "new_service": "modules_not_owned",
     "new_department": "departments_unseated",
     "new_location": "locations_unseated",
     "volume_increase": "plans_above",
 }
+
+
+def _auc(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _matrix(rows: list[dict[str, float]], features: tuple[str, ...]) -> np.ndarray:
@@ -142,9 +150,10 @@ class ModelSummary(BaseModel):
     cv_folds: int
     cv_auc: float | None
     cv_brier: float | None
-    selected: str = Field(default="all features", description="The candidate kept: all features or one alone.")
+    selected: str = Field(default="all features", description="The features kept, in the order they joined.")
     candidates: dict[str, float | None] = Field(
-        default_factory=dict, description="Out-of-fold AUC of every candidate tried (all features, each alone)."
+        default_factory=dict,
+        description="Out-of-fold AUC of each forward-selection step, and of the model on all features.",
     )
     baseline: str = Field(description="The single-column baseline the model must beat on its training date.")
     baseline_auc: float | None = Field(
@@ -459,6 +468,7 @@ def fit_models(
     for outcome, kind, x, features, y in tasks:
         positives = int(y.sum())
         label = f"{name}-{outcome}" + (f"-{kind}" if kind else "")
+        baseline = BASELINES[outcome]
         if min(positives, int((~y).sum())) < MIN_OUTCOMES:
             if kind is not None:
                 rare.append(f"{kind} ({positives})")
@@ -473,12 +483,9 @@ def fit_models(
         model, held_out = fit_with_held_out(
             x, y, features, name=label, outcome=outcome,  # type: ignore[arg-type]
             trained_as_of=train_as_of, horizon_days=0 if snapshot else horizon, method=method,
-            labels="snapshot" if snapshot else "dated", expansion_type=kind,
+            labels="snapshot" if snapshot else "dated", expansion_type=kind, start=baseline[1],
         )  # fmt: skip
         path = save_model(model, home=home)
-        baseline = (
-            ("shorter tenure", "tenure_months") if outcome == "churn" else ("more products not yet owned", "not_owned")
-        )
         out.append(
             (
                 model,
@@ -496,7 +503,7 @@ def fit_models(
                     selected=model.selected,
                     candidates=model.candidates,
                     baseline=baseline[0],
-                    baseline_auc=model.candidates.get(f"{baseline[1]} alone"),
+                    baseline_auc=model.candidates.get(baseline[1]),
                     coefficients={k: round(v, 4) + 0.0 for k, v in model.logistic.standardized_coefficients.items()},
                     imputed=model.imputed,
                 ),
@@ -667,9 +674,10 @@ def run_backtest(
         if m.selected != "all features":
             full = m.candidates.get("all features")
             notes.append(
-                f"model '{m.name}' kept {m.selected}: on the training date it ranked better out of fold "
-                f"(AUC {m.cv_auc:.3f}) than the model on every feature ({'-' if full is None else f'{full:.3f}'}); "
-                "more imported history lets the full model learn"
+                f"model '{m.name}' kept {m.selected}: forward selection from its baseline column, each feature "
+                f"adding at least {MIN_GAIN} to the out-of-fold AUC on the training date ({_auc(m.baseline_auc)} "
+                f"alone, {_auc(m.cv_auc)} kept; the model on every feature {_auc(full)}); more imported history "
+                "lets more features earn their place"
             )
         if m.cv_auc is not None and m.cv_auc < 0.55:
             notes.append(

@@ -10,11 +10,13 @@ mean, so an unknown ranks in the middle (neither good nor bad). An account's "wh
 contributions, coefficient_j * (x_j - mean_j): log-odds points against the average training account; they sum
 to eta minus the log-odds of the average account.
 
-A fit is a small tournament decided out of fold: the model on every feature against a one-feature model on each
-feature alone. The single feature wins only when it ranks strictly better out of fold than the full model, so a
-fitted model never ranks worse on its training date than the simple column it could have been (when an outcome's
-history is thin, one strong column beats a model that learns noise). The saved model names the candidates and
-their out-of-fold AUCs. Bands come from the calibrated probability against the
+A fit selects its features forward, out of fold: it starts from the outcome's baseline column (tenure for churn,
+products not yet owned for expansion; the best single column when none is named) and adds, one at a time, the
+feature that raises the out-of-fold AUC most, while it raises it by at least `MIN_GAIN` on average and in
+`MIN_FOLDS_BETTER` of the five folds (one lucky fold does not let a noise column in). So a fitted model ranks
+at least as well as its baseline column did on the training date, and keeps only the features that earned their
+place (a model on every feature learns the noise of thin history). The saved model names each step and the model
+on every feature, with their out-of-fold AUCs. Bands come from the calibrated probability against the
 training base rate: Red at `red_at` (twice the base rate) or more, Yellow at `yellow_at` (the base rate) or more.
 """
 
@@ -22,8 +24,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,6 +42,8 @@ from account_intel.errors import ValidationFailed
 Outcome = Literal["churn", "expansion"]
 Method = Literal["platt", "isotonic"]
 MIN_FOLDS = 2
+MIN_GAIN = 0.005  # out-of-fold AUC a feature must add, on average, to join the model
+MIN_FOLDS_BETTER = 4  # and the folds (of five) in which it must add some
 
 
 class Calibration(BaseModel):
@@ -90,9 +95,10 @@ class FittedModel(BaseModel):
     cv_brier: float | None = Field(description="Brier score of the calibrated out-of-fold probabilities.")
     candidates: dict[str, float | None] = Field(
         default_factory=dict,
-        description="Out-of-fold AUC of each model tried: 'all features' and each feature alone; the best is kept.",
+        description="Out-of-fold AUC of each step of the forward selection ('not_owned', '+ usage_near_limit', ...) "
+        "and of the model on 'all features'.",
     )
-    selected: str = Field(default="all features", description="Which candidate was kept.")
+    selected: str = Field(default="all features", description="The features kept, in the order they joined.")
     red_at: float = Field(description="Red band from this probability (twice the base rate, at most 0.9).")
     yellow_at: float = Field(description="Yellow band from this probability (the base rate).")
 
@@ -137,29 +143,71 @@ def _impute(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, dict[str, floa
 def _calibrate(eta: np.ndarray, y: np.ndarray, method: Method) -> Calibration:
     if method == "platt":
         platt = LogisticRegression(C=np.inf).fit(eta.reshape(-1, 1), y)
-        return Calibration(method="platt", slope=float(platt.coef_[0, 0]), offset=float(platt.intercept_[0]))
+        slope = float(platt.coef_[0, 0])
+        if slope <= 0:  # out of fold the model ranked no better than chance: the base rate, never a flipped model
+            base = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+            return Calibration(method="platt", slope=0.0, offset=math.log(base / (1 - base)))
+        return Calibration(method="platt", slope=slope, offset=float(platt.intercept_[0]))
     curve = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(eta, y)
     return Calibration(method="isotonic", knots=curve.X_thresholds_.tolist(), values=curve.y_thresholds_.tolist())
 
 
-def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, l2: float) -> tuple[np.ndarray, float | None]:
-    """Log-odds of each row from a model fitted on the other folds, and the mean AUC over the held-out folds.
+@dataclass(frozen=True, slots=True)
+class _OutOfFold:
+    eta: np.ndarray  # each row's log-odds from the model fitted on the other folds
+    aucs: list[float]  # AUC per held-out fold (a fold with one class has none)
 
-    The mean over folds, not the AUC of the pooled log-odds: each fold's model has its own scale, so pooled
-    log-odds mix rankings (a single column's AUC would come out lower than the column's own)."""
+    @property
+    def auc(self) -> float | None:
+        """The mean over the folds, not the AUC of the pooled log-odds: each fold's model has its own scale, so
+        pooled log-odds mix rankings (a single column's AUC would come out lower than the column's own)."""
+        return float(np.mean(self.aucs)) if self.aucs else None
+
+    def beats(self, other: _OutOfFold) -> bool:
+        """At least `MIN_GAIN` more AUC on average, and more in `MIN_FOLDS_BETTER` of the (same) folds."""
+        if self.auc is None or other.auc is None or len(self.aucs) != len(other.aucs):
+            return False
+        better = sum(a > b for a, b in zip(self.aucs, other.aucs, strict=True))
+        return self.auc >= other.auc + MIN_GAIN and better >= min(MIN_FOLDS_BETTER, len(self.aucs))
+
+
+def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: int, l2: float) -> _OutOfFold:
+    """Each row's log-odds from a model fitted on the other folds, and the AUC of each held-out fold."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         eta = np.asarray(
             cross_val_predict(pipeline(l2), x, y.astype(float), cv=StratifiedKFold(folds), method="decision_function")
         )
     aucs = [roc_auc(eta[test], y[test]) for _, test in StratifiedKFold(folds).split(x, y)]
-    known = [a for a in aucs if a is not None]
-    return eta, (float(np.mean(known)) if known else None)
+    return _OutOfFold(eta, [a for a in aucs if a is not None])
 
 
-def fit_model(x: np.ndarray, y: np.ndarray, features: list[str], **options: Any) -> FittedModel:
-    """`fit_with_held_out` without the held-out probabilities."""
-    return fit_with_held_out(x, y, features, **options)[0]
+def _forward(
+    filled: np.ndarray, y: np.ndarray, features: list[str], folds: int, l2: float, start: str | None
+) -> tuple[list[str], _OutOfFold, dict[str, float | None]]:
+    """Forward selection out of fold from `start`: the features kept, their out-of-fold scores, and each step's
+    AUC."""
+
+    def score(names: list[str]) -> _OutOfFold:
+        return _out_of_fold(filled[:, [features.index(f) for f in names]], y, folds, l2)
+
+    varied = [f for f in features if filled[:, features.index(f)].std() > 0]
+    if start not in features:
+        singles = {f: score([f]) for f in varied}
+        start = max(singles, key=lambda f: singles[f].auc or 0.0) if singles else features[0]
+    chosen = [start]
+    best = score(chosen)
+    steps: dict[str, float | None] = {start: best.auc}
+    while rest := [f for f in varied if f not in chosen]:
+        tried = {f: score([*chosen, f]) for f in rest}
+        better = [f for f in rest if tried[f].beats(best)]
+        if not better:
+            break
+        feature = max(better, key=lambda f: tried[f].auc or 0.0)
+        chosen.append(feature)
+        best = tried[feature]
+        steps[f"+ {feature}"] = best.auc
+    return chosen, best, steps
 
 
 def fit_with_held_out(
@@ -173,15 +221,16 @@ def fit_with_held_out(
     horizon_days: int,
     method: Method = "platt",
     l2: float = 1.0,
-    alone: list[str] | None = None,
+    start: str | None = None,
+    select: bool = True,
     labels: Literal["dated", "snapshot"] = "dated",
     expansion_type: str | None = None,
 ) -> tuple[FittedModel, np.ndarray]:
     """Fit, cross-validate and calibrate; refuse with a clear message when one class is too rare to learn. The
     second value is each row's calibrated probability from the folds that did not see it.
 
-    `alone` names the features tried as one-feature models against the full one (default: every feature with
-    variance; [] for the full model only)."""
+    `start` names the baseline feature the forward selection starts from (None: the best single feature);
+    `select=False` keeps every feature."""
     y = np.asarray(y, dtype=bool)
     positives, negatives = int(y.sum()), int((~y).sum())
     folds = min(5, positives, negatives)
@@ -192,17 +241,15 @@ def fit_with_held_out(
             "Try an earlier --fit-as-of or a longer --horizon."
         )
     filled, means, counts = _impute(np.asarray(x, dtype=float), features)
-    held_out, best = _out_of_fold(filled, y, folds, l2)
-    candidates: dict[str, float | None] = {"all features": best}
-    chosen, chosen_out = list(features), held_out
-    tried = [f for f in features if filled[:, features.index(f)].std() > 0] if alone is None else alone
-    if len(features) > 1:
-        for feature in tried:
-            column = filled[:, [features.index(feature)]]
-            single, auc = _out_of_fold(column, y, folds, l2)
-            candidates[f"{feature} alone"] = auc
-            if auc is not None and (best is None or auc > best):
-                best, chosen, chosen_out = auc, [feature], single
+    chosen, kept = list(features), _out_of_fold(filled, y, folds, l2)
+    candidates: dict[str, float | None] = {}
+    if select and len(features) > 1:
+        full = kept.auc
+        chosen, kept, candidates = _forward(filled, y, features, folds, l2, start)
+        candidates["all features"] = full
+    else:
+        candidates["all features"] = kept.auc
+    chosen_out, best = kept.eta, kept.auc
     columns = [features.index(f) for f in chosen]
     logistic = fit_logistic(filled[:, columns], y, chosen, l2=l2)
     calibration = _calibrate(chosen_out, y.astype(float), method)
@@ -228,7 +275,7 @@ def fit_with_held_out(
         cv_auc=None if best is None else round(best, 4),
         cv_brier=brier_score(calibrated, y),
         candidates={k: None if v is None else round(v, 4) for k, v in candidates.items()},
-        selected="all features" if len(chosen) == len(features) else f"{chosen[0]} alone",
+        selected="all features" if len(chosen) == len(features) else " + ".join(chosen),
         red_at=round(min(0.9, 2 * base), 4),
         yellow_at=round(base, 4),
     )
