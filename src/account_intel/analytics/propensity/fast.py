@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from account_intel.analytics.facts import AccountFacts, Catalog
 from account_intel.analytics.health.models import QuickHealth
-from account_intel.analytics.opportunities.candidates_fast import Row, Strengths, signal_strengths, whitespace_rows
+from account_intel.analytics.opportunities.candidates_fast import Row, whitespace_rows
 from account_intel.analytics.opportunities.readiness import Access, Budget, readiness_bucket, timeline
 from account_intel.analytics.opportunities.sizing import (
     contract_extension,
@@ -24,6 +24,7 @@ from account_intel.analytics.opportunities.sizing import (
     priority,
     rate_increase,
 )
+from account_intel.analytics.opportunities.strengths import Strengths, signal_strengths
 from account_intel.analytics.opportunities.targets import (
     PIPELINE_TYPE,
     Target,
