@@ -180,6 +180,10 @@ def test_seats_are_counted_once_over_departments_and_locations() -> None:
     assert ws.untapped_seats.value == 7 + 4 + 2 + 1
     london = _item(ws, "seats", "London, UK")
     assert london.sizing and london.sizing.value == D(2 * 1_200) and london.counted is None
+    marketing = _item(ws, "seats", "Marketing")
+    assert marketing.note == (
+        "sized at 25% of 15 people (adoption share): no contact, org event or open opportunity there"
+    )
     # + Enterprise step + Compliance + Advanced Analytics + 2 Training days (2 of 5 features adopted: 40% < 50%)
     assert ws.potential.value == D(14 * 1_200 + 24_000 + 15_000 + 12_000 + 4_000)
     # a big unserved office with a signal: counted first at its level, so the departments' rows (the same people)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from account_intel.analytics.facts import AccountFacts, Catalog, DepartmentFact, GeographyFact, ProductFact, UsagePoint
-from account_intel.analytics.opportunities.sizing import Sized, adoption_seats, sized
+from account_intel.analytics.opportunities.sizing import Sized, adoption_seats, sized, usage_blocks
 from account_intel.analytics.whitespace.demand import (
     DEPARTMENT_EVENTS,
     GEOGRAPHY_EVENTS,
+    Level,
     Rules,
     usage_metric,
 )
@@ -103,6 +104,28 @@ def usage_peak(facts: AccountFacts, product: ProductFact, rules: Rules) -> tuple
     points = facts.usage.get(metric) if metric else None
     peak = peak_utilisation(points, rules.usage_months) if points else None
     return None if peak is None or metric is None else (metric, peak[0], peak[1])
+
+
+@dataclass(frozen=True, slots=True)
+class UsageNeed:
+    """What a usage-priced module's peak says: the blocks it takes (1 without a need), its level (None: owned and
+    not needed, nothing to sell) and whether it counts (owned, or on the top plan where no upgrade competes)."""
+
+    peak: tuple[str, UsagePoint, Decimal] | None
+    needed: bool
+    blocks: int
+    level: Level | None
+    counted: bool
+
+
+def usage_need(facts: AccountFacts, product: ProductFact, rules: Rules, *, owned: bool, top_plan: bool) -> UsageNeed:
+    """The need for more of a usage package: its metric's peak at or above `rules.high_usage` of the limit."""
+    peak = usage_peak(facts, product, rules)
+    if peak is None or peak[2] < rules.high_usage:
+        return UsageNeed(peak, False, 1, None if owned else Level.LOW, False)
+    counted = owned or top_plan
+    blocks = usage_blocks(peak[1].value, peak[1].limit or 0)
+    return UsageNeed(peak, True, blocks, Level.HIGH if counted else Level.MED, counted)
 
 
 def service_units(product: ProductFact, rules: Rules) -> int:

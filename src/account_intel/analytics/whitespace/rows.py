@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from account_intel.analytics.evidence import Evidence, row_evidence, usage_evidence
-from account_intel.analytics.facts import AccountFacts, Catalog, DepartmentFact, GeographyFact, ProductFact, UsagePoint
-from account_intel.analytics.opportunities.sizing import percent, seat_whitespace, sized, usage_blocks
+from account_intel.analytics.facts import AccountFacts, Catalog, ProductFact, UsagePoint
+from account_intel.analytics.opportunities.sizing import percent, sized
 from account_intel.analytics.whitespace.demand import (
     Level,
     Rules,
     Signal,
     TextIndex,
-    department_signals,
-    geography_signals,
     level_for,
     module_signals,
     plan_signals,
@@ -31,17 +28,13 @@ from account_intel.analytics.whitespace.penetration import (
     utilisation,
 )
 from account_intel.analytics.whitespace.potential import (
-    allocation_order,
-    dept_gap,
-    geo_gap,
     next_plan,
     reach,
-    seat_gaps,
     service_units,
-    unallocated_gap,
     untapped_seats,
-    usage_peak,
+    usage_need,
 )
+from account_intel.analytics.whitespace.seats import SeatRow, seat_plan
 from account_intel.domain.enums import OpportunityType
 from account_intel.domain.wording import plural
 
@@ -129,22 +122,22 @@ class RowBuilder:
         )
 
     def seats(self, product: ProductFact) -> list[WhitespaceItem]:
-        """The seat product as a whole, then per department and per location, with seats counted once."""
+        """The seat product as a whole, then per department and per location, with seats counted once (the rows
+        as `seats.seat_plan` decides them)."""
         facts, cov, price = self.facts, self.cov, product.list_price
-        seat_points = facts.usage.get(SEAT_METRIC) or []
-        last = seat_points[-1] if seat_points and seat_points[-1].limit else None
-        seat_use = utilisation(last.value, last.limit or 0) if last else None
-        seat_point = (last, seat_use) if last is not None and seat_use is not None else None
-        dept_rows = [self._department(d, product, seat_point) for d in facts.departments]
-        if not any(d.headcount for d in facts.departments) and unallocated_gap(cov, self.reach) > 0:
-            dept_rows.append(self._unallocated(product, unallocated_gap(cov, self.reach)))
-        geo_rows = [self._geography(g, product) for g in facts.geographies]
-        department_gap, geography_gap, eligible_gap = seat_gaps(facts, cov, self.reach)
-        self._allocate(dept_rows, geo_rows, department_gap, geography_gap, eligible_gap, price)
+        plan = seat_plan(facts, cov, self.index, self.rules, self.reach)
+        self.reach = plan.reach
+        dept_rows = [self._department(row, product) for row in plan.departments]
+        geo_rows = [self._geography(row, product) for row in plan.locations]
+        for row, item in zip(plan.departments + plan.locations, dept_rows + geo_rows, strict=True):
+            if not row.active and row.gap > 0:
+                reason = "same people as the rows above" if row.is_location else "no untapped seats left"
+                _count(item, row.take, price, reason)
         self.untapped = untapped_seats(facts, cov, self.reach)
         untapped = int(self.untapped.value)
         evidence = [row_evidence("account", facts.account_id, "headcount", facts.headcount), *self._line_ev(product.id)]
         capacity = f"{cov.seats_total} of {cov.eligible} employees"
+        last, seat_use = plan.last, plan.seat_use
         if last is not None and seat_use is not None:
             capacity += f"; usage at {percent(seat_use, 1)}% capacity"
             evidence.append(usage_evidence(facts.account_id, SEAT_METRIC, last.period, last.value))
@@ -176,12 +169,11 @@ class RowBuilder:
             "scope_name": name,
         }
 
-    def _department(
-        self, dept: DepartmentFact, product: ProductFact, seat_use: tuple[UsagePoint, Decimal] | None
-    ) -> WhitespaceItem:
-        cov, rules, headcount = self.cov, self.rules, dept.headcount or 0
-        seats = cov.seats_by_dept.get(dept.id, 0)
-        people = max(0, headcount - seats)
+    def _department(self, row: SeatRow, product: ProductFact) -> WhitespaceItem:
+        if row.department is None:
+            return self._unallocated(product, row)
+        cov, dept = self.cov, row.department
+        headcount, seats = dept.headcount or 0, cov.seats_by_dept.get(dept.id, 0)
         evidence = [row_evidence("department", dept.id, "headcount", dept.headcount)]
         evidence += [
             row_evidence("line", x.id, "seats", x.quantity)
@@ -189,25 +181,16 @@ class RowBuilder:
             if x.department_id == dept.id
         ]
         fields = self._scoped(product, "department", dept.id, dept.name)
-        if people == 0 and seats:
+        if row.active:
             seated = f"{seats} {plural('seat', seats)}"
             capacity = (
                 f"{seated} for {headcount} {plural('person', headcount)}" if dept.headcount is not None else seated
             )
             return WhitespaceItem(**fields, status=Status.ACTIVE, capacity=capacity, evidence=evidence)
-        remainder = seats > 0
-        signals = department_signals(
-            self.facts, dept, self.index, served_remainder=remainder, seat_use=seat_use, rules=rules
-        )
-        labels, signal_ev = _unpack(signals)
-        level = level_for(signals, rules)
-        if level != Level.HIGH:
-            level = Level.MED if people >= rules.min_headcount else Level.LOW
-        else:
-            self._signalled(dept.id, None)
-        gap = dept_gap(dept, cov, self.reach)
+        labels, signal_ev = _unpack(row.signals)
+        level, gap = row.level, row.gap
         people = f"{headcount} people" if dept.headcount is not None else "headcount unknown"
-        if remainder:
+        if row.remainder:
             headline = f"{gap} more people in {dept.name} ({seats} of {headcount} seated)"
         elif level == Level.HIGH:
             headline = f"{dept.name} ({people}) needs it"
@@ -215,37 +198,28 @@ class RowBuilder:
             headline = f"{dept.name} ({people}), " + ("adjacent use case" if level == Level.MED else "small team")
         return WhitespaceItem(
             **fields,
-            status=Status.PARTIAL if remainder else Status.NONE,
+            status=Status.PARTIAL if row.remainder else Status.NONE,
             capacity=f"{seats} of {headcount} seated",
             level=level,
             play=Play.SEAT_EXPANSION,
-            opportunity_type=OpportunityType.VOLUME_INCREASE if remainder else OpportunityType.NEW_DEPARTMENT,
+            opportunity_type=OpportunityType.VOLUME_INCREASE if row.remainder else OpportunityType.NEW_DEPARTMENT,
             headline=headline,
             signals=labels,
             sizing=sized("seat_expansion", seats=gap, seat_price=product.list_price) if gap else None,
-            note=None if dept.id in self.reach.departments else self._adoption_note(people),
+            note=None if dept.id in self.reach.departments else self._adoption_note(max(0, headcount - seats)),
             evidence=evidence + signal_ev,
-        )
-
-    def _signalled(self, department_id: str | None, geography_id: str | None) -> None:
-        """A row with a signal (text included) is sized at its full gap: add it to the reach."""
-        where = self.reach
-        self.reach = replace(
-            where,
-            departments=where.departments | ({department_id} if department_id else set()),
-            geographies=where.geographies | ({geography_id} if geography_id else set()),
         )
 
     def _adoption_note(self, people: int) -> str:
         share = percent(self.reach.share, 1)
         return f"sized at {share}% of {people} people (adoption share): no contact, org event or open opportunity there"
 
-    def _unallocated(self, product: ProductFact, gap: int) -> WhitespaceItem:
-        level = Level.MED if self.cov.eligible - self.cov.seats_total >= self.rules.min_headcount else Level.LOW
+    def _unallocated(self, product: ProductFact, row: SeatRow) -> WhitespaceItem:
+        gap = row.gap
         return WhitespaceItem(
             **self._scoped(product, "account", "unallocated", "employees without a seat"),
             status=Status.PARTIAL,
-            level=level,
+            level=row.level,
             play=Play.SEAT_EXPANSION,
             opportunity_type=OpportunityType.VOLUME_INCREASE,
             headline=f"{gap} {plural('employee', gap)} without a seat",
@@ -254,57 +228,33 @@ class RowBuilder:
             evidence=[row_evidence("account", self.facts.account_id, "headcount", self.facts.headcount)],
         )
 
-    def _geography(self, geo: GeographyFact, product: ProductFact) -> WhitespaceItem:
-        cov, headcount = self.cov, geo.headcount or 0
+    def _geography(self, row: SeatRow, product: ProductFact) -> WhitespaceItem:
+        cov, geo = self.cov, row.geography
+        assert geo is not None
+        headcount = geo.headcount or 0
         evidence = [row_evidence("geography", geo.id, "headcount", geo.headcount)]
         fields = self._scoped(product, "geography", geo.id, geo.name)
-        if geo_gap(geo, cov, self.reach) == 0:
+        if row.active:
             where = "HQ, " if geo.is_hq else ""
             capacity = f"served ({where}{headcount} people)"
             return WhitespaceItem(**fields, status=Status.ACTIVE, capacity=capacity, evidence=evidence)
-        signals, opening = geography_signals(self.facts, geo, self.index)
-        labels, signal_ev = _unpack(signals)
-        level = level_for(signals, self.rules)
-        if opening:
-            level = Level.MED
-        if signals:
-            self._signalled(None, geo.id)
-        gap = geo_gap(geo, cov, self.reach)
-        headline = f"{geo.name} ({gap} people)" + (", not yet open" if opening else "")
+        labels, signal_ev = _unpack(row.signals)
+        headline = f"{geo.name} ({row.gap} people)" + (", not yet open" if row.opening else "")
         served = geo.id in cov.served_geos
         seated = cov.seats_by_geo.get(geo.id, 0) if served else 0
         return WhitespaceItem(
             **fields,
             status=Status.PARTIAL if served else Status.NONE,
             capacity=f"{seated} of {headcount} seated",
-            level=level,
+            level=row.level,
             play=Play.GEOGRAPHIC_EXPANSION,
             opportunity_type=OpportunityType.NEW_LOCATION,
             headline=headline,
             signals=labels,
-            sizing=sized("geographic_expansion", headcount=gap, seat_price=product.list_price),
+            sizing=sized("geographic_expansion", headcount=row.gap, seat_price=product.list_price),
             note=None if geo.id in self.reach.geographies else self._adoption_note(headcount - seated),
             evidence=evidence + signal_ev,
         )
-
-    def _allocate(
-        self,
-        dept_rows: list[WhitespaceItem],
-        geo_rows: list[WhitespaceItem],
-        department_gap: int,
-        geography_gap: int,
-        eligible_gap: int,
-        price: Decimal,
-    ) -> None:
-        """Count rows by level until the untapped seats are used up (see `allocation_order`)."""
-        left = seat_whitespace(department_gap, geography_gap, eligible_gap)
-        rows = [(r, False) for r in dept_rows if r.sizing is not None]
-        rows += [(r, True) for r in geo_rows if r.sizing is not None]
-        ordered = sorted(rows, key=lambda x: allocation_order(x[0].level, x[1], bool(x[0].signals), _gap(x[0])))
-        for row, is_location in ordered:
-            take = min(_gap(row), left)
-            left -= take
-            _count(row, take, price, "same people as the rows above" if is_location else "no untapped seats left")
 
     def modules(self, product: ProductFact) -> WhitespaceItem:
         """A module or non-seat product: owned (active or partial) or not (sized as a cross-sell)."""
@@ -352,27 +302,28 @@ class RowBuilder:
         fields = _fields(product)
         owned = product.id in self.cov.lines_by_product
         evidence = [_product_ev(product), *self._line_ev(product.id)]
-        peak = usage_peak(self.facts, product, self.rules)
-        if peak is None or peak[2] < self.rules.high_usage:
+        need = usage_need(self.facts, product, self.rules, owned=owned, top_plan=self.next is None)
+        peak = need.peak
+        if not need.needed:
             util = utilisation(peak[1].value, peak[1].limit or 0) if peak else None
             return WhitespaceItem(
                 **fields,
                 status=Status.ACTIVE if owned else Status.NONE,
                 utilisation=util,
                 utilisation_metric=peak[0] if peak else None,
-                level=None if owned else Level.LOW,
+                level=need.level,
                 headline="" if owned else "no signal yet",
                 capacity=f"Usage at {percent(util or 0, 1)}% capacity" if util is not None else "",
                 play=None if owned else Play.VOLUME_INCREASE,
-                sizing=None if owned else sized("volume_increase", blocks=1, block_price=product.list_price),
+                sizing=None if owned else sized("volume_increase", blocks=need.blocks, block_price=product.list_price),
                 note=None if owned else "no usage need",
                 evidence=evidence,
             )
+        assert peak is not None
         metric, point, ratio = peak
         evidence.append(usage_evidence(self.facts.account_id, metric, point.period, point.value))
-        blocks = usage_blocks(point.value, point.limit or 0)
+        blocks = need.blocks
         size = sized("volume_increase", blocks=blocks, block_price=product.list_price)
-        counted = owned or self.next is None
         label = f"{metric} at {percent(ratio, 1)}% of limit"
         return WhitespaceItem(
             **fields,
@@ -380,14 +331,14 @@ class RowBuilder:
             utilisation=utilisation(point.value, point.limit or 0),
             utilisation_metric=metric,
             capacity=f"Usage at {percent(ratio, 1)}% capacity",
-            level=Level.HIGH if counted else Level.MED,
+            level=need.level,
             play=Play.VOLUME_INCREASE,
             opportunity_type=OpportunityType.VOLUME_INCREASE,
             headline=f"{blocks} more block{'s' if blocks > 1 else ''}",
             signals=[label],
             sizing=size,
-            counted=size if counted else None,
-            note=None if counted else f"alternative to {self.next.name if self.next else 'the next plan'}",
+            counted=size if need.counted else None,
+            note=None if need.counted else f"alternative to {self.next.name if self.next else 'the next plan'}",
             evidence=evidence,
         )
 
@@ -425,13 +376,9 @@ def _fields(product: ProductFact) -> dict[str, Any]:
     return {"key": product.id, "product_id": product.id, "product": product.name, "kind": product.kind}
 
 
-def _gap(row: WhitespaceItem) -> int:
-    inputs = row.sizing.inputs if row.sizing else {}
-    return int(inputs.get("seats", inputs.get("headcount", 0)))
-
-
 def _count(row: WhitespaceItem, take: int, price: Decimal, reason: str) -> None:
-    gap = _gap(row)
+    inputs = row.sizing.inputs if row.sizing else {}
+    gap = int(inputs.get("seats", inputs.get("headcount", 0)))
     if take == gap:
         row.counted = row.sizing
     elif take > 0 and row.sizing is not None:
