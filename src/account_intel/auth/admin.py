@@ -162,3 +162,17 @@ def deactivate_user(session: Session, settings: Settings, *, user_ref: str, reas
             payload={"user_id": user.id, "reason": reason.strip()},
         )
     return user
+
+
+def set_user_password(session: Session, settings: Settings, *, user_ref: str, password: str, at: datetime) -> User:
+    """Set a user's web sign-in password: an admin's act, or the user's own; signs them out of every browser."""
+    from account_intel.auth.passwords import set_password
+    from account_intel.auth.web_sessions import end_sessions
+
+    actor = current_user(session, settings)
+    user = find_user(session, user_ref)
+    if actor.id != user.id:
+        authorize(actor, Action.ADMIN)
+    set_password(session, user, password, at=at, actor=actor.id)
+    end_sessions(session, user.id, at=at)
+    return user

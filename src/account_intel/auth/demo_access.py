@@ -9,6 +9,7 @@ team's credentials file is never overwritten.
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -55,3 +56,36 @@ def write_secret(path: Path, secret: str) -> None:
         out.write(secret + "\n")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+class WebLogin(BaseModel):
+    """A demo sign-in for the web app, printed once by `demo`."""
+
+    role: str
+    name: str
+    email: str
+    password: str
+
+
+def demo_web_logins(store: Store, *, at: datetime, story_account: str) -> list[WebLogin]:
+    """Passwords, random per demo, for the story account's AE, its CSM and the demo's first manager (the people the
+    web app's flows are walked through as)."""
+    from account_intel.auth.passwords import set_password
+    from account_intel.store.models import Account
+
+    logins = []
+    with store.transaction() as session:
+        account = session.get(Account, story_account)
+        picks = [
+            ("AE", session.get(User, account.ae_id) if account and account.ae_id else None),
+            ("CSM", session.get(User, account.csm_id) if account and account.csm_id else None),
+        ]
+        stmt = select(User).where(User.role == UserRole.MANAGER, User.active.is_(True)).order_by(User.id).limit(1)
+        picks.append(("manager", session.scalars(stmt).first()))
+        for role, user in picks:
+            if user is None:
+                continue
+            password = "-".join(secrets.token_hex(3) for _ in range(4))
+            set_password(session, user, password, at=at, actor="demo")
+            logins.append(WebLogin(role=role, name=user.name, email=user.email, password=password))
+    return logins

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "health": ("account_intel.cli.health", "app"),
     "eval": ("account_intel.cli.evals", "app"),
     "run": ("account_intel.cli.run", "app"),
+    "serve": ("account_intel.cli.serve", "serve"),
 }
 
 

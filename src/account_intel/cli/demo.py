@@ -27,7 +27,7 @@ from account_intel.domain.enums import Segment, Tier
 from account_intel.domain.wording import count
 
 if TYPE_CHECKING:
-    from account_intel.auth.demo_access import DemoAccess
+    from account_intel.auth.demo_access import DemoAccess, WebLogin
     from account_intel.demo.build import DemoReport
     from account_intel.settings import Settings
 
@@ -114,6 +114,15 @@ def demo(
     else:
         console.print(f"Token for {access.user_name} (a manager), shown once:", highlight=False)
         console.print(f"export ACCOUNT_INTEL_TOKEN={access.token}", soft_wrap=True, highlight=False)
+    logins = _web_logins(settings)
+    if logins:
+        console.print("Web app (`account-intel serve`, then http://127.0.0.1:8000/), demo sign-ins:", highlight=False)
+        for login in logins:
+            console.print(
+                f"  {login.role}: {login.name} <{login.email}>, password {login.password}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _sign_in(settings: Settings, db: str | None) -> DemoAccess:
@@ -125,6 +134,20 @@ def _sign_in(settings: Settings, db: str | None) -> DemoAccess:
     store = Store(settings.resolved_db_url)
     try:
         return sign_in_demo(store, settings, write_file=db is None, at=SystemClock().now())
+    finally:
+        store.dispose()
+
+
+def _web_logins(settings: Settings) -> list[WebLogin]:
+    """Passwords for the story account's AE and CSM and the first manager."""
+    from account_intel.auth.demo_access import demo_web_logins
+    from account_intel.clock import SystemClock
+    from account_intel.demo.stories import RETAILCO_ID
+    from account_intel.store.engine import Store
+
+    store = Store(settings.resolved_db_url)
+    try:
+        return demo_web_logins(store, at=SystemClock().now(), story_account=RETAILCO_ID)
     finally:
         store.dispose()
 

@@ -88,6 +88,30 @@ def deactivate_command(
     console.print(f"{name} is deactivated.")
 
 
+@app.command("password")
+def password_command(
+    user: Annotated[str, typer.Argument(help="The user (id, email or name).")],
+    stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input (scripts).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password for the web app (`account-intel serve`): your own, or anyone's as an admin. It signs
+    them out of every browser. Without --stdin it is asked for twice, hidden."""
+    import sys
+
+    from account_intel.auth.admin import set_user_password
+    from account_intel.clock import SystemClock
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    store, settings = open_store(db)
+    with store.transaction() as session:
+        done = set_user_password(session, settings, user_ref=user, password=password, at=SystemClock().now())
+        name, email = done.name, done.email
+    console.print(f"{name} can sign in to the web app as {email}.")
+
+
 token_app = typer.Typer(help="Personal API tokens: what proves who you are.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

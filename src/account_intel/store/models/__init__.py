@@ -2,7 +2,7 @@
 
 from account_intel.store.models.accounts import Account, ChurnEvent, Department, Geography, OrgEvent
 from account_intel.store.models.analytics import HealthOverride, HealthSnapshot
-from account_intel.store.models.auth import ApiToken
+from account_intel.store.models.auth import ApiToken, SignInAttempt, WebSession
 from account_intel.store.models.catalog import Feature, Product
 from account_intel.store.models.contracts import Contract, ContractLine
 from account_intel.store.models.engagement import Activity, ActivityContact, Qbr, Task
@@ -52,6 +52,7 @@ __all__ = [
     "ProposalOpportunity",
     "Qbr",
     "RunLease",
+    "SignInAttempt",
     "StoreMeta",
     "StoredMention",
     "SupportTicket",
@@ -61,4 +62,5 @@ __all__ = [
     "TriggerFiring",
     "UsageMetric",
     "User",
+    "WebSession",
 ]

@@ -27,6 +27,7 @@ class User(Base):
     manager_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     capacity: Mapped[int] = mapped_column(Integer, default=12)
     active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id; None: no web sign-in
 
 
 class Contact(Base):

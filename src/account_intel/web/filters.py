@@ -1,0 +1,23 @@
+"""The Jinja2 filters of the pages: money, percent and labels, in the product's own formats."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi.templating import Jinja2Templates
+
+from account_intel.deliverables.whitespace_text import short_money
+from account_intel.domain.wording import label
+
+
+def percent(value: Decimal | float | None) -> str:
+    """A probability 0-1 as a whole percent: '18%'."""
+    return "-" if value is None else f"{Decimal(str(value)) * 100:.0f}%"
+
+
+def install(templates: Jinja2Templates) -> None:
+    """Autoescape everything, and register the filters."""
+    templates.env.autoescape = True
+    templates.env.filters["money"] = lambda v: "-" if v is None else short_money(v)
+    templates.env.filters["percent"] = percent
+    templates.env.filters["label"] = lambda v: label(str(getattr(v, "value", v)))

@@ -1,0 +1,1 @@
+"""The app's routes: sign-in, pages and the JSON API."""

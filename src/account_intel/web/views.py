@@ -1,0 +1,50 @@
+"""The use cases behind the pages and the API, called as the CLI calls them (same store, settings and content)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from account_intel.analytics.account_analysis import AccountAnalysis, analyze_account
+from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.portfolio.pipeline import PortfolioReport, portfolio_report
+from account_intel.domain.tiering import Thresholds
+from account_intel.queries.account_profile import AccountProfile, build_account_profile
+from account_intel.settings import Settings
+from account_intel.store.accounts import find_account
+from account_intel.store.data_date import data_as_of
+from account_intel.store.models import Account
+
+
+def day_of(session: Session, requested: date | None, today: date) -> tuple[date, str]:
+    """The day a page shows: the one asked for, else the store's data date, else today; and which it is (pages
+    say it, so no page silently shows today's view of a store whose data ends elsewhere)."""
+    if requested is not None:
+        return requested, "the date asked for"
+    recorded = data_as_of(session)
+    return (recorded, "the store's data date") if recorded is not None else (today, "today")
+
+
+def portfolio(session: Session, settings: Settings, day: date) -> PortfolioReport:
+    """The portfolio scan `account-intel portfolio` prints, in one process."""
+    return portfolio_report(
+        session,
+        day,
+        health_config=load_weights(None, home=settings.home),
+        thresholds=Thresholds.from_settings(settings),
+        url=settings.resolved_db_url,
+        workers=1,
+    )
+
+
+def account(
+    session: Session, settings: Settings, ref: str, day: date
+) -> tuple[Account, AccountProfile, AccountAnalysis]:
+    """One account as `accounts show` and the brief's analysis see it."""
+    found = find_account(session, ref)
+    profile = build_account_profile(session, found, day)
+    analysis = analyze_account(
+        session, found.id, day, health_config=load_weights(None, home=settings.home), home=settings.home
+    )
+    return found, profile, analysis
