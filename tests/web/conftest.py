@@ -46,13 +46,17 @@ def web(web_demo: Path, tmp_path: Path) -> Iterator[Web]:
     store = Store(url)
     clock = MovableClock()
     logins = {login.role: login for login in demo_web_logins(store, at=clock.now(), story_account=RETAILCO_ID)}
-    tokens = {}
+    tokens, user_ids = {}, {}
     with store.transaction() as session:
         for role, login in logins.items():
             user = session.query(User).filter(User.email == login.email).one()
             tokens[role] = issue_token(session, user=user, name="test", at=clock.now(), created_by="test")[1]
+            user_ids[role] = user.id
     settings = Settings(home=tmp_path / "home", db_url=url)
     app = create_app(settings, store=store, clock=clock)
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        yield Web(client=client, store=store, clock=clock, logins=logins, tokens=tokens)
+        yield Web(
+            client=client, store=store, clock=clock, logins=logins, tokens=tokens, url=url, home=tmp_path / "home",
+            user_ids=user_ids,
+        )  # fmt: skip
     store.dispose()

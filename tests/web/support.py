@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -33,6 +34,9 @@ class Web:
     clock: MovableClock
     logins: dict[str, WebLogin]
     tokens: dict[str, str]
+    url: str
+    home: Path
+    user_ids: dict[str, str]
 
     def sign_in(self, role: str, *, password: str | None = None, next_path: str = "/") -> object:
         """Post the sign-in form as the demo's `role` (AE, CSM or manager), as a browser would."""

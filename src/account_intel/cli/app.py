@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("account_intel.cli.evals", "app"),
     "run": ("account_intel.cli.run", "app"),
     "serve": ("account_intel.cli.serve", "serve"),
+    "mcp": ("account_intel.cli.mcp", "mcp_command"),
 }
 
 
