@@ -28,8 +28,7 @@ from account_intel.domain.tiering import Thresholds
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
 from account_intel.web.app import create_app
-from tests.web.conftest import AS_OF
-from tests.web.support import MovableClock
+from tests.web.support import AS_OF, MovableClock
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

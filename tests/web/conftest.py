@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,7 @@ from account_intel.store.engine import Store
 from account_intel.store.models import User
 from account_intel.web.app import create_app
 from tests.conftest import PG_URL, _reset_postgres
-from tests.web.support import MovableClock, Web
-
-AS_OF = date(2024, 11, 30)
+from tests.web.support import AS_OF, MovableClock, Web
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from account_intel.auth.demo_access import WebLogin
 from account_intel.store.engine import Store
+
+AS_OF = date(2024, 11, 30)
 
 
 class MovableClock:
