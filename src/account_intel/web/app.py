@@ -27,6 +27,7 @@ from account_intel.settings import Settings, load_settings
 from account_intel.store.engine import Store
 from account_intel.store.probe import Intent
 from account_intel.web import filters
+from account_intel.web.cache import PortfolioCache
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
 from account_intel.web.routes import api, pages, sign_in
 from account_intel.web.security import SignInRequired
@@ -75,7 +76,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.ctx = WebContext(store=store, settings=settings, templates=templates, clock=clock or SystemClock())
+    app.state.ctx = WebContext(
+        store=store, settings=settings, templates=templates, clock=clock or SystemClock(), portfolios=PortfolioCache()
+    )
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(sign_in.router)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from account_intel.clock import Clock
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
+from account_intel.web.cache import PortfolioCache
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -26,6 +27,7 @@ class WebContext:
     settings: Settings
     templates: Jinja2Templates
     clock: Clock
+    portfolios: PortfolioCache
 
 
 def web_context(request: Request) -> WebContext:

@@ -15,6 +15,8 @@ from account_intel.settings import Settings
 from account_intel.store.accounts import find_account
 from account_intel.store.data_date import data_as_of
 from account_intel.store.models import Account
+from account_intel.web.cache import Cached
+from account_intel.web.context import WebContext
 
 
 def day_of(session: Session, requested: date | None, today: date) -> tuple[date, str]:
@@ -26,16 +28,21 @@ def day_of(session: Session, requested: date | None, today: date) -> tuple[date,
     return (recorded, "the store's data date") if recorded is not None else (today, "today")
 
 
-def portfolio(session: Session, settings: Settings, day: date) -> PortfolioReport:
-    """The portfolio scan `account-intel portfolio` prints, in one process."""
-    return portfolio_report(
-        session,
-        day,
-        health_config=load_weights(None, home=settings.home),
-        thresholds=Thresholds.from_settings(settings),
-        url=settings.resolved_db_url,
-        workers=1,
-    )
+def portfolio(ctx: WebContext, session: Session, day: date) -> Cached:
+    """The portfolio scan `account-intel portfolio` prints, in one process, once per state of the store."""
+    weights = load_weights(None, home=ctx.settings.home)
+
+    def compute() -> PortfolioReport:
+        return portfolio_report(
+            session,
+            day,
+            health_config=weights,
+            thresholds=Thresholds.from_settings(ctx.settings),
+            url=ctx.settings.resolved_db_url,
+            workers=1,
+        )
+
+    return ctx.portfolios.get(session, day, weights.digest, compute, ctx.clock.now())
 
 
 def account(

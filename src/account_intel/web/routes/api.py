@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -61,8 +61,9 @@ class AnalysisOut(Dated):
 
 
 class PortfolioOut(Dated):
-    """The portfolio scan (as `portfolio --json`)."""
+    """The portfolio scan (as `portfolio --json`), and when it was computed (it is kept until the store changes)."""
 
+    computed_at: datetime
     report: PortfolioReport
 
 
@@ -111,4 +112,5 @@ def portfolio(request: Request, session: DbSession, user: ApiUser, as_of: AsOf =
     authorize(user, Action.READ)
     ctx = web_context(request)
     day, source = views.day_of(session, as_of, ctx.clock.now().date())
-    return PortfolioOut(as_of=day, as_of_source=source, report=views.portfolio(session, ctx.settings, day))
+    cached = views.portfolio(ctx, session, day)
+    return PortfolioOut(as_of=day, as_of_source=source, computed_at=cached.computed_at, report=cached.report)

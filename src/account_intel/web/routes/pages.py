@@ -23,10 +23,9 @@ def portfolio_page(request: Request, session: DbSession, viewer: PageViewer, as_
     authorize(viewer.user, Action.READ)
     ctx = web_context(request)
     day, source = views.day_of(session, as_of, ctx.clock.now().date())
-    report = views.portfolio(session, ctx.settings, day)
-    return ctx.templates.TemplateResponse(
-        request, "portfolio.html", {"viewer": viewer, "report": report, "day": day, "day_source": source}
-    )
+    cached = views.portfolio(ctx, session, day)
+    context = {"viewer": viewer, "report": cached.report, "computed_at": cached.computed_at}
+    return ctx.templates.TemplateResponse(request, "portfolio.html", context | {"day": day, "day_source": source})
 
 
 @router.get("/accounts/{ref}")
