@@ -3,8 +3,9 @@
 Levels come from the whitespace map's own detectors (`whitespace.demand`: events, contacts, usage and the text
 mentions), text signals from `signals.text` and their targets from `opportunities.matching`: the scan and the
 per-account analysis read text through one implementation. What this module keeps to itself is the row shape
-(no pydantic map, labels or headlines) and the structured strengths; a test checks on every demo account, free
-text included, that its candidates equal the analysis's.
+(no pydantic map, labels or headlines); signal strengths come from `opportunities.strengths`, which reads the
+signal rules' own decisions. A test checks on every demo account, free text included, that the scan's candidates
+equal the analysis's.
 """
 
 from __future__ import annotations
