@@ -125,22 +125,20 @@ def spike(
 ) -> Spike | None:
     """The series' spike: the `months` up to month index `last` against the `months` before (None: below the
     threshold, or nothing before)."""
+    months = rule.months
     recent = prior = 0
-    used = []
     for p in points:
         age = last - month_index(p.period)
-        if 0 <= age < rule.months:
+        if 0 <= age < months:
             recent += p.value
-        elif rule.months <= age < 2 * rule.months:
+        elif months <= age < 2 * months:
             prior += p.value
-        else:
-            continue
-        used.append(p)
     if prior <= 0 or recent * 100 < prior * (100 + rule.threshold_pct):
         return None
     growth = round((recent / prior - 1) * 100, 1)
     strength = round(min(1.0, growth / (2 * rule.threshold_pct)), 3)
-    return Spike(metric, feature_id, recent, prior, growth, strength, tuple(used))
+    used = tuple(p for p in points if 0 <= last - month_index(p.period) < 2 * months)
+    return Spike(metric, feature_id, recent, prior, growth, strength, used)
 
 
 def spikes(facts: AccountFacts, rule: UsageSpikeRule) -> list[Spike]:
@@ -165,24 +163,29 @@ def new_departments(facts: AccountFacts, rule: NewDepartmentRule) -> list[NewDep
     if not served:
         return []
     as_of = facts.as_of
+    unserved: list[tuple[str, ContactFact]] = []
+    for c in facts.contacts:
+        department_id, gone = c.department_id, c.left_on is not None and c.left_on <= as_of
+        if department_id is not None and department_id not in served and c.active and not gone:
+            unserved.append((department_id, c))
+    if not unserved:
+        return []
+    wanted = {c.id for _, c in unserved}
     since = as_of - timedelta(days=rule.window_days)
     met: dict[str, list[tuple[date, str]]] = defaultdict(list)
     for a in facts.activities:
         if since < a.occurred_on <= as_of:
             for contact_id in a.contact_ids:
-                met[contact_id].append((a.occurred_on, a.id))
+                if contact_id in wanted:
+                    met[contact_id].append((a.occurred_on, a.id))
     by_department: dict[str, list[Met]] = defaultdict(list)
-    for c in facts.contacts:
-        if c.department_id is None or c.department_id in served or not c.active:
-            continue
-        if c.left_on is not None and c.left_on <= as_of:
-            continue
+    for department_id, c in unserved:
         meetings = met.get(c.id, [])
         dates = [day for day, _ in meetings]
         if c.first_contact_on is not None and since < c.first_contact_on <= as_of:
             dates.append(c.first_contact_on)
         if dates:
-            by_department[c.department_id].append(Met(c, min(dates), tuple(meetings)))
+            by_department[department_id].append(Met(c, min(dates), tuple(meetings)))
     names = {d.id: d.name for d in facts.departments}
     out = []
     for department_id, contacts in sorted(by_department.items()):
