@@ -3,7 +3,8 @@
 Every decision is the map's own: levels from its detectors (`whitespace.demand`: events, contacts, usage and the
 text mentions), the seat rows, their gaps and their allocation from `whitespace.seats.seat_plan`, a usage package's
 need from `whitespace.potential.usage_need`, sizes from `opportunities.sizing`. What this module keeps to itself is
-the row shape; a test checks on every demo account, free text included, that its candidates equal the analysis's.
+the row shape (signal strengths come from `opportunities.strengths`, which reads the signal rules' own
+decisions); a test checks on every demo account, free text included, that its candidates equal the analysis's.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Which whitespace row a candidate is, which of the account's signals bear on it, and which play runs it.
 
-Signals bear on a target as follows (the portfolio scan computes the structured ones the same way):
+Signals bear on a target as follows; `bears_on` is the one implementation of this table, for a full `Signal` and for
+the portfolio scan's light structured strengths (`opportunities.strengths`) alike:
 
 | signal | bears on |
 |---|---|
@@ -16,11 +17,14 @@ Signals bear on a target as follows (the portfolio scan computes the structured 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 from account_intel.analytics.facts import Catalog
 from account_intel.analytics.opportunities.models import PlayRecommendation, Strategy
 from account_intel.analytics.opportunities.targets import Target
 from account_intel.analytics.propensity.config import ExpansionType, PlayKey, PropensityConfig
-from account_intel.analytics.signals.models import Signal, SignalKind
+from account_intel.analytics.signals.models import DataValue, Signal, SignalKind
 from account_intel.analytics.whitespace.demand import MODULE_ADJACENT, MODULE_TERMS, module_key, usage_metric
 from account_intel.analytics.whitespace.models import Play, Status, WhitespaceItem
 from account_intel.analytics.whitespace.penetration import SEAT_METRIC
@@ -68,7 +72,31 @@ def _place_names(name: str) -> set[str]:
     return {name.lower(), city} | ({country} if country else set())
 
 
-def bears_on(target: Target, signal: Signal, catalog: Catalog) -> bool:
+class Bearing(Protocol):
+    """What `bears_on` reads of a signal: a `Signal`, or a structured strength of the portfolio scan."""
+
+    @property
+    def kind(self) -> SignalKind:
+        """What triggered the signal."""
+
+    @property
+    def data(self) -> Mapping[str, DataValue]:
+        """The numbers behind it (`metric` for usage, `value` for an initiative)."""
+
+    @property
+    def feature(self) -> str | None:
+        """The catalog feature concerned, if any."""
+
+    @property
+    def department(self) -> str | None:
+        """The department concerned, if any."""
+
+    @property
+    def geography(self) -> str | None:
+        """The location concerned, if any."""
+
+
+def bears_on(target: Target, signal: Bearing, catalog: Catalog) -> bool:
     """Whether the signal is about the target (see the module table)."""
     kind, data = signal.kind, signal.data
     if kind is SignalKind.USAGE_LIMIT or (kind is SignalKind.USAGE_SPIKE and signal.feature is None):

@@ -237,8 +237,7 @@ def _timeline(config: PropensityConfig, kind: ExpansionType, bucket: ReadinessBu
 def _candidate(account: _Account, row: Row, strengths: Strengths, config: ScanConfig, prep: Prepared) -> FastCandidate:
     prop, facts, target = config.propensity, account.facts, row.target
     kind = target.kind
-    texts = strengths.text_for(target, account.catalog)
-    found = strengths.for_target(target, account.catalog)
+    found, texts = strengths.bearing_on(target, account.catalog)
     propensity = score_with(
         prep.shares,
         (

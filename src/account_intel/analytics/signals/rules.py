@@ -1,17 +1,18 @@
 """Structured signal rules (expansion and risk triggers, usage alerts): pure functions over `AccountFacts`.
 
+Usage limits and spikes, new-department contacts, org changes and the renewal window are decided in
+`signals.cores` (the portfolio scan reads the same decisions); the rules here add the summary, data and evidence.
 Threshold comparisons are done in integers where the data are integers, so 80% means value x 100 >= limit x 80.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 from account_intel.analytics.evidence import Evidence, month_key, row_evidence, usage_evidence
-from account_intel.analytics.facts import AccountFacts, Catalog, UsagePoint
-from account_intel.analytics.health.components import feature_metric, last_complete_month, month_index
+from account_intel.analytics.facts import AccountFacts, Catalog
+from account_intel.analytics.signals import cores
 from account_intel.analytics.signals.models import (
     HealthDeclineRule,
     NewDepartmentRule,
@@ -32,21 +33,14 @@ BAND_RANK = {"Green": 2, "Yellow": 1, "Red": 0}
 def usage_limit(facts: AccountFacts, rule: UsageLimitRule) -> list[Signal]:
     """Per metric with a limit: the latest month at or above 80/90/95% of it; the level is the highest reached."""
     out = []
-    for metric in sorted(facts.usage):
-        points = [p for p in facts.usage[metric] if p.period <= facts.as_of]
-        if metric in rule.exclude_metrics or not points or not points[-1].limit:
-            continue
-        p = points[-1]
-        reached = [level for level in rule.levels if p.value * 100 >= p.limit * level]  # type: ignore[operator]
-        if not reached:
-            continue
-        level = max(reached)
+    for hit in cores.limits_reached(facts, rule):
+        metric, p, level = hit.metric, hit.point, hit.level
         pct = round(p.value * 100 / p.limit, 1)  # type: ignore[operator]
         out.append(
             Signal(
                 kind=SignalKind.USAGE_LIMIT,
                 date=p.period,
-                strength=rule.levels[level],
+                strength=hit.strength,
                 summary=f"{metric} at {pct}% of plan limit in {month_key(p.period)} ({p.value:,} of {p.limit:,})",
                 data={"metric": metric, "level_pct": level, "utilisation_pct": pct, "value": p.value, "limit": p.limit},
                 evidence=[usage_evidence(facts.account_id, metric, p.period, p.value)],
@@ -55,100 +49,48 @@ def usage_limit(facts: AccountFacts, rule: UsageLimitRule) -> list[Signal]:
     return out
 
 
-def _window_sums(points: list[UsagePoint], last: int, months: int) -> tuple[int, int, list[UsagePoint]]:
-    recent = prior = 0
-    used = []
-    for p in points:
-        age = last - month_index(p.period)
-        if 0 <= age < months:
-            recent += p.value
-        elif months <= age < 2 * months:
-            prior += p.value
-        else:
-            continue
-        used.append(p)
-    return recent, prior, used
-
-
 def usage_spike(facts: AccountFacts, catalog: Catalog, rule: UsageSpikeRule) -> list[Signal]:
     """Sum of the last complete months vs the months before, per feature and per non-seat metric (>= threshold)."""
-    last = last_complete_month(facts.as_of)
-    series: list[tuple[str, str | None, list[UsagePoint]]] = [
-        (feature_metric(fid), fid, points) for fid, points in sorted(facts.feature_usage.items())
-    ]
-    series += [(m, None, pts) for m, pts in sorted(facts.usage.items()) if m not in rule.exclude_metrics]
     out = []
-    for metric, feature_id, points in series:
-        recent, prior, used = _window_sums(points, last, rule.months)
-        if prior <= 0 or recent * 100 < prior * (100 + rule.threshold_pct):
-            continue
-        growth = round((recent / prior - 1) * 100, 1)
+    for found in cores.spikes(facts, rule):
+        metric, feature_id, prior, recent = found.metric, found.feature_id, found.prior, found.recent
         feature = catalog.features.get(feature_id) if feature_id else None
         label = feature.name if feature else metric
-        latest = max(p.period for p in used)
         out.append(
             Signal(
                 kind=SignalKind.USAGE_SPIKE,
-                date=latest,
-                strength=round(min(1.0, growth / (2 * rule.threshold_pct)), 3),
-                summary=f"{label} up {growth}% over the last {rule.months} months ({prior:,} -> {recent:,})",
+                date=max(p.period for p in found.used),
+                strength=found.strength,
+                summary=f"{label} up {found.growth}% over the last {rule.months} months ({prior:,} -> {recent:,})",
                 feature=feature_id,
                 product=feature.product_id if feature else None,
-                data={"metric": metric, "growth_pct": growth, "recent": recent, "prior": prior},
-                evidence=[usage_evidence(facts.account_id, metric, p.period, p.value) for p in used],
+                data={"metric": metric, "growth_pct": found.growth, "recent": recent, "prior": prior},
+                evidence=[usage_evidence(facts.account_id, metric, p.period, p.value) for p in found.used],
             )
         )
     return out
 
 
-def _served_departments(facts: AccountFacts) -> set[str]:
-    return {line.department_id for line in facts.lines if line.department_id}
-
-
 def new_department_contact(facts: AccountFacts, rule: NewDepartmentRule) -> list[Signal]:
     """Contacts from departments with no line in force, first met within the window; one signal per department."""
-    served = _served_departments(facts)
-    if not served:
-        return []  # no line is scoped to a department: which ones are served is unknown
-    since = facts.as_of - timedelta(days=rule.window_days)
-    names = {d.id: d.name for d in facts.departments}
-    met: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    for a in facts.activities:
-        if since < a.occurred_on <= facts.as_of:
-            for contact_id in a.contact_ids:
-                met[contact_id].append((a.occurred_on, a.id))
-    by_department: dict[str, list[tuple[date, Evidence, list[Evidence], bool]]] = defaultdict(list)
-    for c in facts.contacts:
-        if c.department_id is None or c.department_id in served or not c.active:
-            continue
-        if c.left_on is not None and c.left_on <= facts.as_of:
-            continue
-        dates = [day for day, _ in met.get(c.id, [])]
-        if c.first_contact_on is not None and since < c.first_contact_on <= facts.as_of:
-            dates.append(c.first_contact_on)
-        if not dates:
-            continue
-        activities = [
-            row_evidence("activity", aid, "meeting_with_contact", period=d.isoformat()) for d, aid in met.get(c.id, [])
-        ]
-        contact = row_evidence("contact", c.id, "contact", value=c.title or c.name)
-        by_department[c.department_id].append((min(dates), contact, activities, c.is_executive))
     out = []
-    for department_id, hits in sorted(by_department.items()):
-        first = min(hit[0] for hit in hits)
-        executive = any(hit[3] for hit in hits)
-        name = names.get(department_id, department_id)
-        evidence = [row_evidence("department", department_id, "department", value=name)]
-        for _, contact, activities, _ in hits:
-            evidence += [contact, *activities]
+    for dept in cores.new_departments(facts, rule):
+        evidence = [row_evidence("department", dept.department_id, "department", value=dept.name)]
+        for m in dept.contacts:
+            c = m.contact
+            evidence.append(row_evidence("contact", c.id, "contact", value=c.title or c.name))
+            evidence += [
+                row_evidence("activity", aid, "meeting_with_contact", period=d.isoformat()) for d, aid in m.meetings
+            ]
+        n, name, first = len(dept.contacts), dept.name, dept.first
         out.append(
             Signal(
                 kind=SignalKind.NEW_DEPARTMENT_CONTACT,
                 date=first,
-                strength=rule.executive_strength if executive else rule.strength,
-                summary=f"{count(len(hits), 'contact')} from {name}, a department with no contract line, since {first}",
+                strength=dept.strength,
+                summary=f"{count(n, 'contact')} from {name}, a department with no contract line, since {first}",
                 department=name,
-                data={"department_id": department_id, "contacts": len(hits), "executive": int(executive)},
+                data={"department_id": dept.department_id, "contacts": n, "executive": int(dept.executive)},
                 evidence=evidence,
             )
         )
@@ -194,19 +136,17 @@ def satisfaction(facts: AccountFacts, rule: SatisfactionRule) -> list[Signal]:
 
 def renewal_window(facts: AccountFacts, rule: WindowRule) -> list[Signal]:
     """Renewal within the window (0..180 days): expansion and renewal can be discussed together."""
-    if facts.renewal_date is None:
-        return []
-    days = (facts.renewal_date - facts.as_of).days
-    if not 0 <= days <= rule.window_days:
+    due = cores.renewal_due(facts, rule)
+    if due is None:
         return []
     return [
         Signal(
             kind=SignalKind.RENEWAL_WINDOW,
-            date=facts.renewal_date,
-            strength=round(0.5 + 0.5 * (1 - days / rule.window_days), 3),
-            summary=f"renewal on {facts.renewal_date}, in {days} {plural('day', days)}",
-            data={"days_to_renewal": days},
-            evidence=[row_evidence("account", facts.account_id, "renewal_date", value=facts.renewal_date.isoformat())],
+            date=due.day,
+            strength=due.strength,
+            summary=f"renewal on {due.day}, in {due.days} {plural('day', due.days)}",
+            data={"days_to_renewal": due.days},
+            evidence=[row_evidence("account", facts.account_id, "renewal_date", value=due.day.isoformat())],
         )
     ]
 
@@ -234,21 +174,24 @@ def qbr_upcoming(facts: AccountFacts, rule: WindowRule) -> list[Signal]:
 
 def org_change(facts: AccountFacts, rule: OrgChangeRule) -> list[Signal]:
     """Org events within the window: executive change, funding, acquisition, new office, hiring, budget, new team."""
-    since = facts.as_of - timedelta(days=rule.window_days)
-    return [
-        Signal(
-            kind=SignalKind.ORG_CHANGE,
-            date=e.occurred_on,
-            strength=rule.strengths.get(e.kind, 0.5),
-            summary=f"{e.kind} on {e.occurred_on}" + (f" ({e.magnitude})" if e.magnitude is not None else ""),
-            department=e.department,
-            geography=e.geography,
-            data={"event_kind": e.kind, "magnitude": e.magnitude},
-            evidence=[row_evidence("org_event", e.id, e.kind, value=e.description, period=e.occurred_on.isoformat())],
+    out = []
+    for hit in cores.org_hits(facts, rule):
+        e = hit.event
+        out.append(
+            Signal(
+                kind=SignalKind.ORG_CHANGE,
+                date=e.occurred_on,
+                strength=hit.strength,
+                summary=f"{e.kind} on {e.occurred_on}" + (f" ({e.magnitude})" if e.magnitude is not None else ""),
+                department=e.department,
+                geography=e.geography,
+                data={"event_kind": e.kind, "magnitude": e.magnitude},
+                evidence=[
+                    row_evidence("org_event", e.id, e.kind, value=e.description, period=e.occurred_on.isoformat())
+                ],
+            )
         )
-        for e in facts.org_events
-        if since < e.occurred_on <= facts.as_of
-    ]
+    return out
 
 
 def whitespace_detected(
