@@ -28,7 +28,7 @@ from account_intel.store.engine import Store
 from account_intel.store.probe import Intent
 from account_intel.web import filters
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
-from account_intel.web.routes import api, approvals, pages, sign_in
+from account_intel.web.routes import api, api_approvals, approvals, pages, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(pages.router)
     app.include_router(approvals.router)
     app.include_router(api.router)
+    app.include_router(api_approvals.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
