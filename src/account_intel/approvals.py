@@ -202,12 +202,22 @@ def decide_message(
     text: str | None = None,
     note: str | None = None,
     policy: OutboundPolicy | None = None,
+    subject: str | None = None,
 ) -> ApprovalOutcome:
-    """Approve, edit (approve a new text) or reject a message as the authenticated `approver`, at the server's time
-    `at`; an approval hands the message to its origin's handler."""
+    """Approve, edit (approve a new text, and optionally a new subject) or reject a message as the authenticated
+    `approver`, at the server's time `at`; an approval hands the message to its origin's handler."""
     message = get_message(session, message_id)
     user = approver
-    decide(session, message=message, approver_id=user.id, decision=decision, at=at, final_text=text, note=note)
+    decide(
+        session,
+        message=message,
+        approver_id=user.id,
+        decision=decision,
+        at=at,
+        final_text=text,
+        note=note,
+        final_subject=subject,
+    )
     result = None
     if decision != ApprovalDecision.REJECTED:
         result = _after(session, message, at=at, actor=user.id, home=home)

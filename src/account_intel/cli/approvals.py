@@ -1,6 +1,7 @@
 """`account-intel approvals`: decide on outbound drafts that wait for a human (T1 or do-not-contact recipients).
 
-The decision logic lives in `account_intel.approvals`; this module only reads options and prints.
+The decision logic lives in `account_intel.approvals`, and the decision flow (record it, then resume the paused
+run) in `account_intel.approval_flow`, which the web app calls too; this module only reads options and prints.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from account_intel.cli.common import DbOption, JsonOption, console, open_store, print_json
-from account_intel.cli.pipeline_options import home_of
 from account_intel.clock import SystemClock
 from account_intel.domain.enums import ApprovalDecision, MessageStatus, RecipientKind
 from account_intel.errors import InvalidStateError, ValidationFailed
@@ -21,8 +21,6 @@ from account_intel.store.probe import Intent
 
 if TYPE_CHECKING:
     from account_intel.approvals import MessageView
-    from account_intel.settings import Settings
-    from account_intel.store.engine import Store
 
 app = typer.Typer(help="Human approvals of outbound messages.", no_args_is_help=True)
 
@@ -111,20 +109,6 @@ def show_command(
         )
 
 
-def _resume_graph(store: Store, settings: Settings, message_id: str) -> dict[str, object] | None:
-    """A draft written by an agent run belongs to a paused graph thread: resume it now that a person decided."""
-    from account_intel import approvals as service
-    from account_intel.deliverables.outreach import ORIGIN as AGENT_ORIGIN
-    from account_intel.runs.resume import resume_after_decision
-
-    with store.sessions() as session:
-        message = service.get_message(session, message_id)
-        thread_id = message.thread_id if message.origin == AGENT_ORIGIN else None
-    if not thread_id:
-        return None
-    return resume_after_decision(store=store, settings=settings, thread_id=thread_id, clock=SystemClock())
-
-
 def _decide(
     message: str,
     decision: ApprovalDecision,
@@ -134,26 +118,21 @@ def _decide(
     text: str | None,
     json_out: bool,
 ) -> None:
-    from account_intel import approvals as service
+    from account_intel.approval_flow import take_decision
     from account_intel.auth.principal import current_user
-    from account_intel.tools.policy import load_policy
 
     store, settings = open_store(db)
-    with store.transaction() as session:
-        approver = current_user(session, settings)
-        outcome = service.decide_message(
-            session,
-            message_id=message,
-            approver=approver,
-            decision=decision,
-            at=SystemClock().now(),  # the server's clock: a decision is never backdated
-            home=home_of(settings),
-            text=text,
-            note=note,
-            policy=load_policy(settings.content_dir),
-        )
-        approver_name = approver.name
-    thread = _resume_graph(store, settings, message)
+    done = take_decision(
+        store,
+        settings,
+        message_id=message,
+        decision=decision,
+        approver=lambda session: current_user(session, settings),
+        clock=SystemClock(),  # the server's clock: a decision is never backdated
+        text=text,
+        note=note,
+    )
+    outcome, thread, approver_name = done.outcome, done.thread, done.approver_name
     if json_out:
         print_json({**outcome.model_dump(mode="json"), "thread": thread} if thread else outcome)
         return

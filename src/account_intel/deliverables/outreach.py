@@ -75,6 +75,7 @@ def draft_outreach(ctx: GraphContext, state: dict[str, Any]) -> list[dict[str, A
                     thread_id=thread,
                     purpose=draft.purpose,
                     draft_key=key,
+                    evidence_ids=draft.evidence_ids,
                 )
                 by_key[key] = message
                 mine.append(message)

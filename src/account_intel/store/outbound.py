@@ -75,6 +75,27 @@ def gate_reasons(session: Session, message: OutboundMessage) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
+def recipient_floor_reasons(
+    session: Session, message: OutboundMessage, recipient: Recipient, contacts: list[Contact]
+) -> list[str]:
+    """The floor's reasons that concern one recipient (whose address is each of `contacts`'), worded as
+    `gate_reasons` words them: the message's account is T1, the contact is do-not-contact or of another T1 account,
+    or the address is no contact's. A message is gated when any recipient is; this says which ones are, and why."""
+    reasons: list[str] = []
+    account = session.get(Account, message.account_id)
+    if account is not None and account.tier == Tier.T1:
+        reasons.append(f"{account.name} is a T1 account")
+    for contact in contacts:
+        if contact.do_not_contact:
+            reasons.append(f"{contact.name} is marked do-not-contact")
+        owner = session.get(Account, contact.account_id)
+        if owner is not None and owner.tier == Tier.T1 and owner.id != message.account_id:
+            reasons.append(f"{contact.name} is a contact of T1 account {owner.name}")
+    if not contacts:
+        reasons.append(f"{recipient.address} ({recipient.kind.value}) is not the address of a known contact")
+    return list(dict.fromkeys(reasons))
+
+
 def approval_for(session: Session, message: OutboundMessage) -> MessageApproval | None:
     """The latest approving decision whose final text is the message body, if any."""
     stmt = (
@@ -129,9 +150,11 @@ def draft_message(
     thread_id: str | None = None,
     purpose: str | None = None,
     draft_key: str | None = None,
+    evidence_ids: list[str] | None = None,
 ) -> OutboundMessage:
     """Create a draft to a contact (or addresses) of an account; nothing is sent. An agent's draft records its
-    purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown.
+    purpose (intro_request, qbr_invitation, ...) in the `message.drafted` event, for the outreach cooldown, and the
+    evidence ids it cites, for the person who decides on it.
 
     To, Cc and Bcc are parsed (display names, lists and angle brackets are understood), each address is checked
     and stored normalised, once, in the address lines and as a recipient row, in this transaction."""
@@ -165,7 +188,9 @@ def draft_message(
     session.add(message)
     session.flush()
     write_recipients(session, message, recipients, contact=contact)
-    extra = {"purpose": purpose} if purpose else {}
+    extra: dict[str, Any] = {"purpose": purpose} if purpose else {}
+    if evidence_ids:
+        extra["evidence_ids"] = list(dict.fromkeys(evidence_ids))
     record_message_event(
         session,
         message,
@@ -185,6 +210,22 @@ def can_approve(session: Session, *, user: User, account: Account) -> bool:
     from account_intel.auth.permissions import Action, may
 
     return may(user, Action.DECIDE, account)
+
+
+def decision_refusal(session: Session, *, user: User, message: OutboundMessage) -> str | None:
+    """Why this user may not decide on this message (None: they may): only an active manager, or an active AE of
+    the message's account and of every account a recipient is a contact of."""
+    account = session.get(Account, message.account_id)
+    if account is None or not can_approve(session, user=user, account=account):
+        why = "is deactivated" if not user.active else "is neither the account's AE nor a manager"
+        return f"{user.name} may not decide on message {message.id}: {why}."
+    for other in _recipient_accounts(session, message):  # the approver is every recipient account's AE
+        if not can_approve(session, user=user, account=other):
+            return (
+                f"{user.name} may not decide on message {message.id}: a recipient is a contact of {other.name}, "
+                "and only its AE or a manager may decide on mail to it."
+            )
+    return None
 
 
 def _recipient_accounts(session: Session, message: OutboundMessage) -> list[Account]:
@@ -218,37 +259,35 @@ def decide(
     at: datetime,
     final_text: str | None = None,
     note: str | None = None,
+    final_subject: str | None = None,
 ) -> MessageApproval:
-    """Record a human decision: approve as is, approve with an edited text, or reject with a reason.
+    """Record a human decision: approve as is, approve with an edited text (and, optionally, subject), or reject
+    with a reason.
 
     One decision per message, and a rejection is final: the message moves out of `draft` by a conditional update,
-    so of two concurrent decisions exactly one wins and the other is refused, naming the winner."""
+    so of two concurrent decisions exactly one wins and the other is refused, naming the winner. An edited subject
+    is written by the same update and recorded in the `message.approved` event (the decision row keeps the body)."""
     if message.status != MessageStatus.DRAFT:
         raise _already_decided(session, message)
     user = session.get(User, approver_id)
     if user is None:
         raise NotFoundError(f"User '{approver_id}' not found.")
-    account = session.get(Account, message.account_id)
-    if account is None or not can_approve(session, user=user, account=account):
-        why = "is deactivated" if not user.active else "is neither the account's AE nor a manager"
-        raise ApprovalRequiredError(f"{user.name} may not decide on message {message.id}: {why}.")
-    for other in _recipient_accounts(session, message):  # the approver is every recipient account's AE
-        if not can_approve(session, user=user, account=other):
-            raise ApprovalRequiredError(
-                f"{user.name} may not decide on message {message.id}: a recipient is a contact of {other.name}, "
-                "and only its AE or a manager may decide on mail to it."
-            )
+    refusal = decision_refusal(session, user=user, message=message)
+    if refusal is not None:
+        raise ApprovalRequiredError(refusal)
     if decision == ApprovalDecision.REJECTED and not (note and note.strip()):
         raise ValidationFailed("A rejection needs a reason (--note).")
     if decision == ApprovalDecision.EDITED and not (final_text and final_text.strip()):
         raise ValidationFailed("An edit needs the new text.")
-    before = message.body
-    after = clean_body(final_text) if decision == ApprovalDecision.EDITED and final_text else before
+    edited = decision == ApprovalDecision.EDITED
+    before, subject_before = message.body, message.subject
+    after = clean_body(final_text) if edited and final_text else before
+    subject = clean_subject(final_subject) if edited and final_subject is not None else subject_before
     status = MessageStatus.REJECTED if decision == ApprovalDecision.REJECTED else MessageStatus.APPROVED
     won = session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.id == message.id, OutboundMessage.status == MessageStatus.DRAFT)
-        .values(status=status, body=after)
+        .values(status=status, body=after, subject=subject)
         .execution_options(synchronize_session=False)
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
@@ -279,6 +318,7 @@ def decide(
         text_before=before,
         final_text=after,
         note=note,
+        **({"subject_before": subject_before, "final_subject": subject} if subject != subject_before else {}),
     )
     return approval
 

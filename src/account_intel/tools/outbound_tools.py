@@ -127,6 +127,7 @@ def draft_outbound_message(
             contact_id=recipient.id,
             origin=ORIGIN,
             thread_id=context.run_id,
+            evidence_ids=cited,
         )
         reasons = gate_reasons(session, message, policy)
         result = DraftResult(

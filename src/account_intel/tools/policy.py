@@ -25,6 +25,7 @@ from account_intel.domain.enums import MeddiccRole, Segment, Tier
 from account_intel.domain.wording import label
 from account_intel.store.models import Account, Contact, OutboundMessage
 from account_intel.store.outbound import gate_reasons as floor_reasons
+from account_intel.store.outbound import recipient_floor_reasons
 from account_intel.store.recipients import check_recipients
 from account_intel.tools.specs import POLICY_FILE, tools_folder
 
@@ -166,6 +167,45 @@ def _holds(rule: GateRule, account: Account, contact: Contact | None) -> list[st
     return why
 
 
+def _rule_reasons(policy: OutboundPolicy, pairs: list[tuple[Account, Contact | None]], floor: list[str]) -> list[str]:
+    """What each policy rule adds for these (account, contact) pairs, labelled with the rule; the floor's own
+    reasons are not repeated."""
+    reasons = list(floor)
+    for rule in policy.rules:
+        for owner, recipient in pairs:
+            why = _holds(rule, owner, recipient)
+            if why is None:
+                continue
+            text = " and ".join(why)
+            if text in reasons:  # the floor already says it (a T1 account, a do-not-contact contact)
+                continue
+            labelled = f"{text} (policy rule '{rule.name}')"
+            if labelled not in reasons:
+                reasons.append(labelled)
+    return reasons
+
+
+def recipient_gate_reasons(session: Session, message: OutboundMessage, policy: OutboundPolicy) -> dict[str, list[str]]:
+    """Why each recipient (by address) is gated: the floor's reasons and the policy rules that concern it, worded
+    as `gate_reasons` words them (an empty list: this recipient gates nothing, though another one may)."""
+    account = session.get(Account, message.account_id)
+    check = check_recipients(session, message)
+    out: dict[str, list[str]] = {}
+    for recipient in check.recipients:
+        contacts = check.by_address.get(recipient.address, [])
+        floor = recipient_floor_reasons(session, message, recipient, contacts)
+        if account is None:
+            out[recipient.address] = floor
+            continue
+        pairs: list[tuple[Account, Contact | None]] = [(account, c) for c in contacts] or [(account, None)]
+        for contact in contacts:
+            owner = session.get(Account, contact.account_id)
+            if owner is not None and owner.id != account.id:
+                pairs.append((owner, contact))
+        out[recipient.address] = _rule_reasons(policy, pairs, floor)
+    return out
+
+
 def gate_reasons(session: Session, message: OutboundMessage, policy: OutboundPolicy) -> list[str]:
     """Why this message needs a human approval: the store's floor, then every policy rule that matches any of its
     recipients (To, Cc and Bcc alike; an address that is no contact's is judged with the message's account)."""
@@ -182,15 +222,4 @@ def gate_reasons(session: Session, message: OutboundMessage, policy: OutboundPol
         owner = session.get(Account, contact.account_id)
         if owner is not None and owner.id != account.id:
             pairs.append((owner, contact))
-    for rule in policy.rules:
-        for owner, recipient in pairs:
-            why = _holds(rule, owner, recipient)
-            if why is None:
-                continue
-            text = " and ".join(why)
-            if text in reasons:  # the floor already says it (a T1 account, a do-not-contact contact)
-                continue
-            labelled = f"{text} (policy rule '{rule.name}')"
-            if labelled not in reasons:
-                reasons.append(labelled)
-    return reasons
+    return _rule_reasons(policy, pairs, reasons)

@@ -29,7 +29,7 @@ from account_intel.store.probe import Intent
 from account_intel.web import filters
 from account_intel.web.cache import PortfolioCache
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
-from account_intel.web.routes import api, pages, sign_in
+from account_intel.web.routes import api, api_approvals, approvals, pages, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(approvals.router)
     app.include_router(api.router)
+    app.include_router(api_approvals.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
