@@ -22,7 +22,7 @@ from account_intel.store.probe import Intent
 from account_intel.web import filters
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
 from account_intel.web.errors import status_of
-from account_intel.web.routes import api, pages, pipeline, sign_in
+from account_intel.web.routes import api, api_pipeline, pages, pipeline, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(pipeline.router)
+    app.include_router(api_pipeline.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
