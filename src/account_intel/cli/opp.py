@@ -180,9 +180,10 @@ def move_command(
 ) -> None:
     """Move an opportunity to the next stage (one at a time; back to an earlier one is allowed)."""
     from account_intel.pipeline import service
+    from account_intel.pipeline.errors import MOVE_FAILED
     from account_intel.pipeline.schemas import StageMove, parse
 
-    move = parse(StageMove, "Failed to update opportunity.", stage=stage, probability=probability, note=note)
+    move = parse(StageMove, MOVE_FAILED, stage=stage, probability=probability, note=note)
     store, settings = open_store(db)
     when = moment(at, store, quiet=json_out)
     with store.transaction() as session:

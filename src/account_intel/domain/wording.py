@@ -76,4 +76,7 @@ _LABELS = {
     "multithreading": "Meet more of the team",
     "rescue_check_in": "Check-in",
     "close_now": "Close now",
+    "news_linkedin": "News or LinkedIn",
+    "qbr_discussion": "QBR discussion",
+    "cs_driven_expansion": "CS-driven expansion",
 }

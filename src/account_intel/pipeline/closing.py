@@ -155,6 +155,7 @@ def win_opportunity(
         raise FieldProblems(
             [f"Close date {day} is before the opportunity was created ({opportunity.created_at.date()})."],
             lead=CLOSE_FAILED,
+            fields=["close_date"],
         )
     account = session.get(Account, opportunity.account_id)
     assert account is not None

@@ -5,15 +5,24 @@ from __future__ import annotations
 from account_intel.errors import DomainError, InvalidStateError, NotFoundError, ValidationFailed
 
 CREATE_FAILED = "Failed to create opportunity. Check required fields."
+MOVE_FAILED = "Failed to update opportunity."
 PROPOSAL_FAILED = "Failed to generate proposal. Use manual creation."
 PDF_MISSING = "PDF output needs fpdf2: pip install 'account-intel[pdf]'"
 
 
 class FieldProblems(ValidationFailed):
-    """Input broke one or more field rules; the message leads with the form's failure line, then each problem."""
+    """Input broke one or more field rules; the message leads with the form's failure line, then each problem.
 
-    def __init__(self, problems: list[str], lead: str = CREATE_FAILED) -> None:
+    `fields` names the input field of each problem (None for one that is not a single field's), so that a form can
+    show every problem next to its field.
+    """
+
+    def __init__(
+        self, problems: list[str], lead: str = CREATE_FAILED, *, fields: list[str | None] | None = None
+    ) -> None:
         self.problems = problems
+        self.lead = lead
+        self.fields: list[str | None] = list(fields) if fields is not None else [None] * len(problems)
         super().__init__(" ".join([lead, *problems]))
 
 
@@ -38,6 +47,7 @@ class ContactNotFound(NotFoundError):
 
     def __init__(self, role_label: str, ref: str) -> None:
         self.ref = ref
+        self.role = role_label
         what = "Contact" if role_label == "Contact" else f"{role_label} contact"
         super().__init__(f"{what} not found in system. ('{ref}': add the contact first.)")
 

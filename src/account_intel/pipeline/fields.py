@@ -73,19 +73,21 @@ def probability_value(value: Any) -> int | None:
     return number
 
 
-def _problems(exc: ValidationError, labels: dict[str, str]) -> list[str]:
-    problems: list[str] = []
+def _problems(exc: ValidationError, labels: dict[str, str]) -> list[tuple[str | None, str]]:
+    """Each problem with the field it is about (None for a rule across fields)."""
+    problems: list[tuple[str | None, str]] = []
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         label = labels.get(field, field.replace("_", " ").capitalize() or "Input")
         if error["type"] == "missing":
-            problems.append(f"{label} is required.")
+            text = f"{label} is required."
         elif error["type"] == "value_error":
-            problems.append(str(error["ctx"]["error"]))
+            text = str(error["ctx"]["error"])
         elif error["type"] == "extra_forbidden":
-            problems.append(f"Unknown field '{field}'.")
+            text = f"Unknown field '{field}'."
         else:
-            problems.append(f"{label}: {error['msg']}.")
+            text = f"{label}: {error['msg']}."
+        problems.append((field or None, text))
     return problems
 
 
@@ -94,5 +96,5 @@ def parse(model: type[M], lead: str, **data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        labels = getattr(model, "LABELS", {})
-        raise FieldProblems(_problems(exc, labels), lead=lead) from None
+        found = _problems(exc, getattr(model, "LABELS", {}))
+        raise FieldProblems([text for _, text in found], lead=lead, fields=[field for field, _ in found]) from None

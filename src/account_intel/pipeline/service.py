@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from account_intel.domain.enums import OpportunityStage
+from account_intel.domain.enums import OpportunityStage, OpportunityType
 from account_intel.errors import NotFoundError
 from account_intel.pipeline.config import PipelineSettings
 from account_intel.pipeline.errors import CREATE_FAILED, FieldProblems, InvalidTransition, PreconditionFailed
@@ -61,7 +61,9 @@ def create_opportunity(
     user = actor_id(session, actor) or default_actor(account)
     owner = find_user(session, data.owner).id if data.owner else user
     if owner is None:
-        raise FieldProblems(["Owner is required: name a user, or give the account an AM or AE."], lead=CREATE_FAILED)
+        raise FieldProblems(
+            ["Owner is required: name a user, or give the account an AM or AE."], lead=CREATE_FAILED, fields=["owner"]
+        )
     source_contact = (
         find_contact(session, account.id, data.source_contact, role="Source") if data.source_contact else None
     )
@@ -271,9 +273,10 @@ def list_opportunities(
     account_id: str | None = None,
     owner_id: str | None = None,
     stage: OpportunityStage | None = None,
+    opportunity_type: OpportunityType | None = None,
     open_only: bool = False,
 ) -> list[OpportunityView]:
-    """Opportunities filtered by account, owner and stage; open ones first, then by expected close."""
+    """Opportunities filtered by account, owner, stage and type; open ones first, newest first within each."""
     stmt = select(Opportunity)
     if account_id is not None:
         stmt = stmt.where(Opportunity.account_id == account_id)
@@ -281,6 +284,8 @@ def list_opportunities(
         stmt = stmt.where(Opportunity.owner_id == owner_id)
     if stage is not None:
         stmt = stmt.where(Opportunity.stage == stage)
+    if opportunity_type is not None:
+        stmt = stmt.where(Opportunity.type == opportunity_type)
     if open_only:
         stmt = stmt.where(Opportunity.stage.not_in(list(CLOSED_STAGES)))
     rows = list(session.scalars(stmt.order_by(Opportunity.created_at.desc(), Opportunity.id.desc())))

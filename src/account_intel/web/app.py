@@ -15,34 +15,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from account_intel.clock import Clock, SystemClock
-from account_intel.errors import (
-    AmbiguousError,
-    AuthenticationError,
-    DomainError,
-    NotFoundError,
-    PermissionDenied,
-    ValidationFailed,
-)
+from account_intel.errors import DomainError
 from account_intel.settings import Settings, load_settings
 from account_intel.store.engine import Store
 from account_intel.store.probe import Intent
 from account_intel.web import filters
 from account_intel.web.cache import PortfolioCache
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
-from account_intel.web.routes import api, api_approvals, approvals, pages, sign_in
+from account_intel.web.errors import status_of
+from account_intel.web.routes import api, api_approvals, api_pipeline, approvals, pages, pipeline, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-STATUS = {
-    NotFoundError: 404,
-    AmbiguousError: 409,
-    ValidationFailed: 422,
-    PermissionDenied: 403,
-    AuthenticationError: 401,
-}
 
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -55,10 +42,6 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
     if request.url.path.startswith(("/api/", "/sign-in")) or "text/html" in response.headers.get("content-type", ""):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def _status(exc: DomainError) -> int:
-    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None, clock: Clock | None = None) -> FastAPI:
@@ -86,6 +69,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     app.include_router(approvals.router)
     app.include_router(api.router)
     app.include_router(api_approvals.router)
+    app.include_router(pipeline.router)
+    app.include_router(api_pipeline.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -93,7 +78,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        code = _status(exc)
+        code = status_of(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=code)
         return templates.TemplateResponse(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from fastapi.templating import Jinja2Templates
 
+from account_intel.auth.permissions import Action, may
 from account_intel.deliverables.whitespace_text import short_money
 from account_intel.domain.wording import label
 
@@ -16,8 +17,11 @@ def percent(value: Decimal | float | None) -> str:
 
 
 def install(templates: Jinja2Templates) -> None:
-    """Autoescape everything, and register the filters."""
+    """Autoescape everything, and register the filters (and the permission check `may(user, Action.X, account)`,
+    so a page offers only what its viewer may do)."""
     templates.env.autoescape = True
     templates.env.filters["money"] = lambda v: "-" if v is None else short_money(v)
     templates.env.filters["percent"] = percent
     templates.env.filters["label"] = lambda v: label(str(getattr(v, "value", v)))
+    templates.env.globals["may"] = may
+    templates.env.globals["Action"] = Action
