@@ -7,6 +7,7 @@ script), so text from CRM data or a model is inert even if a template forgot to 
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, HTTPException, Request
@@ -67,6 +68,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         store = Store.open(settings.resolved_db_url, Intent.USE, busy_timeout=settings.db_busy_timeout_seconds)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     filters.install(templates)
+    # nosniff makes a browser refuse a script served under another type, whatever the host's MIME table says
+    mimetypes.add_type("text/javascript", ".js")
+    mimetypes.add_type("text/css", ".css")
+
     app = FastAPI(
         title="account-intel",
         summary="Account intelligence: health, whitespace, expansion pipeline and gated outreach.",

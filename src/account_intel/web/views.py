@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from account_intel.analytics.account_analysis import AccountAnalysis, analyze_account
+from account_intel.analytics.health.account import health_report
 from account_intel.analytics.health.config import load_weights
+from account_intel.analytics.health.models import HealthDelta, HealthSnapshotData
+from account_intel.analytics.health.snapshots import list_snapshots
 from account_intel.analytics.portfolio.pipeline import PortfolioReport, portfolio_report
 from account_intel.domain.tiering import Thresholds
 from account_intel.queries.account_profile import AccountProfile, build_account_profile
@@ -48,3 +52,20 @@ def account(
         session, found.id, day, health_config=load_weights(None, home=settings.home), home=settings.home
     )
     return found, profile, analysis
+
+
+class HealthHistory(BaseModel):
+    """An account's weekly health snapshots up to the day shown, and why the score moved since the latest before it."""
+
+    weights_name: str
+    snapshots: list[HealthSnapshotData] = Field(description="Oldest week first, none computed after the day shown.")
+    delta: HealthDelta | None = Field(description="As `health ACCOUNT` prints it: None without an earlier snapshot.")
+
+
+def health_history(session: Session, settings: Settings, account_id: str, day: date) -> HealthHistory:
+    """The snapshots `health` compares with (same weight set) and its 'why it moved', read only."""
+    config = load_weights(None, home=settings.home)
+    report = health_report(session, account_id=account_id, as_of=day, config=config)
+    stored = list_snapshots(session, account_id=account_id, weights_name=config.name)
+    snapshots = [s for s in stored if s.as_of <= day]  # none computed after the day shown
+    return HealthHistory(weights_name=config.name, snapshots=snapshots, delta=report.delta)
