@@ -26,6 +26,7 @@ SCRIPTS = {
     "vendor/htmx.min.js": "var htmx=",
     "vendor/chart.umd.min.js": "Chart.js v4.6.2",
     "charts.js": "data-chart",
+    "brief.js": "EventSource",
 }
 ATTRIBUTE = re.compile(r"data-chart='([^']*)'")
 

@@ -7,8 +7,10 @@ script), so text from CRM data or a model is inert even if a template forgot to 
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -29,7 +31,7 @@ from account_intel.store.engine import Store
 from account_intel.store.probe import Intent
 from account_intel.web import filters
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
-from account_intel.web.routes import api, pages, sign_in
+from account_intel.web.routes import api, briefs, pages, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
@@ -71,6 +73,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
     # nosniff makes a browser refuse a script served under another type, whatever the host's MIME table says
     mimetypes.add_type("text/javascript", ".js")
     mimetypes.add_type("text/css", ".css")
+    ctx = WebContext(store=store, settings=settings, templates=templates, clock=clock or SystemClock())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(ctx.briefs.close)  # running briefs finish before the store closes
 
     app = FastAPI(
         title="account-intel",
@@ -79,12 +87,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
     )
-    app.state.ctx = WebContext(store=store, settings=settings, templates=templates, clock=clock or SystemClock())
+    app.state.ctx = ctx
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(briefs.router)
     app.include_router(api.router)
 
     @app.exception_handler(SignInRequired)

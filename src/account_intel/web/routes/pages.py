@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from account_intel.auth.permissions import Action, authorize
+from account_intel.auth.permissions import Action, authorize, may
 from account_intel.web import charts, views
 from account_intel.web.context import web_context
 from account_intel.web.security import DbSession, PageViewer
@@ -39,8 +39,8 @@ def portfolio_page(request: Request, session: DbSession, viewer: PageViewer, as_
 
 @router.get("/accounts/{ref}")
 def account_page(request: Request, ref: str, session: DbSession, viewer: PageViewer, as_of: AsOf = None) -> Response:
-    """One account: overview, health and its weekly history, whitespace, signals, recommendations and
-    stakeholders."""
+    """One account: overview, health and its weekly history, whitespace, signals, recommendations, stakeholders,
+    and the button that generates its brief."""
     authorize(viewer.user, Action.READ)
     ctx = web_context(request)
     day, source = views.day_of(session, as_of, ctx.clock.now().date())
@@ -56,6 +56,8 @@ def account_page(request: Request, ref: str, session: DbSession, viewer: PageVie
             "analysis": analysis,
             "history": history,
             "history_chart": charts.health_history(history.snapshots) if history and history.snapshots else None,
+            "may_draft": may(viewer.user, Action.DRAFT, account),
+            "as_of": as_of,
             "day": day,
             "day_source": source,
         },
