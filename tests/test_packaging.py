@@ -46,6 +46,15 @@ def test_wheel_ships_the_content_and_migrations(wheel: Path) -> None:
     assert not any(n.startswith(("agents/", "tools/")) for n in names), "content must not be top-level packages"
 
 
+def test_wheel_ships_the_web_apps_templates_and_static_files(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    web = ROOT / "src" / "account_intel" / "web"
+    shipped = list((web / "templates").iterdir()) + [p for p in (web / "static").rglob("*") if p.is_file()]
+    assert any(p.name == "chart.umd.min.js" for p in shipped) and any(p.name == "htmx.min.js" for p in shipped)
+    for path in shipped:
+        assert f"account_intel/web/{path.relative_to(web).as_posix()}" in names, path
+
+
 @pytest.mark.skipif(bool(os.environ.get("ACCOUNT_INTEL_TEST_PG_URL")), reason="SQLite-only: the demo's own store")
 def test_the_installed_wheel_runs_the_demo_and_a_brief(wheel: Path, tmp_path: Path) -> None:
     """The wheel, installed into a new venv, runs the README's main job with no source tree behind it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -88,9 +89,11 @@ def run_brief(
     sleep: Any = None,
     refresh: bool = False,
     monotonic: Any = None,
+    on_node: Callable[[str], None] | None = None,
 ) -> BriefResult:
     """Brief (or QBR packet) for one account; rerunning it with the same inputs (`brief_key`) returns the same
-    thread's result, marked cached; changed inputs, or `refresh`, compute a new one on a thread of its own."""
+    thread's result, marked cached; changed inputs, or `refresh`, compute a new one on a thread of its own.
+    `on_node` is told each graph node's name as it finishes (nothing runs, so nothing is told, for a cached one)."""
     with store.sessions() as session:
         found = find_account(session, account)
         account_id, qbr_date = found.id, found.next_qbr_date
@@ -113,7 +116,7 @@ def run_brief(
             "inputs_key": key,
             "computed_at": now.isoformat(timespec="seconds"),
         }
-        values = run_thread(graph, env, initial)
+        values = run_thread(graph, env, initial, on_node=on_node)
     return result_from_state({**values, "cached": cached}, env)
 
 

@@ -113,6 +113,7 @@ def run_thread(
     initial: AccountState,
     *,
     on_step: Callable[[], None] | None = None,
+    on_node: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) one account thread; returns the final state and status.
 
@@ -120,7 +121,7 @@ def run_thread(
     else continues from its checkpoint, including a checkpoint that holds a finished node's writes but no next
     checkpoint (a process killed between the two: `get_state().next` is empty then, yet the thread is not done),
     or starts again from the beginning when the graph ended without a completed record. `on_step` runs after each
-    node (a lease renewal)."""
+    node (a lease renewal); `on_node` is told the name of each node as it finishes (progress for a watcher)."""
     from account_intel.graph.records import COMPLETED, run_status
 
     config: dict[str, Any] = {"configurable": {"thread_id": initial["thread_id"]}, "recursion_limit": 40}
@@ -131,9 +132,13 @@ def run_thread(
     if snapshot.interrupts:  # paused at the gate: a person's decision resumes it
         return {**snapshot.values, "status": "awaiting_approval", "interrupts": [i.value for i in snapshot.interrupts]}
     started = snapshot.next or snapshot.tasks  # crashed midway: continue from the checkpoint and its pending writes
-    for _ in graph.stream(
+    for update in graph.stream(
         None if started else initial, config, context=context, durability=DURABILITY, stream_mode="updates"
     ):
+        if on_node is not None:
+            for name in update:
+                if not name.startswith("__"):  # `__interrupt__` is the gate pausing, not a node
+                    on_node(name)
         if on_step is not None:
             on_step()
     after = graph.get_state(config)

@@ -7,7 +7,10 @@ script), so text from CRM data or a model is inert even if a template forgot to 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import mimetypes
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -23,7 +26,7 @@ from account_intel.web import filters
 from account_intel.web.cache import PortfolioCache
 from account_intel.web.context import STATIC, TEMPLATES, WebContext
 from account_intel.web.errors import status_of
-from account_intel.web.routes import api, api_approvals, api_pipeline, approvals, pages, pipeline, sign_in
+from account_intel.web.routes import api, api_approvals, api_pipeline, approvals, briefs, pages, pipeline, sign_in
 from account_intel.web.security import SignInRequired
 
 CSP = (
@@ -51,6 +54,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         store = Store.open(settings.resolved_db_url, Intent.USE, busy_timeout=settings.db_busy_timeout_seconds)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     filters.install(templates)
+    # nosniff makes a browser refuse a script served under another type, whatever the host's MIME table says
+    mimetypes.add_type("text/javascript", ".js")
+    mimetypes.add_type("text/css", ".css")
+    ctx = WebContext(
+        store=store, settings=settings, templates=templates, clock=clock or SystemClock(), portfolios=PortfolioCache()
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(ctx.briefs.close)  # running briefs finish before the store closes
+
     app = FastAPI(
         title="account-intel",
         summary="Account intelligence: health, whitespace, expansion pipeline and gated outreach.",
@@ -58,15 +73,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None, 
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
     )
-    app.state.ctx = WebContext(
-        store=store, settings=settings, templates=templates, clock=clock or SystemClock(), portfolios=PortfolioCache()
-    )
+    app.state.ctx = ctx
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(sign_in.router)
     app.include_router(pages.router)
     app.include_router(approvals.router)
+    app.include_router(briefs.router)
     app.include_router(api.router)
     app.include_router(api_approvals.router)
     app.include_router(pipeline.router)

@@ -1,9 +1,9 @@
-"""What every request needs: the store, the settings, the templates, and the clock."""
+"""What every request needs: the store, the settings, the templates, the clock, and the process's brief jobs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from account_intel.clock import Clock
 from account_intel.settings import Settings
 from account_intel.store.engine import Store
+from account_intel.web.brief_jobs import BriefJobs
 from account_intel.web.cache import PortfolioCache
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,6 +29,7 @@ class WebContext:
     templates: Jinja2Templates
     clock: Clock
     portfolios: PortfolioCache
+    briefs: BriefJobs = field(default_factory=BriefJobs)
 
 
 def web_context(request: Request) -> WebContext:
