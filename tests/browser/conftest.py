@@ -45,6 +45,7 @@ class Site:
     url: str
     store: Store
     logins: dict[str, WebLogin]
+    clock: MovableClock
 
 
 def _free_port() -> int:
@@ -77,7 +78,7 @@ def site(browser_demo: Path, tmp_path: Path) -> Iterator[Site]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the test server did not start"
-    yield Site(url=f"http://127.0.0.1:{port}", store=store, logins=logins)
+    yield Site(url=f"http://127.0.0.1:{port}", store=store, logins=logins, clock=clock)
     server.should_exit = True
     thread.join(timeout=10)
     store.dispose()
