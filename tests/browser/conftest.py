@@ -84,8 +84,10 @@ def site(browser_demo: Path, tmp_path: Path) -> Iterator[Site]:
     store.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """Chromium for this package's tests only: Playwright's sync API keeps an event loop running in the main thread
+    while it is open, which other packages' `anyio.run` must not meet."""
     if not CHROMIUM.exists():
         if os.environ.get("ACCOUNT_INTEL_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium`")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,17 @@ def _run(web: Web, role: str, steps: Any) -> Any:
         async with Client(build_server(session)) as client:
             return await steps(client)
 
-    return anyio.run(main)
+    return _in_thread(main)
+
+
+def _in_thread(main: Any) -> Any:
+    """Run a coroutine function on its own event loop in a fresh thread, whatever loop this thread has."""
+    box: list[Any] = []
+    worker = threading.Thread(target=lambda: box.append(anyio.run(main)))
+    worker.start()
+    worker.join()
+    assert box, "the MCP exchange raised (see the thread's traceback above)"
+    return box[0]
 
 
 def test_it_offers_the_read_tools_and_the_draft_tool_and_no_tool_that_writes_or_sends(web: Web) -> None:
@@ -107,7 +118,7 @@ def test_an_outside_agent_starts_it_over_stdio_with_its_token(web: Web) -> None:
             result = await client.call_tool("get_portfolio_pipeline", {})
             return names, result
 
-    names, result = anyio.run(main)
+    names, result = _in_thread(main)
     assert "get_account_profile" in names and DRAFT_TOOL in names
     assert not result.is_error
 

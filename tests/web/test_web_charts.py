@@ -75,7 +75,7 @@ def test_the_portfolio_charts_hold_the_tables_figures(web: Web) -> None:
     assert page.status_code == 200
     charts = _charts(page.text)
     with web.store.transaction() as session:
-        report = views.portfolio(session, _ctx(web).settings, date(2024, 11, 30))
+        report = views.portfolio(_ctx(web), session, date(2024, 11, 30)).report
 
     types = charts["Pipeline by type: potential and expected value"]
     assert types["labels"] == [label(row.type) for row in report.types]
