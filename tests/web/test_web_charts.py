@@ -7,10 +7,9 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import escape
 from importlib.resources import files
 from typing import Any
-
-from markupsafe import escape
 
 from account_intel.analytics.health.account import health_report
 from account_intel.analytics.health.config import load_weights
